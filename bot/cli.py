@@ -1,0 +1,147 @@
+"""``festbot``: ingest, parse, ask, run and sync from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings
+from bot.festivals import FestivalTable
+from bot.ingest import ingest_paths
+from bot.parser import ReviewParseError, decode_review_bytes, parse_review_text
+from bot.store import StoreError
+
+log = logging.getLogger(__name__)
+
+CONNECT_HELP = (
+    "To connect to Discord: create an application at https://discord.com/developers/applications, add a bot,\n"
+    "copy its token into a .env file as DISCORD_TOKEN=..., invite it with the 'bot' and 'applications.commands'\n"
+    "scopes, then run `festbot sync` once and `festbot run` again (see README.md)."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="festbot", description="Film-festival review bot for Discord.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="store review files (and folders of them)")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--festival", help='festival edition for files that name none, e.g. "Berlinale 2022"')
+
+    parse = sub.add_parser("parse", help="parse one review file and print what was read")
+    parse.add_argument("file", type=Path, metavar="FILE")
+    parse.add_argument("--json", action="store_true", help="print the parsed review as JSON")
+    parse.add_argument("--festival", help='festival edition when the file names none, e.g. "Berlinale 2022"')
+
+    ask = sub.add_parser("ask", help='print what the bot would answer, e.g. festbot ask "/review Return to Dust"')
+    ask.add_argument("line", nargs="+", metavar="COMMAND")
+
+    sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
+    sync = sub.add_parser("sync", help="publish the slash commands to Discord")
+    sync.add_argument("--guild", type=int, help="publish to one server only (instant), instead of globally")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=logging.WARNING if args.command in ("ingest", "parse", "ask") else settings.log_level.upper(),
+        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "parse":
+            return _parse(args, settings)
+        if args.command == "ingest":
+            return asyncio.run(_ingest(args, settings))
+        if args.command == "ask":
+            return asyncio.run(_ask(" ".join(args.line), settings))
+        if args.command == "run":
+            return _run(settings)
+        if args.command == "sync":
+            return _sync(settings, args.guild)
+    except StoreError as exc:
+        print(f"festbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+def _parse(args: argparse.Namespace, settings: Settings) -> int:
+    path: Path = args.file
+    try:
+        text = decode_review_bytes(path.read_bytes(), str(path))
+        review = parse_review_text(
+            text, source=str(path), festival=args.festival, table=FestivalTable.load(settings.festivals_file)
+        )
+    except OSError as exc:
+        print(f"festbot: {path}: cannot read the file ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    except ReviewParseError as exc:
+        print(f"festbot: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(review.parse_json(), ensure_ascii=False, indent=2))
+    else:
+        data = review.parse_json()
+        for key, value in data.items():
+            if key == "body":
+                print(f"body: {len(value)} paragraphs")
+            elif value not in (None, [], {}):
+                print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return 0
+
+
+async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store import open_store
+
+    table = FestivalTable.load(settings.festivals_file)
+    async with open_store(settings.db_path) as store:
+        outcomes = await ingest_paths(store, args.paths, festival=args.festival, table=table)
+    for outcome in outcomes:
+        print(outcome.line())
+    if not outcomes:
+        print("festbot: no review files found in the given paths", file=sys.stderr)
+        return 1
+    rejected = sum(o.status == "rejected" for o in outcomes)
+    return 1 if rejected else 0
+
+
+async def _ask(line: str, settings: Settings) -> int:
+    from bot.commands import run_command_line
+    from bot.console import render_reply
+    from bot.services import open_services
+
+    async with open_services(settings) as services:
+        reply = await run_command_line(services.answers, line)
+    sys.stdout.write(render_reply(reply))
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    if settings.discord_token is None:
+        from bot.console import run_console
+
+        return asyncio.run(run_console(settings, CONNECT_HELP))
+    from bot.client import run_bot
+
+    return run_bot(settings)
+
+
+def _sync(settings: Settings, guild: int | None) -> int:
+    if settings.discord_token is None:
+        print("festbot: DISCORD_TOKEN is not set.\n" + CONNECT_HELP, file=sys.stderr)
+        return 1
+    from bot.client import sync_commands
+
+    return sync_commands(settings, guild)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""Pydantic models: the contract between parser, store, search, summaries and rendering.
+
+Every layer speaks these types, so a change of storage or of Discord rendering never leaks into
+the parser, and the parser's output can be checked field by field in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: Keys of ``festbot parse --json``, in the order they are printed.
+PARSE_JSON_KEYS: tuple[str, ...] = (
+    "title",
+    "original_title",
+    "headline",
+    "pull_quote",
+    "directors",
+    "screenwriters",
+    "countries",
+    "year",
+    "runtime_minutes",
+    "image_credit",
+    "festival",
+    "sales",
+    "cast",
+    "credits",
+    "body",
+    "url",
+    "published_at",
+    "reviewer",
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FestivalRef(_Frozen):
+    """Where a review's film screened: a canonical festival name and, when known, its section."""
+
+    name: str
+    section: str | None = None
+
+
+class SalesContact(_Frozen):
+    """One international sales agent with the ways a buyer can reach it."""
+
+    company: str
+    emails: list[str] = Field(default_factory=list)
+    phones: list[str] = Field(default_factory=list)
+    urls: list[str] = Field(default_factory=list)
+
+
+class Summary(_Frozen):
+    """Buyer-facing digest of a review; every sentence is verbatim from the review."""
+
+    verdict: list[str] = Field(default_factory=list)
+    story: list[str] = Field(default_factory=list)
+    prospects: list[str] = Field(default_factory=list)
+    logline: str = ""
+
+
+class Review(_Frozen):
+    """A parsed trade review: the film's header facts, the critic's text and the credits footer."""
+
+    title: str = Field(min_length=1)
+    original_title: str | None = None
+    headline: str | None = None
+    pull_quote: str | None = None
+    directors: list[str] = Field(default_factory=list)
+    screenwriters: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    year: int | None = Field(default=None, ge=1880, le=2100)
+    runtime_minutes: int | None = Field(default=None, ge=1, le=1500)
+    image_credit: str | None = None
+    festival: FestivalRef | None = None
+    #: Edition of the festival (from ``--festival "Berlinale 2022"`` or front matter); not the film's year.
+    festival_year: int | None = None
+    sales: list[SalesContact] = Field(default_factory=list)
+    cast: list[str] = Field(default_factory=list)
+    #: Every ``Label: value`` credit line, keyed by the label in snake_case, in the order written.
+    credits: dict[str, list[str]] = Field(default_factory=dict)
+    body: list[str] = Field(default_factory=list)
+    url: str | None = None
+    published_at: dt.datetime | None = None
+    reviewer: str | None = None
+
+    @field_validator("published_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        # Naive timestamps are taken as UTC so ordering and comparisons never mix kinds.
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+    def parse_json(self) -> dict[str, Any]:
+        """The exact object ``festbot parse --json`` prints."""
+        data = self.model_dump(mode="json")
+        return {key: data[key] for key in PARSE_JSON_KEYS}
+
+    @property
+    def display_title(self) -> str:
+        if self.original_title and self.original_title != self.title:
+            return f"{self.title} ({self.original_title})"
+        return self.title
+
+
+class StoredReview(_Frozen):
+    """A review as the store holds it: the parsed review plus its identity and bookkeeping."""
+
+    id: int
+    review: Review
+    summary: Summary | None = None
+    source: str | None = None
+    content_hash: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class IngestStatus(_Frozen):
+    """Outcome of storing one review: ``added``, ``updated`` or ``unchanged``."""
+
+    status: str
+    review_id: int
+    title: str
+
+
+class SearchHit(_Frozen):
+    """One ranked answer to a user's query, light enough for autocomplete."""
+
+    review_id: int
+    title: str
+    original_title: str | None = None
+    year: int | None = None
+    directors: list[str] = Field(default_factory=list)
+    festival: str | None = None
+    score: float
+    #: What matched: ``title``, ``person`` or ``company``.
+    matched: str = "title"
+    #: For a person or company match: the name as credited, and the role.
+    name: str | None = None
+    role: str | None = None

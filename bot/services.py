@@ -1,0 +1,34 @@
+"""The bot's working parts over one database, opened and closed together."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from bot.answers import Answers
+from bot.config import Settings
+from bot.festivals import FestivalTable
+from bot.ingest import ensure_seeded
+from bot.search import Searcher
+from bot.store import Store, open_store
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    store: Store
+    festivals: FestivalTable
+    searcher: Searcher
+    answers: Answers
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterator[Services]:
+    """Open the store (loading the shipped reviews on first use) and build search and answers on it."""
+    festivals = FestivalTable.load(settings.festivals_file)
+    async with open_store(settings.db_path) as store:
+        if seed:
+            await ensure_seeded(store, settings.reviews_dir, festivals)
+        searcher = Searcher(store)
+        yield Services(settings, store, festivals, searcher, Answers(store, searcher, festivals))

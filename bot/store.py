@@ -1,0 +1,598 @@
+"""SQLite storage: the only module that speaks SQL.
+
+Two aiosqlite connections in WAL mode: one writer, whose transactions are serialised by a lock so a
+review is always stored whole or not at all, and one reader, so a search running while a review is
+being written sees the database before or after that write, never half of it. Schema changes are numbered files in
+``bot/migrations`` tracked with ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from bot.models import FestivalRef, IngestStatus, Review, SalesContact, StoredReview, Summary
+from bot.text import fold
+
+log = logging.getLogger(__name__)
+
+SearchColumn = Literal["title", "people", "companies"]
+_COMPANY_LABEL = re.compile(r"compan|sales|distribut|studio|contact|financ|presenter|co_production", re.IGNORECASE)
+
+
+def is_company_label(label: str) -> bool:
+    """Credit labels whose names are organisations rather than people."""
+    return bool(_COMPANY_LABEL.search(label))
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated; the message says what to do."""
+
+
+class SearchDoc(BaseModel):
+    """What ranking needs of a review, without its body."""
+
+    model_config = ConfigDict(frozen=True)
+
+    review_id: int
+    title: str
+    original_title: str | None
+    year: int | None
+    directors: list[str]
+    festival: str | None
+    festival_year: int | None
+    recency: str  # published_at or created_at, ISO: sorts newest last
+
+
+class Credit(BaseModel):
+    """A person or company credited on a review, with the role it is credited for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    review_id: int
+    name: str
+    kind: str
+    label: str
+
+
+class ReviewRef(BaseModel):
+    """A review in a listing: enough to show a line and to open it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    review_id: int
+    title: str
+    original_title: str | None
+    year: int | None
+    directors: list[str]
+    festival: str | None
+    section: str | None
+    festival_year: int | None
+    published_at: dt.datetime | None
+    role: str | None = None
+
+
+def content_hash(review: Review) -> str:
+    return hashlib.sha256(review.model_dump_json().encode()).hexdigest()
+
+
+def film_key(review: Review) -> str:
+    director = fold(review.directors[0]) if review.directors else ""
+    return f"{fold(review.title)}|{review.year or ''}|{director}"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _migrations() -> list[tuple[int, str, str]]:
+    found = []
+    for entry in resources.files("bot.migrations").iterdir():
+        match = re.match(r"V(\d+)__(\w+)\.sql$", entry.name)
+        if match:
+            found.append((int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Store:
+    """Reviews in SQLite. Create with :func:`open_store`."""
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path) -> None:
+        self._db = writer
+        self._read = reader
+        self.path = path
+        self._write_lock = asyncio.Lock()
+        #: Bumped on every write so in-memory caches (search vocabulary) know to refresh.
+        self.generation = 0
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        current = row[0] if row else 0
+        for version, name, sql in _migrations():
+            if version <= current:
+                continue
+            log.info("applying migration %s", name)
+            # executescript commits first; wrap it so a failing migration leaves nothing behind.
+            await self._db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; rolled back whole if anything inside raises."""
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            else:
+                await self._db.commit()
+                self.generation += 1
+
+    # -- meta -----------------------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        async with self._read.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.transaction() as db:
+            await db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # -- writing --------------------------------------------------------------------------------------
+
+    async def ingest(
+        self, review: Review, *, source: str | None = None, summary: Summary | None = None
+    ) -> IngestStatus:
+        """Store ``review`` in one transaction: ``added``, ``updated`` in place, or ``unchanged``.
+
+        A review is the same one when it has the same URL, the same source (an edited file), or the
+        same film key (title, year and director) with neither URL nor source telling otherwise.
+        """
+        digest = content_hash(review)
+        async with self.transaction() as db:
+            existing = await self._find_existing(db, review, source)
+            if existing is not None:
+                review_id, old_hash = existing
+                if old_hash == digest:
+                    if source is not None:
+                        await db.execute(
+                            "UPDATE reviews SET source = ? WHERE id = ? AND source IS NULL", (source, review_id)
+                        )
+                    return IngestStatus(status="unchanged", review_id=review_id, title=review.title)
+                await self._write(db, review, digest, source, summary, review_id)
+                return IngestStatus(status="updated", review_id=review_id, title=review.title)
+            review_id = await self._write(db, review, digest, source, summary, None)
+            return IngestStatus(status="added", review_id=review_id, title=review.title)
+
+    async def _find_existing(
+        self, db: aiosqlite.Connection, review: Review, source: str | None
+    ) -> tuple[int, str] | None:
+        probes: list[tuple[str, tuple[object, ...]]] = []
+        if review.url:
+            probes.append(("SELECT id, content_hash FROM reviews WHERE url = ?", (review.url,)))
+        if source:
+            probes.append(("SELECT id, content_hash FROM reviews WHERE source = ?", (source,)))
+        probes.append(
+            (
+                "SELECT r.id, r.content_hash FROM reviews r JOIN films f ON f.id = r.film_id "
+                "WHERE f.film_key = ? AND (r.url IS NULL OR ? IS NULL) ORDER BY r.id LIMIT 1",
+                (film_key(review), review.url),
+            )
+        )
+        for sql, params in probes:
+            async with db.execute(sql, params) as cursor:
+                row = await cursor.fetchone()
+            if row:
+                return int(row[0]), str(row[1])
+        return None
+
+    async def _write(
+        self,
+        db: aiosqlite.Connection,
+        review: Review,
+        digest: str,
+        source: str | None,
+        summary: Summary | None,
+        review_id: int | None,
+    ) -> int:
+        film_id = await self._upsert_film(db, review)
+        festival = review.festival
+        values = (
+            film_id,
+            review.url,
+            digest,
+            review.headline,
+            review.pull_quote,
+            review.image_credit,
+            json.dumps(review.body, ensure_ascii=False),
+            festival.name if festival else None,
+            festival.section if festival else None,
+            review.festival_year,
+            review.published_at.astimezone(dt.UTC).isoformat() if review.published_at else None,
+            review.reviewer,
+            summary.model_dump_json() if summary else None,
+        )
+        now = _now()
+        if review_id is None:
+            cursor = await db.execute(
+                "INSERT INTO reviews(film_id, url, content_hash, headline, pull_quote, image_credit, body, festival,"
+                " section, festival_year, published_at, reviewer, summary, source, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, source, now, now),
+            )
+            review_id = int(cursor.lastrowid or 0)
+        else:
+            await db.execute(
+                "UPDATE reviews SET film_id = ?, url = ?, content_hash = ?, headline = ?, pull_quote = ?,"
+                " image_credit = ?, body = ?, festival = ?, section = ?, festival_year = ?, published_at = ?,"
+                " reviewer = ?, summary = ?, source = COALESCE(?, source), updated_at = ? WHERE id = ?",
+                (*values, source, now, review_id),
+            )
+            await db.execute("DELETE FROM credits WHERE review_id = ?", (review_id,))
+            await db.execute("DELETE FROM sales_contacts WHERE review_id = ?", (review_id,))
+            await db.execute("DELETE FROM search_index WHERE rowid = ?", (review_id,))
+            # A corrected title may leave the old film row orphaned.
+            await db.execute("DELETE FROM films WHERE id NOT IN (SELECT film_id FROM reviews)")
+        await self._write_credits(db, review_id, review)
+        await db.execute(
+            "INSERT INTO search_index(rowid, title, people, companies) VALUES (?, ?, ?, ?)",
+            (review_id, *_index_text(review)),
+        )
+        return review_id
+
+    async def _upsert_film(self, db: aiosqlite.Connection, review: Review) -> int:
+        key = film_key(review)
+        async with db.execute("SELECT id FROM films WHERE film_key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        if row:
+            film_id = int(row[0])
+            await db.execute(
+                "UPDATE films SET title = ?, original_title = ?, year = ?, runtime_minutes = ? WHERE id = ?",
+                (review.title, review.original_title, review.year, review.runtime_minutes, film_id),
+            )
+            await db.execute("DELETE FROM film_countries WHERE film_id = ?", (film_id,))
+        else:
+            cursor = await db.execute(
+                "INSERT INTO films(title, original_title, year, runtime_minutes, film_key) VALUES (?, ?, ?, ?, ?)",
+                (review.title, review.original_title, review.year, review.runtime_minutes, key),
+            )
+            film_id = int(cursor.lastrowid or 0)
+        await db.executemany(
+            "INSERT INTO film_countries(film_id, position, name) VALUES (?, ?, ?)",
+            [(film_id, i, name) for i, name in enumerate(review.countries)],
+        )
+        return film_id
+
+    async def _entity_id(self, db: aiosqlite.Connection, table: str, name: str) -> int:
+        # table is one of two literals chosen below, never user input.
+        await db.execute(f"INSERT OR IGNORE INTO {table}(name, folded) VALUES (?, ?)", (name, fold(name)))  # noqa: S608
+        async with db.execute(f"SELECT id FROM {table} WHERE name = ?", (name,)) as cursor:  # noqa: S608
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def _write_credits(self, db: aiosqlite.Connection, review_id: int, review: Review) -> None:
+        rows: list[tuple[int, str, str, int, int | None, int | None]] = []
+        groups: list[tuple[str, str, list[str]]] = [
+            ("director", "director", review.directors),
+            ("screenwriter", "screenwriter", review.screenwriters),
+            ("cast", "cast", review.cast),
+            *(("credit", label, names) for label, names in review.credits.items()),
+        ]
+        for kind, label, names in groups:
+            company = kind == "credit" and is_company_label(label)
+            for position, name in enumerate(names):
+                entity = await self._entity_id(db, "companies" if company else "people", name)
+                rows.append(
+                    (review_id, kind, label, position, None if company else entity, entity if company else None)
+                )
+        await db.executemany(
+            "INSERT INTO credits(review_id, kind, label, position, person_id, company_id) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        for position, contact in enumerate(review.sales):
+            company_id = await self._entity_id(db, "companies", contact.company)
+            await db.execute(
+                "INSERT INTO sales_contacts(review_id, position, company_id, emails, phones, urls)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    review_id,
+                    position,
+                    company_id,
+                    json.dumps(contact.emails),
+                    json.dumps(contact.phones),
+                    json.dumps(contact.urls),
+                ),
+            )
+
+    async def set_summary(self, review_id: int, summary: Summary) -> None:
+        async with self.transaction() as db:
+            await db.execute("UPDATE reviews SET summary = ? WHERE id = ?", (summary.model_dump_json(), review_id))
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    async def count(self) -> int:
+        async with self._read.execute("SELECT count(*) FROM reviews") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def get(self, review_id: int) -> StoredReview | None:
+        async with self._read.execute(
+            "SELECT r.id, f.title, f.original_title, f.year, f.runtime_minutes, r.headline, r.pull_quote,"
+            " r.image_credit, r.body, r.festival, r.section, r.festival_year, r.url, r.published_at, r.reviewer,"
+            " r.summary, r.source,"
+            " r.content_hash, r.created_at, r.updated_at, r.film_id"
+            " FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.id = ?",
+            (review_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        async with self._read.execute(
+            "SELECT name FROM film_countries WHERE film_id = ? ORDER BY position", (row[20],)
+        ) as cursor:
+            countries = [r[0] for r in await cursor.fetchall()]
+        async with self._read.execute(
+            "SELECT c.kind, c.label, COALESCE(p.name, co.name) FROM credits c"
+            " LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
+            " WHERE c.review_id = ? ORDER BY c.rowid",
+            (review_id,),
+        ) as cursor:
+            credit_rows = await cursor.fetchall()
+        async with self._read.execute(
+            "SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s JOIN companies co ON co.id = s.company_id"
+            " WHERE s.review_id = ? ORDER BY s.position",
+            (review_id,),
+        ) as cursor:
+            sales = [
+                SalesContact(company=r[0], emails=json.loads(r[1]), phones=json.loads(r[2]), urls=json.loads(r[3]))
+                for r in await cursor.fetchall()
+            ]
+        people: dict[str, list[str]] = {"director": [], "screenwriter": [], "cast": []}
+        credits: dict[str, list[str]] = {}
+        for kind, label, name in credit_rows:
+            (credits.setdefault(label, []) if kind == "credit" else people[kind]).append(name)
+        review = Review(
+            title=row[1],
+            original_title=row[2],
+            year=row[3],
+            runtime_minutes=row[4],
+            headline=row[5],
+            pull_quote=row[6],
+            image_credit=row[7],
+            body=json.loads(row[8]),
+            festival=FestivalRef(name=row[9], section=row[10]) if row[9] else None,
+            festival_year=row[11],
+            url=row[12],
+            published_at=dt.datetime.fromisoformat(row[13]) if row[13] else None,
+            reviewer=row[14],
+            directors=people["director"],
+            screenwriters=people["screenwriter"],
+            cast=people["cast"],
+            countries=countries,
+            credits=credits,
+            sales=sales,
+        )
+        return StoredReview(
+            id=row[0],
+            review=review,
+            summary=Summary.model_validate_json(row[15]) if row[15] else None,
+            source=row[16],
+            content_hash=row[17],
+            created_at=dt.datetime.fromisoformat(row[18]),
+            updated_at=dt.datetime.fromisoformat(row[19]),
+        )
+
+    async def search_candidates(
+        self, terms: Sequence[str], *, column: SearchColumn, mode: Literal["all", "any"] = "all", limit: int = 200
+    ) -> list[int]:
+        """Review ids whose ``column`` holds the folded ``terms`` (each as a word prefix), best bm25 first.
+
+        Terms are quoted, so FTS5 syntax in a user's query is only ever text.
+        """
+        words = [t.replace('"', "") for t in terms if t.replace('"', "")]
+        if not words:
+            return []
+        joiner = " AND " if mode == "all" else " OR "
+        expression = f"{column}: (" + joiner.join(f'"{w}"*' for w in words) + ")"
+        async with self._read.execute(
+            "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rank LIMIT ?", (expression, limit)
+        ) as cursor:
+            return [int(r[0]) for r in await cursor.fetchall()]
+
+    async def vocabulary(self, column: SearchColumn) -> list[str]:
+        """Distinct indexed words of one column, for typo correction."""
+        async with self._read.execute("SELECT term FROM search_vocab WHERE col = ?", (column,)) as cursor:
+            return [r[0] for r in await cursor.fetchall()]
+
+    async def search_docs(self, review_ids: Iterable[int]) -> list[SearchDoc]:
+        ids = list(dict.fromkeys(review_ids))
+        if not ids:
+            return []
+        async with self._read.execute(
+            "SELECT r.id, f.title, f.original_title, f.year, r.festival, r.festival_year,"
+            " COALESCE(r.published_at, r.created_at),"
+            " (SELECT json_group_array(p.name) FROM credits c JOIN people p ON p.id = c.person_id"
+            "   WHERE c.review_id = r.id AND c.kind = 'director')"
+            " FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(ids),),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            SearchDoc(
+                review_id=r[0],
+                title=r[1],
+                original_title=r[2],
+                year=r[3],
+                festival=r[4],
+                festival_year=r[5],
+                recency=r[6],
+                directors=json.loads(r[7]),
+            )
+            for r in rows
+        ]
+
+    async def credits_of(self, review_ids: Iterable[int]) -> list[Credit]:
+        """Every person and company credited on these reviews, for explaining a name match."""
+        ids = list(dict.fromkeys(review_ids))
+        if not ids:
+            return []
+        async with self._read.execute(
+            "SELECT c.review_id, COALESCE(p.name, co.name), c.kind, c.label FROM credits c"
+            " LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
+            " WHERE c.review_id IN (SELECT value FROM json_each(?)) ORDER BY c.rowid",
+            (json.dumps(ids),),
+        ) as cursor:
+            return [Credit(review_id=r[0], name=r[1], kind=r[2], label=r[3]) for r in await cursor.fetchall()]
+
+    async def _refs(
+        self, where: str, params: Sequence[object], role_sql: str = "NULL", limit: int = -1
+    ) -> list[ReviewRef]:
+        async with self._read.execute(
+            f"SELECT DISTINCT r.id, f.title, f.original_title, f.year, r.festival, r.section, r.festival_year,"  # noqa: S608
+            f" r.published_at, {role_sql},"
+            " (SELECT json_group_array(p.name) FROM credits c JOIN people p ON p.id = c.person_id"
+            "   WHERE c.review_id = r.id AND c.kind = 'director')"
+            f" FROM reviews r JOIN films f ON f.id = r.film_id {where}"
+            " ORDER BY COALESCE(r.published_at, r.created_at) DESC, f.year DESC, r.id DESC LIMIT ?",
+            (*params, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            ReviewRef(
+                review_id=r[0],
+                title=r[1],
+                original_title=r[2],
+                year=r[3],
+                festival=r[4],
+                section=r[5],
+                festival_year=r[6],
+                published_at=dt.datetime.fromisoformat(r[7]) if r[7] else None,
+                role=r[8],
+                directors=json.loads(r[9]),
+            )
+            for r in rows
+        ]
+
+    async def reviews_crediting_person(self, folded_name: str) -> list[ReviewRef]:
+        """Reviews where a person (matched by folded name) is credited, newest first, with the roles."""
+        return await self._refs(
+            "JOIN credits c ON c.review_id = r.id JOIN people p ON p.id = c.person_id WHERE p.folded = ? GROUP BY r.id",
+            (folded_name,),
+            "group_concat(DISTINCT CASE c.kind WHEN 'credit' THEN c.label ELSE c.kind END)",
+        )
+
+    async def reviews_selling_company(self, folded_name: str) -> list[ReviewRef]:
+        """Reviews whose sales agent (or credited company) is this company, newest first."""
+        return await self._refs(
+            "JOIN credits c ON c.review_id = r.id JOIN companies co ON co.id = c.company_id WHERE co.folded = ?"
+            " GROUP BY r.id",
+            (folded_name,),
+            "group_concat(DISTINCT c.label)",
+        )
+
+    async def reviews_at_festival(self, festival: str, year: int | None, section: str | None) -> list[ReviewRef]:
+        """Reviews from one festival (and edition year and section, when given), newest first."""
+        return await self._refs(
+            "WHERE r.festival = ? AND (? IS NULL OR r.festival_year = ? OR (r.festival_year IS NULL AND f.year = ?))"
+            " AND (? IS NULL OR lower(r.section) = lower(?))",
+            (festival, year, year, year, section, section),
+        )
+
+    async def recent_reviews(self, limit: int) -> list[ReviewRef]:
+        """The newest reviews, for autocomplete before anything is typed."""
+        return await self._refs("", (), limit=limit) if limit > 0 else []
+
+    async def latest_contact(self, folded_company: str) -> SalesContact | None:
+        """A company's contact details as its newest review gives them."""
+        async with self._read.execute(
+            "SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s JOIN companies co ON co.id = s.company_id"
+            " JOIN reviews r ON r.id = s.review_id WHERE co.folded = ?"
+            " ORDER BY COALESCE(r.published_at, r.created_at) DESC, r.id DESC LIMIT 1",
+            (folded_company,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return SalesContact(
+            company=row[0], emails=json.loads(row[1]), phones=json.loads(row[2]), urls=json.loads(row[3])
+        )
+
+    async def names_like(
+        self, table: Literal["people", "companies"], folded_words: Sequence[str], limit: int = 50
+    ) -> list[str]:
+        """Names whose folded form contains every word, for resolving a person or company query."""
+        words = json.dumps([_escape_like(w) for w in folded_words])
+        async with self._read.execute(_NAMES_LIKE[table], (words, limit)) as cursor:
+            return [r[0] for r in await cursor.fetchall()]
+
+
+# Every word must occur in the folded name; one constant statement per table, no SQL built from input.
+_NAMES_LIKE = {
+    table: f"SELECT name FROM {table} WHERE NOT EXISTS (SELECT 1 FROM json_each(?) w"  # noqa: S608
+    " WHERE folded NOT LIKE '%' || w.value || '%' ESCAPE '\\') ORDER BY length(name) LIMIT ?"
+    for table in ("people", "companies")
+}
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _index_text(review: Review) -> tuple[str, str, str]:
+    title = " ".join(fold(t) for t in (review.title, review.original_title or "") if t)
+    people = {*review.directors, *review.screenwriters, *review.cast}
+    companies: set[str] = {s.company for s in review.sales}
+    for label, names in review.credits.items():
+        (companies if is_company_label(label) else people).update(names)
+    return title, " ".join(sorted(fold(p) for p in people)), " ".join(sorted(fold(c) for c in companies))
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA busy_timeout = 5000")
+        await db.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+@contextlib.asynccontextmanager
+async def open_store(path: Path) -> AsyncIterator[Store]:
+    """Open (creating and migrating as needed) the database at ``path``."""
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = await _connect(path)
+            stack.push_async_callback(writer.close)
+            store = Store(writer, writer, path)
+            await store._migrate()
+            reader = await _connect(path)
+            stack.push_async_callback(reader.close)
+        except (OSError, aiosqlite.Error) as exc:
+            raise StoreError(
+                f"Cannot use the database at {path}: {exc}. Is FESTBOT_DB a writable festbot database?"
+            ) from exc
+        store._read = reader
+        yield store
