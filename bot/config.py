@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -24,3 +24,9 @@ class Settings(BaseSettings):
     festivals_file: Path = Field(default=DATA_DIR / "festivals.json", validation_alias="FESTBOT_FESTIVALS")
     dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")
     log_level: str = Field(default="INFO", validation_alias="FESTBOT_LOG_LEVEL")
+
+    @field_validator("discord_token", "discord_api_base_url", "discord_gateway_url", "dev_guild_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `DISCORD_TOKEN=` in a .env file means "no token", not an empty one.
+        return None if isinstance(value, str) and not value.strip() else value

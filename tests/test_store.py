@@ -1,0 +1,135 @@
+"""The SQLite store: migrations, whole-or-nothing ingest, idempotence, round trips."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.festivals import FestivalTable
+from bot.ingest import ensure_seeded, ingest_file, ingest_paths
+from bot.parser import parse_review_text
+from bot.store import Store, StoreError, open_store
+from tests.conftest import FIXTURES, SEED
+
+
+def _tables(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names if not n.startswith("search")}
+
+
+async def test_schema_is_migrated_with_wal_and_user_version(store: Store) -> None:
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"films", "reviews", "people", "companies", "credits", "sales_contacts", "search_index"} <= tables
+
+
+async def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
+    async with open_store(tmp_path / "db.sqlite") as first:
+        await first.set_meta("marker", "kept")
+    async with open_store(tmp_path / "db.sqlite") as second:
+        assert await second.get_meta("marker") == "kept"
+
+
+async def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="junk.db"):
+        async with open_store(path):
+            pass
+
+
+async def test_round_trip_is_exact(store: Store, festivals: FestivalTable) -> None:
+    review = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
+    status = await store.ingest(review, source="seed")
+    stored = await store.get(status.review_id)
+    assert stored is not None
+    assert stored.review == review
+
+
+async def test_every_fixture_round_trips(store: Store, festivals: FestivalTable) -> None:
+    outcomes = await ingest_paths(store, [FIXTURES / "reviews"], table=festivals)
+    assert outcomes and all(o.status == "added" for o in outcomes), [o.line() for o in outcomes]
+    for outcome in outcomes:
+        stored = await store.get(outcome.review_id or 0)
+        assert stored is not None
+        text = outcome.path.read_bytes()
+        from bot.parser import decode_review_bytes
+
+        assert stored.review == parse_review_text(decode_review_bytes(text, "x"), table=festivals)
+
+
+async def test_reingest_unchanged_then_edited_updates_in_place(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
+    path = tmp_path / "dust.txt"
+    path.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    first = await ingest_file(store, path, table=festivals)
+    before = _tables(store.path)
+    again = await ingest_file(store, path, table=festivals)
+    assert (first.status, again.status) == ("added", "unchanged")
+    assert again.review_id == first.review_id
+    assert _tables(store.path) == before
+
+    path.write_text(path.read_text(encoding="utf-8").replace("131 mins", "132 mins").replace("Music:", "Score:"), encoding="utf-8")
+    edited = await ingest_file(store, path, table=festivals)
+    assert edited.status == "updated" and edited.review_id == first.review_id
+    stored = await store.get(first.review_id or 0)
+    assert stored is not None
+    assert stored.review.runtime_minutes == 132
+    assert "score" in stored.review.credits and "music" not in stored.review.credits
+    assert await store.count() == 1
+
+
+async def test_same_review_from_another_path_is_unchanged(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes(SEED.read_bytes())
+    assert (await ingest_file(store, SEED, table=festivals)).status == "added"
+    assert (await ingest_file(store, copy, table=festivals)).status == "unchanged"
+    assert await store.count() == 1
+
+
+async def test_rejected_file_writes_nothing(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Producers: Ana Lima\n\nMain cast: Eva Moss\n", encoding="utf-8")
+    before = _tables(store.path)
+    outcome = await ingest_file(store, bad, table=festivals)
+    assert outcome.status == "rejected" and "no header line" in (outcome.reason or "")
+    assert _tables(store.path) == before
+
+
+async def test_failure_inside_a_transaction_leaves_nothing(store: Store, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch) -> None:
+    review = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
+
+    async def explode(*_args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(store, "_write_credits", explode)
+    with pytest.raises(RuntimeError):
+        await store.ingest(review, source="seed")
+    assert _tables(store.path)["reviews"] == 0
+    assert _tables(store.path)["films"] == 0
+
+
+async def test_seed_loads_once(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "dust.txt").write_bytes(SEED.read_bytes())
+    await ensure_seeded(store, shipped, festivals)
+    assert await store.count() == 1
+    (shipped / "dust.txt").unlink()
+    await ensure_seeded(store, shipped, festivals)  # already seeded: a user's deletions are respected
+    assert await store.count() == 1
+
+
+async def test_person_company_and_festival_listings(store: Store, festivals: FestivalTable) -> None:
+    await ingest_paths(store, [FIXTURES / "reviews"], table=festivals)
+    refs = await store.reviews_crediting_person("li ruijun")
+    assert [r.title for r in refs] == ["Return To Dust"]
+    assert refs[0].role is not None and {"director", "screenwriter", "editing"} <= set(refs[0].role.split(","))
+    assert [r.title for r in await store.reviews_selling_company("m appeal")] == ["Return To Dust"]
+    assert "Return To Dust" in [r.title for r in await store.reviews_at_festival("Berlinale", None, None)]
+    assert "Return To Dust" in [r.title for r in await store.reviews_at_festival("Berlinale", 2022, "competition")]
+    assert await store.reviews_at_festival("Berlinale", 1999, None) == []
