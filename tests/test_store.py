@@ -38,7 +38,7 @@ async def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
 async def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="junk.db"):
+    with pytest.raises(StoreError, match=r"junk\.db"):
         async with open_store(path):
             pass
 
@@ -63,7 +63,9 @@ async def test_every_fixture_round_trips(store: Store, festivals: FestivalTable)
         assert stored.review == parse_review_text(decode_review_bytes(text, "x"), table=festivals)
 
 
-async def test_reingest_unchanged_then_edited_updates_in_place(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
+async def test_reingest_unchanged_then_edited_updates_in_place(
+    store: Store, festivals: FestivalTable, tmp_path: Path
+) -> None:
     path = tmp_path / "dust.txt"
     path.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
     first = await ingest_file(store, path, table=festivals)
@@ -73,7 +75,9 @@ async def test_reingest_unchanged_then_edited_updates_in_place(store: Store, fes
     assert again.review_id == first.review_id
     assert _tables(store.path) == before
 
-    path.write_text(path.read_text(encoding="utf-8").replace("131 mins", "132 mins").replace("Music:", "Score:"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("131 mins", "132 mins").replace("Music:", "Score:"), encoding="utf-8"
+    )
     edited = await ingest_file(store, path, table=festivals)
     assert edited.status == "updated" and edited.review_id == first.review_id
     stored = await store.get(first.review_id or 0)
@@ -83,7 +87,9 @@ async def test_reingest_unchanged_then_edited_updates_in_place(store: Store, fes
     assert await store.count() == 1
 
 
-async def test_same_review_from_another_path_is_unchanged(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
+async def test_same_review_from_another_path_is_unchanged(
+    store: Store, festivals: FestivalTable, tmp_path: Path
+) -> None:
     copy = tmp_path / "copy.txt"
     copy.write_bytes(SEED.read_bytes())
     assert (await ingest_file(store, SEED, table=festivals)).status == "added"
@@ -100,7 +106,9 @@ async def test_rejected_file_writes_nothing(store: Store, festivals: FestivalTab
     assert _tables(store.path) == before
 
 
-async def test_failure_inside_a_transaction_leaves_nothing(store: Store, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_failure_inside_a_transaction_leaves_nothing(
+    store: Store, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
     review = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
 
     async def explode(*_args: object) -> None:
