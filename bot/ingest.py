@@ -14,7 +14,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-REVIEW_SUFFIXES = (".txt", ".md", ".text")
+REVIEW_SUFFIXES = (".txt", ".text")
 SEEDED_KEY = "seeded"
 
 
