@@ -50,19 +50,26 @@ def review_value(review_id: int) -> str:
 
 
 def hit_label(hit: SearchHit | ReviewRef, limit: int = CHOICE_NAME_LIMIT) -> str:
-    """``Title (year) - director - festival``, cut to fit a choice name or select label."""
+    """``Title (year) - director - festival``, cut to fit a choice name or select label.
+
+    When it is too long the directors shrink first, then the title; the festival is always kept.
+    """
     title = hit.title
     if hit.original_title and fold(hit.original_title) != fold(hit.title):
         title = f"{title} ({hit.original_title})"
-    head = f"{title} ({hit.year})" if hit.year else title
-    tail = [part for part in (", ".join(hit.directors[:2]), hit.festival or "") if part]
-    label = " - ".join([head, *tail])
-    if len(label) <= limit:
-        return label
-    suffix = " - " + " - ".join(tail) if tail else ""
-    if len(suffix) > limit // 2:
-        suffix = truncate(suffix, limit // 2)
-    return truncate(head, limit - len(suffix)) + suffix
+    year = f" ({hit.year})" if hit.year else ""
+    festival = f" - {hit.festival}" if hit.festival else ""
+    for directors in (
+        ", ".join(hit.directors[:2]),
+        ", ".join(hit.directors[:1]),
+        truncate(", ".join(hit.directors[:1]), 24),
+    ):
+        people = f" - {directors}" if directors else ""
+        label = f"{title}{year}{people}{festival}"
+        if len(label) <= limit:
+            return label
+    room = limit - len(year) - len(people) - len(festival)
+    return f"{truncate(title, max(room, 10))}{year}{people}{festival}"[:limit]
 
 
 def _date(value: dt.datetime | None) -> str:
@@ -262,6 +269,16 @@ class Answers:
         refs = await self.store.reviews_crediting_person(fold(resolved))
         lines = [f"• {escape(hit_label(r, 200))} — {escape(_roles(r.role))}" for r in refs]
         return self._listing(f"Films with {escape(resolved)}", "", lines, f"person:{fold(resolved)[:60]}", page)
+
+    async def person_names(self, typed: str) -> list[str]:
+        """Credited people whose name contains every typed word, for autocomplete."""
+        words = fold(typed).split()[:8]
+        return await self.store.names_like("people", words, limit=CHOICES_LIMIT) if words else []
+
+    async def company_names(self, typed: str) -> list[str]:
+        """Companies (sales agents first) whose name contains every typed word, for autocomplete."""
+        words = fold(typed).split()[:8]
+        return await self.store.names_like("companies", words, limit=CHOICES_LIMIT) if words else []
 
     async def _resolve_name(self, table: str, query: str) -> str | None:
         """The credited name closest to ``query`` (accents, case and typos forgiven)."""

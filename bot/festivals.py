@@ -82,6 +82,27 @@ class FestivalTable(BaseModel):
         """The festival called ``name`` (canonical name or any alias, any case or accents)."""
         return self._by_folded_name.get(fold(name))
 
+    def matching(self, typed: str) -> list[str]:
+        """Festival names for autocomplete: those whose name or an alias contains what was typed."""
+        folded = fold(typed)
+        if not folded:
+            return [f.name for f in self.festivals]
+        starts = [f.name for f in self.festivals if any(fold(a).startswith(folded) for a in (f.name, *f.aliases))]
+        contains = [
+            f.name
+            for f in self.festivals
+            if f.name not in starts and any(folded in fold(a) for a in (f.name, *f.aliases))
+        ]
+        return starts + contains
+
+    def sections_matching(self, festival_name: str, typed: str) -> list[str]:
+        """Sections of one festival (of every festival when it is not known yet) containing what was typed."""
+        known = self.find(festival_name) if festival_name else None
+        pool = [known] if known else self.festivals
+        folded = fold(typed)
+        names = [s.name for f in pool for s in f.sections if folded in fold(s.name)]
+        return list(dict.fromkeys(names))
+
     def canonical_section(self, festival: Festival, section: str) -> str:
         """A section's canonical name; an unknown section is kept as written rather than dropped."""
         folded = fold(section)

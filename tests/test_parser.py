@@ -367,3 +367,13 @@ _LINES = st.sampled_from(
 def test_fuzz_review_shaped_text(lines: list[str], festivals: FestivalTable) -> None:
     with contextlib.suppress(ReviewParseError):
         parse_review_text("\n".join(lines), source="fuzz", table=festivals)
+
+
+BAD_FILES = sorted(p for p in (FIXTURES / "bad").iterdir() if p.name != "README.md")
+
+
+@pytest.mark.parametrize("path", BAD_FILES, ids=lambda p: p.name)
+def test_bad_fixture_files_are_rejected(path: Path, festivals: FestivalTable) -> None:
+    with pytest.raises(ReviewParseError) as caught:
+        parse_review_text(decode_review_bytes(path.read_bytes(), str(path)), source=str(path), table=festivals)
+    assert str(caught.value).startswith(f"{path}: ")

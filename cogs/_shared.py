@@ -1,0 +1,49 @@
+"""Glue shared by the cogs: safe autocomplete and guarded component handling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.cards import CHOICE_NAME_LIMIT, CHOICES_LIMIT, Choice
+from bot.client import APOLOGY
+from bot.render import apologise
+
+log = logging.getLogger(__name__)
+
+#: Autocomplete cannot be deferred; answer something (possibly nothing) well inside the 3 s deadline.
+AUTOCOMPLETE_TIMEOUT = 2.0
+
+
+async def choices(work: Awaitable[list[Choice]], what: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete results, or ``[]`` when the work fails or is slow; never raises."""
+    try:
+        found = await asyncio.wait_for(work, AUTOCOMPLETE_TIMEOUT)
+    except Exception:
+        log.exception("autocomplete for %s failed; answering with no choices", what)
+        return []
+    return [app_commands.Choice(name=c.name[:CHOICE_NAME_LIMIT], value=c.value[:100]) for c in found[:CHOICES_LIMIT]]
+
+
+def name_choices(names: list[str]) -> list[Choice]:
+    return [Choice(name=n[:CHOICE_NAME_LIMIT], value=n[:100]) for n in names[:CHOICES_LIMIT]]
+
+
+async def guarded(interaction: discord.Interaction[Any], work: Awaitable[None], what: str) -> None:
+    """Run a component handler; an unexpected error is logged with context and the user gets an apology."""
+    try:
+        await work
+    except Exception:
+        log.exception(
+            "%s failed (guild=%s channel=%s user=%s)",
+            what,
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id if interaction.user else None,
+        )
+        await apologise(interaction, APOLOGY)

@@ -1,0 +1,109 @@
+"""/review, /credits and /sales, and the buttons and menus on their answers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.render import answer
+from cogs._shared import choices, guarded, name_choices
+
+if TYPE_CHECKING:
+    from bot.client import FestivalBot
+
+log = logging.getLogger(__name__)
+
+
+class Reviews(commands.Cog):
+    """Looking up one film's review, credits and sales contacts."""
+
+    def __init__(self, bot: FestivalBot) -> None:
+        self.answers = bot.services.answers
+        self.store = bot.services.store
+        self.festivals = bot.services.festivals
+
+    @app_commands.command(name="review")
+    @app_commands.describe(
+        title="Film title; original titles, directors and sales companies find films too",
+        festival="Only reviews from this festival",
+    )
+    async def review(self, interaction: discord.Interaction[Any], title: str, festival: str | None = None) -> None:
+        """A festival review in ten seconds: verdict, story, prospects and the film's facts."""
+        await answer(interaction, self.answers.review(title, festival))
+
+    @app_commands.command(name="credits")
+    @app_commands.describe(title="Film title")
+    async def credits(self, interaction: discord.Interaction[Any], title: str) -> None:
+        """The film's full credits as the review lists them."""
+        await answer(interaction, self.answers.credits(title))
+
+    @app_commands.command(name="sales")
+    @app_commands.describe(title="Film title: its sales agents", company="Sales company: every film it handles")
+    async def sales(
+        self, interaction: discord.Interaction[Any], title: str | None = None, company: str | None = None
+    ) -> None:
+        """Who sells a film, with emails, phones and websites; or every film a sales company handles."""
+        await answer(interaction, self.answers.sales(title, company))
+
+    @review.autocomplete("title")
+    @credits.autocomplete("title")
+    @sales.autocomplete("title")
+    async def title_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        festival = getattr(interaction.namespace, "festival", None)
+        return await choices(self.answers.autocomplete(current, festival), "title")
+
+    @review.autocomplete("festival")
+    async def festival_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        async def work() -> list[Any]:
+            return name_choices(self.festivals.matching(current))
+
+        return await choices(work(), "festival")
+
+    @sales.autocomplete("company")
+    async def company_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        async def work() -> list[Any]:
+            return name_choices(await self.answers.company_names(current))
+
+        return await choices(work(), "company")
+
+    @commands.Cog.listener()
+    async def on_festbot_action(self, interaction: discord.Interaction[Any], custom_id: str, values: list[str]) -> None:
+        action, _, rest = custom_id.partition(":")
+        if action not in ("review", "credits", "pick"):
+            return
+        started = time.perf_counter()
+        await guarded(interaction, self._act(interaction, action, rest, values), f"component {custom_id}")
+        log.info("%s guild=%s latency=%.0fms", custom_id, interaction.guild_id, (time.perf_counter() - started) * 1000)
+
+    async def _act(self, interaction: discord.Interaction[Any], action: str, rest: str, values: list[str]) -> None:
+        if action == "review":
+            review_id, _, what = rest.partition(":")
+            if what == "credits":
+                await answer(interaction, self.answers.credits(f"#{review_id}"))
+            else:
+                await answer(interaction, self.answers.sales(title=f"#{review_id}"))
+        elif action == "credits":
+            review_id, _, page = rest.partition(":")
+            await answer(interaction, self.answers.credits(f"#{review_id}", int(page or 0)), edit=True)
+        elif action == "pick" and values:
+            chosen = values[0]
+            work = {"review": self.answers.review, "credits": self.answers.credits}.get(rest)
+            if work is not None:
+                await answer(interaction, work(chosen))
+            else:
+                await answer(interaction, self.answers.sales(title=chosen))
+
+
+async def setup(bot: FestivalBot) -> None:
+    await bot.add_cog(Reviews(bot))

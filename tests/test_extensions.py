@@ -1,0 +1,36 @@
+"""Every extension loads, has setup(), and no two commands share a name."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+from bot.client import EXTENSIONS
+
+
+def test_extensions_have_setup_and_unique_commands() -> None:
+    from discord import app_commands
+    from discord.ext import commands
+
+    names: list[str] = []
+    for name in EXTENSIONS:
+        module = importlib.import_module(name)
+        assert inspect.iscoroutinefunction(getattr(module, "setup", None)), name
+        for _, cog in inspect.getmembers(module, lambda m: inspect.isclass(m) and issubclass(m, commands.Cog)):
+            for attr in vars(cog).values():
+                if isinstance(attr, app_commands.Command | app_commands.Group):
+                    names.append(attr.name)
+                    assert attr.description and attr.description != "…", attr.name
+    assert sorted(names) == sorted(set(names))
+    assert {"review", "credits", "sales", "person", "festival"} <= set(names)
+
+
+def test_core_modules_do_not_import_discord() -> None:
+    """Only the client, the render module and cogs/ may touch discord.py."""
+    import subprocess
+    import sys
+
+    core = ["models", "parser", "store", "search", "answers", "cards", "festivals", "ingest", "text", "services", "commands"]
+    code = "import sys\n" + "".join(f"import bot.{m}\n" for m in core) + "print('discord' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
