@@ -143,3 +143,58 @@ class SearchHit(_Frozen):
     #: For a person or company match: the name as credited, and the role.
     name: str | None = None
     role: str | None = None
+
+
+class Subscription(_Frozen):
+    """A channel's wish to receive one festival's (or every festival's) new reviews."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    festival: str | None = None
+    section: str | None = None
+    style: str = "embed"
+    role_id: int | None = None
+    forum: bool = False
+    paused_reason: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.paused_reason is None
+
+    def matches(self, festival: FestivalRef | None) -> bool:
+        """Whether a review from ``festival`` belongs in this subscription's channel."""
+        if self.festival is None:
+            return True
+        if festival is None or festival.name != self.festival:
+            return False
+        return self.section is None or (festival.section or "").casefold() == self.section.casefold()
+
+
+class DeliveryJob(_Frozen):
+    """One claimed delivery: what to send where, and how to make a retry land on the same message."""
+
+    id: int
+    review_id: int
+    subscription: Subscription
+    action: str  # post | edit
+    attempts: int
+    nonce: str
+    message_id: int | None = None
+    thread_id: int | None = None
+
+
+class DeliveryRecord(_Frozen):
+    """A delivery as ``/announce log`` shows it."""
+
+    id: int
+    review_id: int
+    title: str
+    channel_id: int
+    subscription_id: int
+    state: str
+    action: str
+    attempts: int
+    last_error: str | None = None
+    message_id: int | None = None
+    updated_at: dt.datetime

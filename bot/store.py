@@ -23,6 +23,7 @@ from typing import Literal
 import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
+from bot import ledger
 from bot.models import FestivalRef, IngestStatus, Review, SalesContact, StoredReview, Summary
 from bot.text import fold
 
@@ -157,13 +158,20 @@ class Store:
 
     # -- writing --------------------------------------------------------------------------------------
 
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """The read connection, for store modules of other areas (feeds, announcements)."""
+        return self._read
+
     async def ingest(
-        self, review: Review, *, source: str | None = None, summary: Summary | None = None
+        self, review: Review, *, source: str | None = None, summary: Summary | None = None, announce: bool = True
     ) -> IngestStatus:
         """Store ``review`` in one transaction: ``added``, ``updated`` in place, or ``unchanged``.
 
         A review is the same one when it has the same URL, the same source (an edited file), or the
         same film key (title, year and director) with neither URL nor source telling otherwise.
+        A new review queues its announcements in this same transaction (unless ``announce`` is false,
+        as for a feed's back catalogue); an updated one queues edits of what was announced.
         """
         digest = content_hash(review)
         async with self.transaction() as db:
@@ -177,8 +185,11 @@ class Store:
                         )
                     return IngestStatus(status="unchanged", review_id=review_id, title=review.title)
                 await self._write(db, review, digest, source, summary, review_id)
+                await ledger.requeue_edits(db, review_id)
                 return IngestStatus(status="updated", review_id=review_id, title=review.title)
             review_id = await self._write(db, review, digest, source, summary, None)
+            if announce:
+                await ledger.enqueue_for_review(db, review_id, review.festival)
             return IngestStatus(status="added", review_id=review_id, title=review.title)
 
     async def _find_existing(

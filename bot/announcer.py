@@ -1,0 +1,203 @@
+"""The delivery worker: claims due deliveries, paces them under Discord's limits, records outcomes.
+
+It knows nothing of Discord: a :class:`Sender` posts one delivery and says how it went. Pacing is
+ours rather than discord.py's, because discord.py only learns per-route buckets from response
+headers and does not pace the global 50 requests per second: a fan-out to hundreds of channels would
+otherwise be paced by 429s. Each channel's deliveries go out one after another, oldest first;
+different channels go out concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.ledger import Ledger
+from bot.models import DeliveryJob
+
+log = logging.getLogger(__name__)
+
+GLOBAL_LIMIT = (50, 1.0)  # Discord: 50 requests per second per bot
+CHANNEL_LIMIT = (5, 5.0)  # Discord: about 5 messages per 5 seconds per channel
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = 300.0
+POLL_INTERVAL = 2.0  # other processes (festbot ingest) queue deliveries too
+
+
+class SendOutcome(BaseModel):
+    """What happened to one send. ``pause`` stops only that subscription (403, unknown channel)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["sent", "retry", "pause", "fail"]
+    message_id: int | None = None
+    thread_id: int | None = None
+    retry_after: float | None = None
+    reason: str = ""
+
+    @classmethod
+    def sent(cls, message_id: int, thread_id: int | None = None) -> SendOutcome:
+        return cls(kind="sent", message_id=message_id, thread_id=thread_id)
+
+
+class Sender(Protocol):
+    async def deliver(self, job: DeliveryJob) -> SendOutcome: ...
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any ``period`` seconds (so also in any fixed window of a server)."""
+
+    def __init__(self, limit: int, period: float, margin: float = 0.02) -> None:
+        self.limit = limit
+        self.period = period + margin
+        self._times: collections.deque[float] = collections.deque()
+
+    def delay(self, now: float) -> float:
+        while self._times and now - self._times[0] >= self.period:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[0] + self.period - now
+
+    def record(self, now: float) -> None:
+        self._times.append(now)
+
+
+class Pacer:
+    """Waits until a request to ``channel_id`` fits both the global and that channel's window."""
+
+    def __init__(
+        self,
+        global_limit: tuple[int, float] = GLOBAL_LIMIT,
+        channel_limit: tuple[int, float] = CHANNEL_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._global = SlidingWindow(*global_limit)
+        self._channel_limit = channel_limit
+        self._channels: dict[int, SlidingWindow] = {}
+        self._clock = clock
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, channel_id: int) -> None:
+        async with self._lock:  # first come, first served
+            channel = self._channels.setdefault(channel_id, SlidingWindow(*self._channel_limit))
+            while True:
+                now = self._clock()
+                wait = max(self._global.delay(now), channel.delay(now))
+                if wait <= 0:
+                    self._global.record(now)
+                    channel.record(now)
+                    return
+                await asyncio.sleep(wait)
+
+
+def backoff(attempts: int) -> float:
+    """Exponential with jitter: 2, 4, 8 ... seconds, capped."""
+    return min(MAX_BACKOFF, 2.0**attempts) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+
+
+class Announcer:
+    """Runs in the bot: sends every due delivery exactly once, whatever Discord does meanwhile."""
+
+    def __init__(
+        self, ledger: Ledger, sender: Sender, *, pacer: Pacer | None = None, concurrency: int = 16, batch: int = 200
+    ) -> None:
+        self.ledger = ledger
+        self.sender = sender
+        self.pacer = pacer or Pacer()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        """Look for new deliveries now (called after an in-process ingest)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until cancelled: claim what is due, send it, sleep until the next is due or a wake-up."""
+        try:
+            while True:
+                if not await self.run_once():
+                    await self._sleep()
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+    async def run_once(self) -> int:
+        """Claim and start sending one batch; returns how many were claimed."""
+        free = self._batch - len(self._in_flight)
+        jobs = await self.ledger.claim_due(free, exclude=self._in_flight) if free > 0 else []
+        by_channel: dict[int, list[DeliveryJob]] = collections.defaultdict(list)
+        for job in jobs:
+            self._in_flight.add(job.id)
+            by_channel[job.subscription.channel_id].append(job)
+        for channel_jobs in by_channel.values():
+            task = asyncio.create_task(self._send_channel(channel_jobs))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(jobs)
+
+    async def _sleep(self) -> None:
+        due = await self.ledger.next_due_at()
+        timeout = POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def drain(self) -> None:
+        """Wait for the sends already started (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _send_channel(self, jobs: list[DeliveryJob]) -> None:
+        async with self._slots:
+            for job in jobs:
+                try:
+                    await self.pacer.acquire(job.subscription.channel_id)
+                    outcome = await self.sender.deliver(job)
+                    paused = await self._record(job, outcome)
+                except Exception as exc:
+                    # One broken delivery must not stop the others; it is retried with backoff.
+                    log.exception("delivery %s to channel %s failed unexpectedly", job.id, job.subscription.channel_id)
+                    await self._record(job, SendOutcome(kind="retry", reason=f"{type(exc).__name__}: {exc}"))
+                    paused = False
+                finally:
+                    self._in_flight.discard(job.id)
+                if paused:
+                    for rest in jobs[jobs.index(job) + 1 :]:
+                        self._in_flight.discard(rest.id)
+                    break
+        self.wake()
+
+    async def _record(self, job: DeliveryJob, outcome: SendOutcome) -> bool:
+        """Store the outcome; returns whether the subscription was paused."""
+        if outcome.kind == "sent":
+            await self.ledger.record_sent(job.id, outcome.message_id or 0, outcome.thread_id)
+            return False
+        if outcome.kind == "pause":
+            log.warning(
+                "pausing subscription %s (channel %s): %s",
+                job.subscription.id,
+                job.subscription.channel_id,
+                outcome.reason,
+            )
+            await self.ledger.pause(job.subscription.id, outcome.reason)
+            return True
+        if outcome.kind == "retry" and job.attempts < MAX_ATTEMPTS:
+            delay = outcome.retry_after if outcome.retry_after is not None else backoff(job.attempts)
+            log.info("delivery %s retry in %.1fs: %s", job.id, delay, outcome.reason)
+            await self.ledger.record_retry(job.id, delay, outcome.reason)
+            return False
+        log.error("delivery %s to channel %s failed: %s", job.id, job.subscription.channel_id, outcome.reason)
+        await self.ledger.record_failed(job.id, outcome.reason or "gave up")
+        return False

@@ -1,0 +1,194 @@
+"""The outbox and the delivery worker, with a scripted sender (the Discord path has its own tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from bot.announcer import Announcer, Pacer, SendOutcome, SlidingWindow
+from bot.festivals import FestivalTable
+from bot.ledger import Ledger
+from bot.models import DeliveryJob
+from bot.parser import parse_review_text
+from bot.store import Store
+from tests.conftest import SEED
+
+
+def review_text(title: str, festival: str = "Berlinale", section: str = "Competition") -> str:
+    return (
+        f"---\nfestival: {festival}\nsection: {section}\n---\nA fine film\n\n{title}\n\n"
+        "Dir: Ana Lima. Portugal. 2023. 98 mins\n\nA farmer returns to a village that has forgotten him.\n"
+    )
+
+
+class ScriptedSender:
+    """Records every delivery; outcomes come from a script keyed by channel (default: sent)."""
+
+    def __init__(self) -> None:
+        self.sent: list[DeliveryJob] = []
+        self.script: dict[int, list[SendOutcome]] = {}
+        self._ids = itertools.count(1000)
+
+    async def deliver(self, job: DeliveryJob) -> SendOutcome:
+        self.sent.append(job)
+        queue = self.script.get(job.subscription.channel_id)
+        if queue:
+            return queue.pop(0)
+        return SendOutcome.sent(next(self._ids))
+
+
+async def ingest(store: Store, festivals: FestivalTable, text: str, source: str, announce: bool = True) -> int:
+    status = await store.ingest(parse_review_text(text, table=festivals), source=source, announce=announce)
+    return status.review_id
+
+
+async def test_new_review_queues_one_delivery_per_matching_subscription(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    await ledger.subscribe(guild_id=1, channel_id=11, festival=None)
+    await ledger.subscribe(guild_id=1, channel_id=12, festival="Cannes")
+    await ledger.subscribe(guild_id=1, channel_id=13, festival="Berlinale", section="Panorama")
+    paused, _ = await ledger.subscribe(guild_id=1, channel_id=14, festival="Berlinale")
+    await ledger.pause(paused.id, "Missing Access")
+    await ingest(store, festivals, review_text("The Long Field"), "a")
+    jobs = await ledger.claim_due(100)
+    assert sorted(j.subscription.channel_id for j in jobs) == [10, 11]
+
+
+async def test_subscribing_does_not_backfill_and_backfill_does(store: Store, festivals: FestivalTable) -> None:
+    for i in range(5):
+        await ingest(store, festivals, review_text(f"Film {i}"), f"s{i}")
+    ledger = Ledger(store)
+    sub, created = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    assert created
+    assert await ledger.claim_due(100) == []
+    assert await ledger.backfill(sub, 3) == 3
+    jobs = await ledger.claim_due(100)
+    titles = [(await store.get(j.review_id)).review.title for j in jobs]  # type: ignore[union-attr]
+    assert titles == ["Film 2", "Film 3", "Film 4"]  # the newest three, oldest first
+    assert await ledger.backfill(sub, 3) == 2  # only what it has not had
+
+
+async def test_unchanged_and_not_announced(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ingest(store, festivals, review_text("Old"), "a", announce=False)
+    await ingest(store, festivals, review_text("Old"), "a")  # unchanged: nothing new
+    assert await ledger.claim_due(100) == []
+
+
+async def test_worker_sends_each_once_and_records_message_ids(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    for channel in range(30):
+        await ledger.subscribe(guild_id=1, channel_id=100 + channel, festival=None)
+    await ingest(store, festivals, review_text("The Long Field"), "a")
+    sender = ScriptedSender()
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
+    assert await announcer.run_once() == 30
+    await announcer.drain()
+    assert sorted(j.subscription.channel_id for j in sender.sent) == list(range(100, 130))
+    assert await ledger.counts() == {"sent": 30}
+    assert await announcer.run_once() == 0
+    assert len({j.nonce for j in sender.sent}) == 30
+
+
+async def test_forbidden_pauses_only_that_subscription(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    bad, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ledger.subscribe(guild_id=1, channel_id=11, festival=None)
+    sender = ScriptedSender()
+    sender.script[10] = [SendOutcome(kind="pause", reason="Missing Permissions: Send Messages")]
+    await ingest(store, festivals, review_text("One"), "a")
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
+    await announcer.run_once()
+    await announcer.drain()
+    subs = {s.channel_id: s for s in await ledger.subscriptions(1)}
+    assert subs[10].paused_reason == "Missing Permissions: Send Messages"
+    assert subs[11].active
+    await ingest(store, festivals, review_text("Two"), "b")  # a paused subscription gets nothing new
+    await announcer.run_once()
+    await announcer.drain()
+    assert [j.subscription.channel_id for j in sender.sent].count(10) == 1
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)  # subscribing again resumes it
+    assert (await ledger.subscription(bad.id)).active  # type: ignore[union-attr]
+    await announcer.run_once()
+    await announcer.drain()
+    assert [j.subscription.channel_id for j in sender.sent].count(10) == 2
+
+
+async def test_retry_then_success_and_give_up(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ledger.subscribe(guild_id=1, channel_id=11, festival=None)
+    sender = ScriptedSender()
+    sender.script[10] = [SendOutcome(kind="retry", retry_after=0.0, reason="503")]
+    sender.script[11] = [SendOutcome(kind="fail", reason="400 Invalid Form Body")]
+    await ingest(store, festivals, review_text("One"), "a")
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
+    await announcer.run_once()
+    await announcer.drain()
+    await announcer.run_once()
+    await announcer.drain()
+    assert await ledger.counts() == {"sent": 1, "failed": 1}
+    assert [j.attempts for j in sender.sent if j.subscription.channel_id == 10] == [1, 2]
+
+
+async def test_crash_between_claim_and_record_resends_with_the_same_nonce(
+    store: Store, festivals: FestivalTable
+) -> None:
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ingest(store, festivals, review_text("One"), "a")
+    first = await ledger.claim_due(10)  # claimed, then the process dies before recording
+    again = await Ledger(store).claim_due(10)  # a new process finds it still due
+    assert [j.nonce for j in again] == [j.nonce for j in first]
+    assert again[0].attempts == 2
+
+
+async def test_update_edits_what_was_announced(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    review_id = await ingest(store, festivals, review_text("One"), "a")
+    sender = ScriptedSender()
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
+    await announcer.run_once()
+    await announcer.drain()
+    await ingest(store, festivals, review_text("One").replace("98 mins", "99 mins"), "a")
+    await announcer.run_once()
+    await announcer.drain()
+    assert [(j.review_id, j.action) for j in sender.sent] == [(review_id, "post"), (review_id, "edit")]
+    assert sender.sent[1].message_id == 1000
+
+
+def test_sliding_window() -> None:
+    window = SlidingWindow(2, 1.0, margin=0)
+    window.record(0.0)
+    window.record(0.1)
+    assert window.delay(0.5) == pytest.approx(0.5)
+    assert window.delay(1.0) == 0.0
+
+
+async def test_pacer_holds_the_global_and_channel_rates(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+
+    async def fake_sleep(seconds: float) -> None:
+        clock[0] += seconds
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    pacer = Pacer((50, 1.0), (5, 5.0), clock=lambda: clock[0])
+    for channel in range(200):
+        await pacer.acquire(channel)
+    assert 3.0 < clock[0] < 3.2  # 200 requests at 50/s: the 200th goes out just after 3 s
+    start = clock[0]
+    for _ in range(6):
+        await pacer.acquire(7)
+    assert clock[0] - start >= 5.0  # the sixth message to one channel waits for its 5 s window
+
+
+async def test_seed_ingest_for_announcements(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale", section="Competition")
+    await store.ingest(parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals), source="seed")
+    assert len(await ledger.claim_due(10)) == 1
