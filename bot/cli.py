@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import sys
@@ -41,6 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help='print what the bot would answer, e.g. festbot ask "/review Return to Dust"')
     ask.add_argument("line", nargs="+", metavar="COMMAND")
 
+    festivals = sub.add_parser("festivals", help="the festival calendar: list festivals, add or correct an edition")
+    fsub = festivals.add_subparsers(dest="festivals_command", required=True)
+    flist = fsub.add_parser("list", help="festivals with their sections and known editions")
+    flist.add_argument("name", nargs="?", help="one festival (any alias)")
+    edition = fsub.add_parser("edition", help="add or correct one edition's dates")
+    edition.add_argument("name", help="festival (any alias), e.g. Berlinale")
+    edition.add_argument("year", type=int)
+    edition.add_argument("start", type=dt.date.fromisoformat, help="first day, YYYY-MM-DD")
+    edition.add_argument("end", type=dt.date.fromisoformat, help="last day, YYYY-MM-DD")
+
     sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=int, help="publish to one server only (instant), instead of globally")
@@ -61,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_ingest(args, settings))
         if args.command == "ask":
             return asyncio.run(_ask(" ".join(args.line), settings))
+        if args.command == "festivals":
+            return _festivals(args, settings)
         if args.command == "run":
             return _run(settings)
         if args.command == "sync":
@@ -71,6 +84,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _festivals(args: argparse.Namespace, settings: Settings) -> int:
+    table = FestivalTable.load(settings.festivals_file)
+    if args.festivals_command == "edition":
+        try:
+            updated = table.with_edition(args.name, args.year, args.start, args.end)
+        except KeyError:
+            print(f"festbot: no festival called {args.name!r} (see festbot festivals list)", file=sys.stderr)
+            return 1
+        except ValueError as exc:
+            print(f"festbot: {exc}", file=sys.stderr)
+            return 1
+        updated.save(settings.festivals_file)
+        festival = updated.find(args.name)
+        assert festival is not None
+        dates = f"{args.start:%-d %b %Y} to {args.end:%-d %b %Y}"
+        print(f"{festival.name} {args.year}: {dates} (saved to {settings.festivals_file})")
+        return 0
+    chosen = [table.find(args.name)] if args.name else table.festivals
+    if chosen == [None]:
+        print(f"festbot: no festival called {args.name!r}", file=sys.stderr)
+        return 1
+    for festival in chosen:
+        assert festival is not None
+        editions = ", ".join(f"{e.year} ({e.start:%-d %b}-{e.end:%-d %b})" for e in festival.editions) or "no dates yet"
+        print(f"{festival.name}: {editions}")
+        if args.name:
+            print("  aliases: " + ", ".join(festival.aliases))
+            print("  sections: " + ", ".join(s.name for s in festival.sections))
+    return 0
 
 
 def _parse(args: argparse.Namespace, settings: Settings) -> int:

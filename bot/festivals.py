@@ -78,6 +78,36 @@ class FestivalTable(BaseModel):
                 names.setdefault(fold(name), festival)
         return names
 
+    def with_edition(self, name: str, year: int, start: dt.date, end: dt.date) -> FestivalTable:
+        """A copy with one edition added or corrected (``festbot festivals edition``)."""
+        festival = self.find(name)
+        if festival is None:
+            raise KeyError(name)
+        if end < start:
+            raise ValueError(f"the edition ends ({end}) before it starts ({start})")
+        editions = sorted(
+            [e for e in festival.editions if e.year != year] + [Edition(year=year, start=start, end=end)],
+            key=lambda e: e.year,
+        )
+        updated = festival.model_copy(update={"editions": editions})
+        return FestivalTable(festivals=[updated if f.name == festival.name else f for f in self.festivals])
+
+    def save(self, path: Path) -> None:
+        """Write the table back, stable and readable, atomically (a crash never leaves half a file)."""
+        text = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+
+    def edition_year(self, festival: str, published: dt.date | None, film_year: int | None) -> int | None:
+        """Which edition a review belongs to: the one running when it was published, else the film's year."""
+        known = self.find(festival)
+        if known is not None and published is not None:
+            edition = known.edition_for(published)
+            if edition is not None:
+                return edition.year
+        return film_year if film_year is not None else (published.year if published else None)
+
     def find(self, name: str) -> Festival | None:
         """The festival called ``name`` (canonical name or any alias, any case or accents)."""
         return self._by_folded_name.get(fold(name))

@@ -424,6 +424,11 @@ def parse_review_text(
 
     table = table or FestivalTable.load()
     festival_ref, festival_year = _festival(meta, festival, [headline or "", *paragraphs, pull_quote or ""], table)
+    published_at = _parse_datetime(meta["published_at"], source) if meta.get("published_at") else None
+    if festival_ref is not None and festival_year is None:
+        festival_year = table.edition_year(
+            festival_ref.name, published_at.date() if published_at else None, header.year
+        )
     try:
         return Review(
             title=title,
@@ -443,7 +448,7 @@ def parse_review_text(
             credits=credits,
             body=paragraphs,
             url=meta.get("url") or None,
-            published_at=_parse_datetime(meta["published_at"], source) if meta.get("published_at") else None,
+            published_at=published_at,
             reviewer=meta.get("reviewer") or None,
         )
     except ValidationError as exc:

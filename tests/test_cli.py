@@ -57,10 +57,10 @@ def test_ingest_reports_each_file_and_fails_on_rejects(cli_env: dict[str, str], 
     assert any(line.startswith("rejected") and "noise.txt" in line and "not a text file" in line for line in lines)
     assert "Traceback" not in result.stderr
 
-    again = festbot(cli_env, "ingest", str(folder / "dust.txt"), "--festival", "Berlinale 2022")
+    again = festbot(cli_env, "ingest", str(folder / "dust.txt"), "--festival", "Berlinale 2023")
     assert again.returncode == 0
-    assert again.stdout.startswith("updated")  # the edition year is new information
-    third = festbot(cli_env, "ingest", str(folder / "dust.txt"), "--festival", "Berlinale 2022")
+    assert again.stdout.startswith("updated")  # the edition year (2022 by default) is new information
+    third = festbot(cli_env, "ingest", str(folder / "dust.txt"), "--festival", "Berlinale 2023")
     assert third.stdout.startswith("unchanged")
 
 
@@ -69,7 +69,7 @@ def test_ask_answers_on_a_fresh_database(cli_env: dict[str, str]) -> None:
     assert review.returncode == 0, review.stderr
     assert "Return To Dust" in review.stdout
     assert "Director: Li Ruijun" in review.stdout
-    assert "Berlinale · Competition" in review.stdout
+    assert "Berlinale 2022 · Competition" in review.stdout
     assert "It packs a quiet emotional punch" in review.stdout
     assert "[Credits]" in review.stdout and "[Sales contact]" in review.stdout
 
@@ -90,3 +90,33 @@ def test_run_without_token_is_a_console(cli_env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
     assert "DISCORD_TOKEN" in result.stdout and "discord.com/developers" in result.stdout
     assert "It packs a quiet emotional punch" in result.stdout
+
+
+def test_festival_edition_is_added_and_corrected(cli_env: dict[str, str], tmp_path: Path) -> None:
+    table = tmp_path / "festivals.json"
+    table.write_bytes((ROOT / "data" / "festivals.json").read_bytes())
+    cli_env["FESTBOT_FESTIVALS"] = str(table)
+    added = festbot(cli_env, "festivals", "edition", "berlin film festival", "2031", "2031-02-13", "2031-02-23")
+    assert added.returncode == 0, added.stderr
+    assert "Berlinale 2031: 13 Feb 2031 to 23 Feb 2031" in added.stdout
+    corrected = festbot(cli_env, "festivals", "edition", "Berlinale", "2031", "2031-02-12", "2031-02-22")
+    assert corrected.returncode == 0
+    listed = festbot(cli_env, "festivals", "list", "Berlinale")
+    assert "2031 (12 Feb-22 Feb)" in listed.stdout and listed.stdout.count("2031") == 1
+    backwards = festbot(cli_env, "festivals", "edition", "Cannes", "2031", "2031-05-30", "2031-05-12")
+    assert backwards.returncode == 1 and "before it starts" in backwards.stderr
+    unknown = festbot(cli_env, "festivals", "edition", "Nowhere Fest", "2031", "2031-05-01", "2031-05-12")
+    assert unknown.returncode == 1 and "no festival called" in unknown.stderr
+
+
+def test_review_published_during_an_edition_belongs_to_it(tmp_path: Path) -> None:
+    from bot.festivals import FestivalTable
+    from bot.parser import parse_review_text
+
+    text = (
+        "---\npublished_at: 2023-02-20T10:00:00Z\n---\nA fine film\n\nThe Harbour\n\n"
+        "Dir: Ola Berg. Norway. 2022. 90 mins\n\nIt premiered in competition at the Berlinale to warm notices.\n"
+    )
+    review = parse_review_text(text, table=FestivalTable.load())
+    assert review.festival is not None and review.festival.name == "Berlinale"
+    assert review.festival_year == 2023  # the edition running when it was published, not the film's year
