@@ -1,0 +1,452 @@
+"""State the fake keeps (users, guilds, roles, members, channels) and Discord-shaped payloads for it.
+
+Payloads follow Discord's v10 objects closely enough that the unmodified discord.py parses them;
+fields discord.py does not read are still included where Discord always sends them, so that
+other consumers (and humans reading test failures) see realistic objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+DISCORD_EPOCH_MS = 1420070400000
+
+
+class P:
+    """Permission bits (the subset the fake reasons about, plus common ones for building roles)."""
+
+    CREATE_INSTANT_INVITE = 1 << 0
+    KICK_MEMBERS = 1 << 1
+    BAN_MEMBERS = 1 << 2
+    ADMINISTRATOR = 1 << 3
+    MANAGE_CHANNELS = 1 << 4
+    MANAGE_GUILD = 1 << 5
+    ADD_REACTIONS = 1 << 6
+    VIEW_AUDIT_LOG = 1 << 7
+    VIEW_CHANNEL = 1 << 10
+    SEND_MESSAGES = 1 << 11
+    SEND_TTS_MESSAGES = 1 << 12
+    MANAGE_MESSAGES = 1 << 13
+    EMBED_LINKS = 1 << 14
+    ATTACH_FILES = 1 << 15
+    READ_MESSAGE_HISTORY = 1 << 16
+    MENTION_EVERYONE = 1 << 17
+    USE_EXTERNAL_EMOJIS = 1 << 18
+    CONNECT = 1 << 20
+    SPEAK = 1 << 21
+    CHANGE_NICKNAME = 1 << 26
+    MANAGE_NICKNAMES = 1 << 27
+    MANAGE_ROLES = 1 << 28
+    MANAGE_WEBHOOKS = 1 << 29
+    USE_APPLICATION_COMMANDS = 1 << 31
+    MANAGE_THREADS = 1 << 34
+    CREATE_PUBLIC_THREADS = 1 << 35
+    CREATE_PRIVATE_THREADS = 1 << 36
+    SEND_MESSAGES_IN_THREADS = 1 << 38
+
+    ALL = (1 << 53) - 1
+
+    # What @everyone gets in a freshly created guild (no admin/moderation bits).
+    EVERYONE_DEFAULT = (
+        CREATE_INSTANT_INVITE
+        | ADD_REACTIONS
+        | VIEW_CHANNEL
+        | SEND_MESSAGES
+        | EMBED_LINKS
+        | ATTACH_FILES
+        | READ_MESSAGE_HISTORY
+        | MENTION_EVERYONE
+        | USE_EXTERNAL_EMOJIS
+        | CONNECT
+        | SPEAK
+        | CHANGE_NICKNAME
+        | USE_APPLICATION_COMMANDS
+        | CREATE_PUBLIC_THREADS
+        | CREATE_PRIVATE_THREADS
+        | SEND_MESSAGES_IN_THREADS
+    )
+    # A typical bot invite: chat, embeds, files, threads, reactions; no admin.
+    BOT_DEFAULT = (
+        VIEW_CHANNEL
+        | SEND_MESSAGES
+        | SEND_MESSAGES_IN_THREADS
+        | CREATE_PUBLIC_THREADS
+        | EMBED_LINKS
+        | ATTACH_FILES
+        | READ_MESSAGE_HISTORY
+        | ADD_REACTIONS
+        | USE_EXTERNAL_EMOJIS
+        | USE_APPLICATION_COMMANDS
+    )
+
+
+class ChannelType:
+    """Discord channel type numbers used by the fake."""
+
+    TEXT = 0
+    DM = 1
+    VOICE = 2
+    CATEGORY = 4
+    ANNOUNCEMENT = 5
+    ANNOUNCEMENT_THREAD = 10
+    PUBLIC_THREAD = 11
+    PRIVATE_THREAD = 12
+    FORUM = 15
+    MEDIA = 16
+
+    THREADS = (10, 11, 12)
+    MESSAGEABLE = (0, 2, 5, 10, 11, 12)
+
+
+class SnowflakeGenerator:
+    """Unique, increasing snowflakes whose embedded timestamp is the real current time."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self) -> int:
+        candidate = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        if candidate <= self._last:
+            candidate = self._last + 1
+        self._last = candidate
+        return candidate
+
+
+def iso_now() -> str:
+    """Timestamp formatted like Discord's (``2024-01-01T12:00:00.123000+00:00``)."""
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+@dataclass
+class FakeUser:
+    """A Discord user (the bot itself, the app owner or a test user)."""
+
+    id: int
+    username: str
+    bot: bool = False
+    global_name: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "username": self.username,
+            "discriminator": "0",
+            "global_name": self.global_name,
+            "avatar": None,
+            "avatar_decoration_data": None,
+            "banner": None,
+            "accent_color": None,
+            "public_flags": 0,
+            "flags": 0,
+        }
+        if self.bot:
+            data["bot"] = True
+        return data
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.id}>"
+
+
+@dataclass
+class FakeRole:
+    """A guild role; ``id == guild_id`` is @everyone."""
+
+    id: int
+    guild_id: int
+    name: str
+    permissions: int = 0
+    position: int = 0
+    color: int = 0
+    hoist: bool = False
+    mentionable: bool = False
+    bot_id: int | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "name": self.name,
+            "description": None,
+            "color": self.color,
+            "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
+            "hoist": self.hoist,
+            "icon": None,
+            "unicode_emoji": None,
+            "position": self.position,
+            "permissions": str(self.permissions),
+            "managed": self.bot_id is not None,
+            "mentionable": self.mentionable,
+            "flags": 0,
+        }
+        if self.bot_id is not None:
+            data["tags"] = {"bot_id": str(self.bot_id)}
+        return data
+
+    @property
+    def mention(self) -> str:
+        return f"<@&{self.id}>"
+
+
+@dataclass
+class FakeMember:
+    """A user's membership of a guild."""
+
+    guild_id: int
+    user: FakeUser
+    roles: list[int] = field(default_factory=list)
+    nick: str | None = None
+    joined_at: str = field(default_factory=iso_now)
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    def payload(self, *, with_user: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "roles": [str(r) for r in self.roles],
+            "nick": self.nick,
+            "avatar": None,
+            "banner": None,
+            "joined_at": self.joined_at,
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "pending": False,
+            "communication_disabled_until": None,
+        }
+        if with_user:
+            data["user"] = self.user.payload()
+        return data
+
+
+@dataclass
+class Overwrite:
+    """A channel permission overwrite for a role (``type="role"``) or a member (``type="member"``)."""
+
+    id: int
+    allow: int = 0
+    deny: int = 0
+    type: Literal["role", "member"] = "role"
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "type": 0 if self.type == "role" else 1,
+            "allow": str(self.allow),
+            "deny": str(self.deny),
+        }
+
+
+@dataclass
+class FakeChannel:
+    """A guild channel, category or thread."""
+
+    id: int
+    guild_id: int
+    name: str
+    type: int = ChannelType.TEXT
+    position: int = 0
+    parent_id: int | None = None
+    topic: str | None = None
+    nsfw: bool = False
+    overwrites: list[Overwrite] = field(default_factory=list)
+    rate_limit_per_user: int = 0
+    flags: int = 0
+    available_tags: list[dict[str, Any]] = field(default_factory=list)
+    # threads only
+    owner_id: int | None = None
+    applied_tags: list[int] = field(default_factory=list)
+    archived: bool = False
+    locked: bool = False
+    auto_archive_duration: int = 4320
+    message_count: int = 0
+    created_at: str = field(default_factory=iso_now)
+    last_message_id: int | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in ChannelType.THREADS
+
+    @property
+    def mention(self) -> str:
+        return f"<#{self.id}>"
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "name": self.name,
+            "parent_id": str(self.parent_id) if self.parent_id else None,
+            "flags": self.flags,
+            "last_message_id": str(self.last_message_id) if self.last_message_id else None,
+            "rate_limit_per_user": self.rate_limit_per_user,
+        }
+        if self.is_thread:
+            data.update(
+                {
+                    "owner_id": str(self.owner_id) if self.owner_id else None,
+                    "message_count": self.message_count,
+                    "total_message_sent": self.message_count,
+                    "member_count": 1,
+                    "applied_tags": [str(t) for t in self.applied_tags],
+                    "thread_metadata": {
+                        "archived": self.archived,
+                        "locked": self.locked,
+                        "auto_archive_duration": self.auto_archive_duration,
+                        "archive_timestamp": self.created_at,
+                        "create_timestamp": self.created_at,
+                        "invitable": self.type != ChannelType.PRIVATE_THREAD,
+                    },
+                }
+            )
+            return data
+        data.update(
+            {
+                "position": self.position,
+                "permission_overwrites": [o.payload() for o in self.overwrites],
+                "nsfw": self.nsfw,
+            }
+        )
+        if self.type in (ChannelType.TEXT, ChannelType.ANNOUNCEMENT, ChannelType.FORUM, ChannelType.MEDIA):
+            data["topic"] = self.topic
+            data["default_auto_archive_duration"] = 4320
+            data["default_thread_rate_limit_per_user"] = 0
+        if self.type in (ChannelType.FORUM, ChannelType.MEDIA):
+            data.update(
+                {
+                    "available_tags": self.available_tags,
+                    "default_reaction_emoji": None,
+                    "default_sort_order": None,
+                    "default_forum_layout": 0,
+                    "template": "",
+                }
+            )
+        if self.type == ChannelType.VOICE:
+            data.update({"bitrate": 64000, "user_limit": 0, "rtc_region": None})
+        return data
+
+
+@dataclass
+class FakeGuild:
+    """A guild with its roles, members and channels (threads included)."""
+
+    id: int
+    name: str
+    owner_id: int
+    roles: dict[int, FakeRole] = field(default_factory=dict)
+    members: dict[int, FakeMember] = field(default_factory=dict)
+    channels: dict[int, FakeChannel] = field(default_factory=dict)
+    locale: str = "en-US"
+    features: list[str] = field(default_factory=list)
+
+    @property
+    def everyone(self) -> FakeRole:
+        return self.roles[self.id]
+
+    def base_payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "banner": None,
+            "description": None,
+            "owner_id": str(self.owner_id),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "premium_tier": 0,
+            "premium_subscription_count": 0,
+            "premium_progress_bar_enabled": False,
+            "preferred_locale": self.locale,
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "public_updates_channel_id": None,
+            "safety_alerts_channel_id": None,
+            "vanity_url_code": None,
+            "max_members": 500000,
+            "max_video_channel_users": 25,
+            "max_stage_video_channel_users": 50,
+            "features": list(self.features),
+            "roles": [r.payload() for r in self.roles.values()],
+            "emojis": [],
+            "stickers": [],
+            "incidents_data": None,
+        }
+
+    def create_payload(self, *, include_members: list[FakeMember]) -> dict[str, Any]:
+        """The GUILD_CREATE body."""
+        data = self.base_payload()
+        data.update(
+            {
+                "joined_at": iso_now(),
+                "large": False,
+                "unavailable": False,
+                "lazy": True,
+                "member_count": len(self.members),
+                "members": [m.payload() for m in include_members],
+                "channels": [c.payload() for c in self.channels.values() if not c.is_thread],
+                "threads": [c.payload() for c in self.channels.values() if c.is_thread and not c.archived],
+                "presences": [],
+                "voice_states": [],
+                "stage_instances": [],
+                "guild_scheduled_events": [],
+                "soundboard_sounds": [],
+                "embedded_activities": [],
+                "application_command_counts": {},
+            }
+        )
+        return data
+
+
+def compute_base_permissions(guild: FakeGuild, member: FakeMember) -> int:
+    """Guild-level permissions: @everyone | member roles; owner and administrators get everything."""
+    if member.id == guild.owner_id:
+        return P.ALL
+    perms = guild.everyone.permissions
+    for role_id in member.roles:
+        role = guild.roles.get(role_id)
+        if role is not None:
+            perms |= role.permissions
+    if perms & P.ADMINISTRATOR:
+        return P.ALL
+    return perms
+
+
+def compute_channel_permissions(guild: FakeGuild, member: FakeMember, channel: FakeChannel | None) -> int:
+    """Discord's permission algorithm: base, then @everyone, role and member overwrites, then implicit denies."""
+    perms = compute_base_permissions(guild, member)
+    if perms == P.ALL or channel is None:
+        return perms
+    source = channel
+    if channel.is_thread and channel.parent_id in guild.channels:
+        source = guild.channels[channel.parent_id]
+    by_id = {o.id: o for o in source.overwrites}
+    everyone = by_id.get(guild.id)
+    if everyone is not None:
+        perms = (perms & ~everyone.deny) | everyone.allow
+    allow = deny = 0
+    for o in source.overwrites:
+        if o.type == "role" and o.id in member.roles:
+            allow |= o.allow
+            deny |= o.deny
+    perms = (perms & ~deny) | allow
+    own = by_id.get(member.id)
+    if own is not None and own.type == "member":
+        perms = (perms & ~own.deny) | own.allow
+    if not perms & P.VIEW_CHANNEL:
+        return 0
+    if not perms & P.SEND_MESSAGES and not channel.is_thread:
+        perms &= ~(P.SEND_TTS_MESSAGES | P.MENTION_EVERYONE | P.EMBED_LINKS | P.ATTACH_FILES)
+    return perms
