@@ -17,6 +17,8 @@ from rapidfuzz import fuzz, process
 from bot.cards import (
     CHOICE_NAME_LIMIT,
     CHOICES_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELDS_LIMIT,
     SELECT_LABEL_LIMIT,
     SELECT_OPTIONS_LIMIT,
     Button,
@@ -38,10 +40,11 @@ log = logging.getLogger(__name__)
 
 REVIEW_COLOR = 0xC8102E
 LIST_PAGE_SIZE = 10
-CREDITS_FIELDS_PER_PAGE = 12
 _ID_VALUE = re.compile(r"^#(\d{1,18})$")
 #: A top hit this much better than the next is taken without asking which film was meant.
 _CLEAR_MARGIN = 6.0
+#: Below this, the best hit is a suggestion, not an answer.
+CONFIDENT = 80.0
 
 
 def review_value(review_id: int) -> str:
@@ -102,7 +105,7 @@ class Answers:
             if stored is not None:
                 return stored
         hits = await self._hits(query, festival)
-        if not hits:
+        if not hits or hits[0].score < CONFIDENT:
             return []
         top = hits[0]
         rivals = [h for h in hits[1:] if h.score >= top.score - _CLEAR_MARGIN]
@@ -111,13 +114,15 @@ class Answers:
             return stored if stored is not None else []
         return [top, *rivals]
 
-    async def _not_found(self, what: str, query: str) -> Reply:
+    async def _not_found(self, action: str, query: str) -> Reply:
+        """Private reply naming the nearest films, with a menu to pick one of them."""
         loose = await self.searcher.search(query, limit=5, min_score=40)
         shown = escape(truncate(query.strip(), 80)) or "that"
         if not loose:
-            return Reply.notice(f"No {what} matches “{shown}”. Try a film title, a director or a sales company.")
+            return Reply.notice(f"No review matches “{shown}”. Try a film title, a director or a sales company.")
         suggestions = "\n".join(f"• {escape(hit_label(h))}" for h in loose)
-        return Reply.notice(f"No {what} matches “{shown}”. Did you mean:\n{suggestions}")
+        menu = self._pick(loose, action, query).select
+        return Reply(content=f"No review matches “{shown}”. Did you mean:\n{suggestions}", select=menu, ephemeral=True)
 
     def _pick(self, hits: list[SearchHit], action: str, query: str) -> Reply:
         options = [
@@ -204,7 +209,7 @@ class Answers:
     async def credits(self, query: str, page: int = 0) -> Reply:
         found = await self.resolve(query)
         if isinstance(found, list):
-            return self._pick(found, "credits", query) if found else await self._not_found("review", query)
+            return self._pick(found, "credits", query) if found else await self._not_found("credits", query)
         return self.credits_card(found, page)
 
     def credits_card(self, stored: StoredReview, page: int = 0) -> Reply:
@@ -216,15 +221,16 @@ class Answers:
         groups += [(label.replace("_", " ").capitalize(), names) for label, names in review.credits.items()]
         if review.cast and not any(label in review.credits for label in ("main_cast", "cast")):
             groups.append(("Cast", review.cast))
-        fields = _chunked_fields([(name, names) for name, names in groups if names])
-        pages = max(math.ceil(len(fields) / CREDITS_FIELDS_PER_PAGE), 1)
-        page = min(max(page, 0), pages - 1)
-        shown = fields[page * CREDITS_FIELDS_PER_PAGE : (page + 1) * CREDITS_FIELDS_PER_PAGE]
-        if not shown:
+        title = f"Credits: {escape(review.display_title)}"
+        pages = _pages(
+            _chunked_fields([(name, names) for name, names in groups if names]), EMBED_TOTAL_LIMIT - len(title) - 40
+        )
+        if not pages:
             return Reply.notice(f"No credits are listed in the review of {escape(review.title)}.")
-        footer = f"Page {page + 1} of {pages}" if pages > 1 else ""
-        card = Card.make(f"Credits: {escape(review.display_title)}", fields=shown, footer=footer, color=REVIEW_COLOR)
-        return Reply(cards=[card], buttons=pager_buttons(f"credits:{stored.id}", page, pages), ephemeral=True)
+        page = min(max(page, 0), len(pages) - 1)
+        footer = f"Page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
+        card = Card.make(title, fields=list(pages[page]), footer=footer, color=REVIEW_COLOR)
+        return Reply(cards=[card], buttons=pager_buttons(f"credits:{stored.id}", page, len(pages)), ephemeral=True)
 
     # -- /sales ---------------------------------------------------------------------------------------
 
@@ -235,7 +241,7 @@ class Answers:
             return Reply.notice("Give a film title (`title:`) or a sales company (`company:`).")
         found = await self.resolve(title)
         if isinstance(found, list):
-            return self._pick(found, "sales", title) if found else await self._not_found("review", title)
+            return self._pick(found, "sales", title) if found else await self._not_found("sales", title)
         return self.sales_card(found)
 
     def sales_card(self, stored: StoredReview) -> Reply:
@@ -342,6 +348,20 @@ def _roles(role: str | None) -> str:
 def _contact_lines(emails: list[str], phones: list[str], urls: list[str]) -> str:
     lines = [f"✉ {e}" for e in emails] + [f"☎ {p}" for p in phones] + [f"🌐 {escape(u)}" for u in urls]
     return "\n".join(lines) or "No contact details given."
+
+
+def _pages(fields: list[tuple[str, str]], budget: int) -> list[list[tuple[str, str]]]:
+    """Fields packed into pages that each fit one embed (size and field count), in order."""
+    pages: list[list[tuple[str, str]]] = []
+    size = 0
+    for field in fields:
+        length = len(field[0]) + len(field[1])
+        if not pages or size + length > budget or len(pages[-1]) >= FIELDS_LIMIT:
+            pages.append([])
+            size = 0
+        pages[-1].append(field)
+        size += length
+    return pages
 
 
 def _chunked_fields(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from bot.services import Services, open_services
 log = logging.getLogger(__name__)
 
 #: One extension per user-facing area; a load error stops start-up instead of hiding the feature.
-EXTENSIONS: tuple[str, ...] = ("cogs.reviews", "cogs.browse")
+EXTENSIONS: tuple[str, ...] = ("cogs.reviews", "cogs.browse", "cogs.announce")
 
 APOLOGY = "Sorry, something went wrong while answering that. It has been logged; please try again."
 
@@ -105,22 +105,24 @@ class FestivalBot(commands.Bot):
         )
 
 
-async def serve(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
-    """Open the services and run the bot until it is closed (SIGINT/SIGTERM in ``festbot run``)."""
+async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None = None, **options: Any) -> None:
+    """Open the services and run the bot until it is closed (SIGINT/SIGTERM in ``festbot run``).
+
+    ``ready`` receives the bot once it is connected; ``options`` go to the client (tests shorten
+    ``guild_ready_timeout``).
+    """
     if settings.discord_token is None:
         raise ValueError("serve() needs DISCORD_TOKEN")
     point_at(settings)
-    async with open_services(settings) as services, FestivalBot(services) as bot:
+    async with open_services(settings) as services, FestivalBot(services, **options) as bot:
         if ready is not None:
-            bot.add_listener(_set_event(ready), "on_ready")
+
+            async def on_ready() -> None:
+                if not ready.done():
+                    ready.set_result(bot)
+
+            bot.add_listener(on_ready, "on_ready")
         await bot.start(settings.discord_token.get_secret_value())
-
-
-def _set_event(event: asyncio.Event) -> Any:
-    async def on_ready() -> None:
-        event.set()
-
-    return on_ready
 
 
 def run_bot(settings: Settings) -> int:

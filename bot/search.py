@@ -112,7 +112,24 @@ class Searcher:
         return hits
 
 
+def _coverage(query: str, title: str) -> float:
+    """Share of the query's words that the title has (as a prefix, or within one or two typos)."""
+    words = query.split()
+    title_words = title.split()
+    covered = sum(
+        1
+        for w in words
+        if any(t.startswith(w) or Levenshtein.normalized_similarity(w, t) >= 0.7 for t in title_words)
+    )
+    return covered / len(words) if words else 0.0
+
+
 def _title_score(query: str, title: str) -> float:
+    """Whole-title similarity; words the title does not have pull the score down."""
+    return _similarity(query, title) * (0.6 + 0.4 * _coverage(query, title))
+
+
+def _similarity(query: str, title: str) -> float:
     """Whole-title similarity, with prefixes and contained words counting as strong matches."""
     if query == title:
         return 100.0

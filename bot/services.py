@@ -10,6 +10,7 @@ from bot.answers import Answers
 from bot.config import Settings
 from bot.festivals import FestivalTable
 from bot.ingest import ensure_seeded
+from bot.ledger import Ledger
 from bot.search import Searcher
 from bot.store import Store, open_store
 
@@ -21,6 +22,7 @@ class Services:
     festivals: FestivalTable
     searcher: Searcher
     answers: Answers
+    ledger: Ledger
 
 
 @contextlib.asynccontextmanager
@@ -31,4 +33,4 @@ async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterat
         if seed:
             await ensure_seeded(store, settings.reviews_dir, festivals)
         searcher = Searcher(store)
-        yield Services(settings, store, festivals, searcher, Answers(store, searcher, festivals))
+        yield Services(settings, store, festivals, searcher, Answers(store, searcher, festivals), Ledger(store))

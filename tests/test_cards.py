@@ -86,7 +86,8 @@ def test_hit_label_fits_a_choice() -> None:
     assert label.endswith("Berlinale")
     short = hit.model_copy(update={"title": "Dust", "original_title": None, "directors": ["Li Ruijun"]})
     assert hit_label(short) == "Dust (2022) - Li Ruijun - Berlinale"
-    assert hit_label(short.model_copy(update={"original_title": "Fu Chen"})) == "Dust (Fu Chen) (2022) - Li Ruijun - Berlinale"
+    with_original = short.model_copy(update={"original_title": "Fu Chen"})
+    assert hit_label(with_original) == "Dust (Fu Chen) (2022) - Li Ruijun - Berlinale"
 
 
 def test_pager_buttons() -> None:

@@ -30,7 +30,8 @@ def test_core_modules_do_not_import_discord() -> None:
     import subprocess
     import sys
 
-    core = ["models", "parser", "store", "search", "answers", "cards", "festivals", "ingest", "text", "services", "commands"]
+    core = ["models", "parser", "store", "search", "answers", "cards", "festivals", "ingest", "text", "services"]
+    core += ["commands", "ledger", "announcer", "announcements"]
     code = "import sys\n" + "".join(f"import bot.{m}\n" for m in core) + "print('discord' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
