@@ -117,9 +117,7 @@ def _coverage(query: str, title: str) -> float:
     words = query.split()
     title_words = title.split()
     covered = sum(
-        1
-        for w in words
-        if any(t.startswith(w) or Levenshtein.normalized_similarity(w, t) >= 0.7 for t in title_words)
+        1 for w in words if any(t.startswith(w) or Levenshtein.normalized_similarity(w, t) >= 0.7 for t in title_words)
     )
     return covered / len(words) if words else 0.0
 

@@ -38,6 +38,56 @@ def is_company_label(label: str) -> bool:
     return bool(_COMPANY_LABEL.search(label))
 
 
+class BufferedRead:
+    """A query run to completion under the read lock; rows are served from memory afterwards.
+
+    A statement left open on a shared connection keeps its read transaction, and so an old
+    snapshot, alive for every other task reading meanwhile; finishing each one before the next
+    starts means every read sees all commits made before it began.
+    """
+
+    def __init__(self, reader: Reader, sql: str, params: Sequence[object]) -> None:
+        self._reader = reader
+        self._sql = sql
+        self._params = params
+        self._rows: list[aiosqlite.Row] = []
+
+    async def __aenter__(self) -> BufferedRead:
+        async with self._reader.lock, self._reader.db.execute(self._sql, self._params) as cursor:
+            self._rows = list(await cursor.fetchall())
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def fetchone(self) -> aiosqlite.Row | None:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> list[aiosqlite.Row]:
+        return self._rows
+
+
+class Reader:
+    """The read connection, shared by every reading task without ever serving a stale snapshot."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self.lock = asyncio.Lock()
+
+    def execute(self, sql: str, params: Sequence[object] = ()) -> BufferedRead:
+        return BufferedRead(self, sql, params)
+
+    @contextlib.asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Several reads that must see one consistent state (a review and its credits)."""
+        async with self.lock:
+            await self.db.execute("BEGIN")
+            try:
+                yield self.db
+            finally:
+                await self.db.execute("COMMIT")
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated; the message says what to do."""
 
@@ -112,7 +162,7 @@ class Store:
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path) -> None:
         self._db = writer
-        self._read = reader
+        self._read = Reader(reader)
         self.path = path
         self._write_lock = asyncio.Lock()
         #: Bumped on every write so in-memory caches (search vocabulary) know to refresh.
@@ -159,7 +209,7 @@ class Store:
     # -- writing --------------------------------------------------------------------------------------
 
     @property
-    def reader(self) -> aiosqlite.Connection:
+    def reader(self) -> Reader:
         """The read connection, for store modules of other areas (feeds, announcements)."""
         return self._read
 
@@ -345,7 +395,11 @@ class Store:
         return int(row[0]) if row else 0
 
     async def get(self, review_id: int) -> StoredReview | None:
-        async with self._read.execute(
+        async with self._read.snapshot() as db:
+            return await self._get(db, review_id)
+
+    async def _get(self, db: aiosqlite.Connection, review_id: int) -> StoredReview | None:
+        async with db.execute(
             "SELECT r.id, f.title, f.original_title, f.year, f.runtime_minutes, r.headline, r.pull_quote,"
             " r.image_credit, r.body, r.festival, r.section, r.festival_year, r.url, r.published_at, r.reviewer,"
             " r.summary, r.source,"
@@ -356,18 +410,18 @@ class Store:
             row = await cursor.fetchone()
         if row is None:
             return None
-        async with self._read.execute(
+        async with db.execute(
             "SELECT name FROM film_countries WHERE film_id = ? ORDER BY position", (row[20],)
         ) as cursor:
             countries = [r[0] for r in await cursor.fetchall()]
-        async with self._read.execute(
+        async with db.execute(
             "SELECT c.kind, c.label, COALESCE(p.name, co.name) FROM credits c"
             " LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
             " WHERE c.review_id = ? ORDER BY c.rowid",
             (review_id,),
         ) as cursor:
             credit_rows = await cursor.fetchall()
-        async with self._read.execute(
+        async with db.execute(
             "SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s JOIN companies co ON co.id = s.company_id"
             " WHERE s.review_id = ? ORDER BY s.position",
             (review_id,),
@@ -605,5 +659,5 @@ async def open_store(path: Path) -> AsyncIterator[Store]:
             raise StoreError(
                 f"Cannot use the database at {path}: {exc}. Is FESTBOT_DB a writable festbot database?"
             ) from exc
-        store._read = reader
+        store._read = Reader(reader)
         yield store

@@ -141,3 +141,26 @@ async def test_person_company_and_festival_listings(store: Store, festivals: Fes
     assert "Return To Dust" in [r.title for r in await store.reviews_at_festival("Berlinale", None, None)]
     assert "Return To Dust" in [r.title for r in await store.reviews_at_festival("Berlinale", 2022, "competition")]
     assert await store.reviews_at_festival("Berlinale", 1999, None) == []
+
+
+async def test_reads_see_every_commit_while_other_tasks_keep_reading(store: Store, festivals: FestivalTable) -> None:
+    """A statement left open by one reader must not pin an old snapshot for the others."""
+    import asyncio
+
+    stop = asyncio.Event()
+
+    async def busy_reader() -> None:
+        while not stop.is_set():
+            await store.count()
+            await store.recent_reviews(5)
+
+    readers = [asyncio.create_task(busy_reader()) for _ in range(8)]
+    try:
+        await asyncio.sleep(0.05)
+        for n in range(5):
+            text = SEED.read_text(encoding="utf-8").replace("Return To Dust", f"Return To Dust {n}")
+            await store.ingest(parse_review_text(text, table=festivals), source=f"s{n}")
+            assert await store.count() == n + 1  # read right after the commit, amid the others
+    finally:
+        stop.set()
+        await asyncio.gather(*readers)
