@@ -34,6 +34,7 @@ from bot.festivals import FestivalTable
 from bot.models import SearchHit, StoredReview
 from bot.search import Searcher
 from bot.store import ReviewRef, Store
+from bot.summary import summarize
 from bot.text import fold, truncate
 
 log = logging.getLogger(__name__)
@@ -159,18 +160,19 @@ class Answers:
         parts = []
         if review.headline:
             parts.append(f"*{escape(review.headline)}*")
-        summary = stored.summary
-        if summary and (summary.verdict or summary.story or summary.prospects):
-            for name, sentences in (
-                ("Verdict", summary.verdict),
-                ("Story", summary.story),
-                ("Prospects", summary.prospects),
-            ):
-                if sentences:
-                    parts.append(f"**{name}:** {escape(' '.join(sentences))}")
-        else:
-            first = review.body[0] if review.body else ""
-            parts.append(escape(truncate(first, 700)))
+        # Reviews stored before summaries existed are summarised on the fly (a pure, ~1 ms function).
+        summary = stored.summary or summarize(review)
+        shown = {fold(review.headline or "")}  # the standfirst is already the card's first line
+        for name, sentences in (
+            ("Verdict", summary.verdict),
+            ("Story", summary.story),
+            ("Prospects", summary.prospects),
+        ):
+            fresh = [sentence for sentence in sentences if fold(sentence) not in shown]
+            if fresh:
+                parts.append(f"**{name}:** {escape(' '.join(fresh))}")
+        if len(parts) <= 1 and review.body:
+            parts.append(escape(truncate(review.body[0], 700)))
         festival = ""
         if review.festival:
             edition = f"{review.festival.name} {review.festival_year}" if review.festival_year else review.festival.name

@@ -9,8 +9,10 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from bot.festivals import FestivalTable
+from bot.models import IngestStatus, Review
 from bot.parser import ReviewParseError, decode_review_bytes, parse_review_text
 from bot.store import Store
+from bot.summary import summarize
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,11 @@ class FileOutcome(BaseModel):
         return f"{self.status:<10} {self.path}: {self.title} (#{self.review_id})"
 
 
+async def store_review(store: Store, review: Review, *, source: str, announce: bool = True) -> IngestStatus:
+    """The one way a parsed review enters the store, from any source: summarised, then stored."""
+    return await store.ingest(review, source=source, summary=summarize(review), announce=announce)
+
+
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
     """Files as given; folders walked for review files in a stable order, hidden files skipped."""
     for path in paths:
@@ -48,7 +55,7 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 async def ingest_file(
-    store: Store, path: Path, *, festival: str | None = None, table: FestivalTable | None = None
+    store: Store, path: Path, *, festival: str | None = None, table: FestivalTable | None = None, announce: bool = True
 ) -> FileOutcome:
     """Parse and store one file; a file that cannot be read or parsed is rejected whole."""
     try:
@@ -61,27 +68,35 @@ async def ingest_file(
         )
     except ReviewParseError as exc:
         return FileOutcome(path=path, status="rejected", reason=exc.reason)
-    result = await store.ingest(review, source=f"file:{path.resolve()}")
+    result = await store_review(store, review, source=f"file:{path.resolve()}", announce=announce)
     return FileOutcome(path=path, status=result.status, review_id=result.review_id, title=result.title)
 
 
 async def ingest_paths(
-    store: Store, paths: Iterable[Path], *, festival: str | None = None, table: FestivalTable | None = None
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    festival: str | None = None,
+    table: FestivalTable | None = None,
+    announce: bool = True,
 ) -> list[FileOutcome]:
     table = table or FestivalTable.load()
     outcomes = []
     for path in expand_paths(paths):
-        outcome = await ingest_file(store, path, festival=festival, table=table)
+        outcome = await ingest_file(store, path, festival=festival, table=table, announce=announce)
         log.info("%s", outcome.line())
         outcomes.append(outcome)
     return outcomes
 
 
 async def ensure_seeded(store: Store, reviews_dir: Path, table: FestivalTable | None = None) -> None:
-    """Load the shipped reviews once, so a fresh clone answers for *Return to Dust* with no other step."""
+    """Load the shipped reviews once, so a fresh clone answers for *Return to Dust* with no other step.
+
+    They are a back catalogue: stored, never announced.
+    """
     if await store.get_meta(SEEDED_KEY) or not reviews_dir.is_dir():
         return
-    outcomes = await ingest_paths(store, [reviews_dir], table=table)
+    outcomes = await ingest_paths(store, [reviews_dir], table=table, announce=False)
     for outcome in outcomes:
         if outcome.status == "rejected":
             log.warning("shipped review not loaded: %s", outcome.line())

@@ -81,6 +81,11 @@ async def test_review_answers_with_the_card_and_buttons(bot: FestivalBot, fake: 
     (embed,) = data["embeds"]
     assert embed["title"] == "Return To Dust"
     assert embed["description"].startswith("*Anchored by an authentic relationship")
+    description = embed["description"]  # the summary: verdict, story and prospects, each verbatim
+    assert "**Verdict:** Rather, this poetic tale of an arranged marriage" in description
+    assert "**Story:** Set in a Gansu village circa the early 2010s, it chronicles the arranged union" in description
+    assert "**Prospects:** Following its international premiere in competition at the Berlinale" in description
+    assert description.count("Anchored by an authentic relationship") == 1  # the standfirst is not repeated
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Director"] == "Li Ruijun"
     assert fields["Country"] == "China"
