@@ -192,3 +192,16 @@ async def test_seed_ingest_for_announcements(store: Store, festivals: FestivalTa
     await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale", section="Competition")
     await store.ingest(parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals), source="seed")
     assert len(await ledger.claim_due(10)) == 1
+
+
+async def test_shipped_reviews_are_never_announced(store: Store, festivals: FestivalTable, tmp_path) -> None:
+    from bot.ingest import ensure_seeded
+
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "dust.txt").write_bytes(SEED.read_bytes())
+    await ensure_seeded(store, shipped, festivals)
+    assert await store.count() == 1
+    assert await ledger.claim_due(10) == []
