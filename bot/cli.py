@@ -16,6 +16,7 @@ from bot.festivals import FestivalTable
 from bot.ingest import ingest_paths
 from bot.parser import ReviewParseError, decode_review_bytes, parse_review_text
 from bot.store import StoreError
+from bot.summary import summarize
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="festbot", description="Film-festival review bot for Discord.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ingest = sub.add_parser("ingest", help="store review files (and folders of them)")
-    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest = sub.add_parser("ingest", help="store review files, folders of them, or review pages by URL")
+    ingest.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     ingest.add_argument("--festival", help='festival edition for files that name none, e.g. "Berlinale 2022"')
 
     parse = sub.add_parser("parse", help="parse one review file and print what was read")
@@ -39,8 +40,22 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="print the parsed review as JSON")
     parse.add_argument("--festival", help='festival edition when the file names none, e.g. "Berlinale 2022"')
 
+    summarize = sub.add_parser("summarize", help="print the verdict, story, prospects and logline of one review file")
+    summarize.add_argument("file", type=Path, metavar="FILE")
+    summarize.add_argument("--json", action="store_true", help="print the summary as JSON")
+
     ask = sub.add_parser("ask", help='print what the bot would answer, e.g. festbot ask "/review Return to Dust"')
     ask.add_argument("line", nargs="+", metavar="COMMAND")
+
+    feeds = sub.add_parser("feeds", help="the review feeds the running bot polls: add, list, remove, poll")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True)
+    feeds_add = feeds_sub.add_parser("add", help="read an RSS or Atom feed of reviews")
+    feeds_add.add_argument("url", metavar="URL")
+    feeds_add.add_argument("--festival", help='festival edition for its entries, e.g. "Berlinale 2026"')
+    feeds_add.add_argument("--every", type=float, default=300.0, metavar="SECONDS", help="poll interval (default 300)")
+    feeds_sub.add_parser("list", help="the feeds with their state")
+    feeds_sub.add_parser("remove", help="stop reading a feed").add_argument("feed", metavar="ID_OR_URL")
+    feeds_sub.add_parser("poll", help="poll every feed once now")
 
     festivals = sub.add_parser("festivals", help="the festival calendar: list festivals, add or correct an edition")
     fsub = festivals.add_subparsers(dest="festivals_command", required=True)
@@ -62,16 +77,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     logging.basicConfig(
-        level=logging.WARNING if args.command in ("ingest", "parse", "ask") else settings.log_level.upper(),
+        level=logging.WARNING
+        if args.command in ("ingest", "parse", "summarize", "ask")
+        else settings.log_level.upper(),
         format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
     )
     try:
-        if args.command == "parse":
+        if args.command in ("parse", "summarize"):
             return _parse(args, settings)
         if args.command == "ingest":
             return asyncio.run(_ingest(args, settings))
         if args.command == "ask":
             return asyncio.run(_ask(" ".join(args.line), settings))
+        if args.command == "feeds":
+            return asyncio.run(_feeds(args, settings))
         if args.command == "festivals":
             return _festivals(args, settings)
         if args.command == "run":
@@ -122,7 +141,10 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
     try:
         text = decode_review_bytes(path.read_bytes(), str(path))
         review = parse_review_text(
-            text, source=str(path), festival=args.festival, table=FestivalTable.load(settings.festivals_file)
+            text,
+            source=str(path),
+            festival=getattr(args, "festival", None),
+            table=FestivalTable.load(settings.festivals_file),
         )
     except OSError as exc:
         print(f"festbot: {path}: cannot read the file ({exc.strerror or exc})", file=sys.stderr)
@@ -130,6 +152,15 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
     except ReviewParseError as exc:
         print(f"festbot: {exc}", file=sys.stderr)
         return 1
+    if args.command == "summarize":
+        summary = summarize(review)
+        if args.json:
+            print(json.dumps(summary.model_dump(), ensure_ascii=False, indent=2))
+        else:
+            for part in ("verdict", "story", "prospects"):
+                print(f"{part.capitalize()}: {' '.join(getattr(summary, part)) or '-'}\n")
+            print(f"Logline: {summary.logline}")
+        return 0
     if args.json:
         print(json.dumps(review.parse_json(), ensure_ascii=False, indent=2))
     else:
@@ -143,18 +174,59 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.feeds import ingest_url
     from bot.store import open_store
 
     table = FestivalTable.load(settings.festivals_file)
+    urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
+    paths = [Path(p) for p in args.paths if p not in urls]
+    lines: list[str] = []
+    rejected = 0
     async with open_store(settings.db_path) as store:
-        outcomes = await ingest_paths(store, args.paths, festival=args.festival, table=table)
-    for outcome in outcomes:
-        print(outcome.line())
-    if not outcomes:
+        outcomes = await ingest_paths(store, paths, festival=args.festival, table=table) if paths else []
+        lines += [o.line() for o in outcomes]
+        rejected += sum(o.status == "rejected" for o in outcomes)
+        for url in urls:
+            page = await ingest_url(store, url, table=table, festival=args.festival)
+            lines.append(page.line())
+            rejected += page.status in ("rejected", "failed", "error")
+    print("\n".join(lines))
+    if not lines:
         print("festbot: no review files found in the given paths", file=sys.stderr)
         return 1
-    rejected = sum(o.status == "rejected" for o in outcomes)
     return 1 if rejected else 0
+
+
+async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.feeds import FeedError, FeedPoller, add_feed, list_feeds, remove_feed
+    from bot.store import open_store
+
+    async with open_store(settings.db_path) as store:
+        if args.feeds_command == "add":
+            try:
+                feed = await add_feed(store, args.url, festival=args.festival, interval=args.every)
+            except FeedError as exc:
+                print(f"festbot: {exc}", file=sys.stderr)
+                return 1
+            print(f"added feed #{feed.id}: {feed.url} (the running bot reads it within a minute)")
+        elif args.feeds_command == "remove":
+            if not await remove_feed(store, args.feed):
+                print(f"festbot: no feed {args.feed!r} (see festbot feeds list)", file=sys.stderr)
+                return 1
+            print(f"removed feed {args.feed}")
+        elif args.feeds_command == "poll":
+            async with FeedPoller(store, table=FestivalTable.load(settings.festivals_file)) as poller:
+                results = await poller.poll_all()
+            for outcomes in results.values():
+                for outcome in outcomes:
+                    print(outcome.line())
+        if args.feeds_command in ("list", "poll"):
+            feeds = await list_feeds(store)
+            for feed in feeds:
+                print(feed.line())
+            if not feeds:
+                print("no feeds yet: festbot feeds add URL [--festival NAME]")
+    return 0
 
 
 async def _ask(line: str, settings: Settings) -> int:

@@ -23,7 +23,7 @@ from bot.services import Services, open_services
 log = logging.getLogger(__name__)
 
 #: One extension per user-facing area; a load error stops start-up instead of hiding the feature.
-EXTENSIONS: tuple[str, ...] = ("cogs.reviews", "cogs.browse", "cogs.announce")
+EXTENSIONS: tuple[str, ...] = ("cogs.reviews", "cogs.browse", "cogs.announce", "cogs.sources")
 
 APOLOGY = "Sorry, something went wrong while answering that. It has been logged; please try again."
 

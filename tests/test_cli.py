@@ -120,3 +120,18 @@ def test_review_published_during_an_edition_belongs_to_it(tmp_path: Path) -> Non
     review = parse_review_text(text, table=FestivalTable.load())
     assert review.festival is not None and review.festival.name == "Berlinale"
     assert review.festival_year == 2023  # the edition running when it was published, not the film's year
+
+
+def test_summarize_prints_the_parts(cli_env: dict[str, str]) -> None:
+    result = festbot(cli_env, "summarize", str(SEED), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert list(summary) == ["verdict", "story", "prospects", "logline"]
+    assert summary["story"] == [
+        "Set in a Gansu village circa the early 2010s, it chronicles the arranged union between Ma Youtie "
+        "(Wu Renlin) and Cao Guiying (Hai Qing)."
+    ]
+    assert summary["prospects"][0].startswith("Following its international premiere in competition at the Berlinale")
+    assert 0 < len(summary["logline"]) <= 200
+    plain = festbot(cli_env, "summarize", str(SEED))
+    assert plain.stdout.startswith("Verdict: ") and "Logline: " in plain.stdout

@@ -1,0 +1,105 @@
+"""Review sources in the running bot: the watched inbox folder, the publications' feeds, and /feeds."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cards import Card, Reply
+from bot.feeds import FeedError, FeedPoller, add_feed, list_feeds, remove_feed
+from bot.inbox import InboxWatcher
+from bot.render import send_reply
+from cogs._shared import choices, name_choices
+
+if TYPE_CHECKING:
+    from bot.client import FestivalBot
+
+log = logging.getLogger(__name__)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Sources(commands.GroupCog, group_name="feeds", group_description="The review feeds the bot reads"):
+    """Starts the inbox watcher and the feed poller with the bot and stops them before the store closes."""
+
+    def __init__(self, bot: FestivalBot) -> None:
+        services = bot.services
+        self.store = services.store
+        self.inbox = InboxWatcher(services.store, services.settings.inbox, table=services.festivals)
+        self.feeds = FeedPoller(services.store, table=services.festivals)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def cog_load(self) -> None:
+        for name, work in (("inbox", self.inbox.run()), ("feeds", self.feeds.run())):
+            task = asyncio.create_task(work, name=name)
+            task.add_done_callback(_log_crash)
+            self._tasks.append(task)
+
+    async def cog_unload(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.feeds.aclose()
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        # Feeds are one list for the whole bot: only server managers may see or change them.
+        if interaction.guild is None:
+            raise app_commands.NoPrivateMessage("Feeds are managed from a server.")
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    @app_commands.command(name="add")
+    @app_commands.describe(url="RSS or Atom feed URL", festival='Festival for its entries, e.g. "Berlinale 2026"')
+    async def add(self, interaction: discord.Interaction[Any], url: str, festival: str | None = None) -> None:
+        """Read a publication's review feed."""
+        try:
+            feed = await add_feed(self.store, url.strip(), festival=festival)
+        except FeedError as exc:
+            await send_reply(interaction, Reply.notice(f"Can't add that feed: {exc}"))
+            return
+        self.feeds.wake()
+        await send_reply(interaction, Reply.notice(f"Added feed #{feed.id}: {feed.url}. It is read within a minute."))
+
+    @app_commands.command(name="list")
+    async def list_(self, interaction: discord.Interaction[Any]) -> None:
+        """The feeds, with their last fetch, errors and counts."""
+        feeds = await list_feeds(self.store)
+        if not feeds:
+            await send_reply(interaction, Reply.notice("No feeds yet. Add one with /feeds add."))
+            return
+        card = Card.make("Review feeds", "\n".join(f"• {feed.line()}" for feed in feeds))
+        await send_reply(interaction, Reply(cards=[card], ephemeral=True))
+
+    @app_commands.command(name="remove")
+    @app_commands.describe(feed="The feed's number or URL")
+    async def remove(self, interaction: discord.Interaction[Any], feed: str) -> None:
+        """Stop reading a feed (its reviews stay)."""
+        removed = await remove_feed(self.store, feed.strip())
+        text = f"Removed feed {feed}." if removed else f"No feed {feed!r}; see /feeds list."
+        await send_reply(interaction, Reply.notice(text))
+
+    @remove.autocomplete("feed")
+    async def feed_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        async def work() -> list[Any]:
+            feeds = await list_feeds(self.store)
+            return name_choices([f.url for f in feeds if current.casefold() in f.url.casefold()])
+
+        return await choices(work(), "feed")
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("review source %s stopped", task.get_name(), exc_info=task.exception())
+
+
+async def setup(bot: FestivalBot) -> None:
+    await bot.add_cog(Sources(bot))

@@ -1,0 +1,104 @@
+"""Reviews arriving the way a publication publishes them end as announcements in Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.client import FestivalBot
+from tests.conftest import ROOT, SEED
+from tests.discord_harness import TOKEN, running_bot, settings_for, write_corpus
+from tests.fakediscord import FakeDiscord, P
+from tests.feedsite import FeedSite, FeedSpec, Item
+from tests.test_announce_e2e import until
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(token=TOKEN, default_timeout=10.0) as server:
+        server.add_guild("Festival")
+        with server.patch_discord():
+            yield server
+        server.assert_no_errors()
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[FeedSite]:
+    async with FeedSite(slow_seconds=5.0) as served:
+        yield served
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[FestivalBot]:
+    write_corpus(tmp_path / "corpus")
+    async with running_bot(settings_for(fake, tmp_path)) as running:
+        yield running
+
+
+async def admin(fake: FakeDiscord, command: str, options: dict[str, object] | None = None) -> dict:
+    res = await fake.slash_command(command, options or {}, member_permissions=P.ALL)
+    return (await res.response())["data"]
+
+
+async def test_a_new_feed_entry_is_announced(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
+    channel = fake.add_channel(fake.default_guild.id, "reviews").id
+    assert "Subscribed" in (await admin(fake, "announce subscribe", {"channel": channel, "festival": "all"}))["content"]
+    site.feeds["reviews"] = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")])
+    added = await admin(fake, "feeds add", {"url": site.url("/feeds/reviews.xml")})
+    assert "Added feed #1" in added["content"]
+    await until(lambda: len(fake.channel_messages(channel)) == 1, timeout=20, what="the feed entry's announcement")
+    (message,) = fake.channel_messages(channel)
+    assert message["embeds"][0]["title"] == "Salt Lanterns"
+    assert any(c.get("url", "").startswith(site.base) for row in message["components"] for c in row["components"])
+    listing = await admin(fake, "feeds list")
+    assert "reviews.xml" in listing["embeds"][0]["description"]
+    refused = await fake.slash_command("feeds list", member_permissions=P.EVERYONE_DEFAULT)
+    assert "Manage" in (await refused.response())["data"]["content"]
+
+
+async def test_a_file_dropped_in_the_inbox_is_announced(bot: FestivalBot, fake: FakeDiscord) -> None:
+    channel = fake.add_channel(fake.default_guild.id, "berlin").id
+    await admin(fake, "announce subscribe", {"channel": channel, "festival": "Berlinale"})
+    inbox = bot.services.settings.inbox
+    await until(lambda: inbox.is_dir(), what="the inbox folder")
+    text = SEED.read_text(encoding="utf-8").replace("Return To Dust", "Return To Dust Again")
+    (inbox / "dust-again.txt").write_text(text, encoding="utf-8")
+    await until(lambda: len(fake.channel_messages(channel)) == 1, timeout=20, what="the inbox review's announcement")
+    assert fake.channel_messages(channel)[0]["embeds"][0]["title"] == "Return To Dust Again"
+    assert (inbox / "done" / "dust-again.txt").exists()
+
+
+def test_cli_ingests_a_url_and_manages_feeds(cli_env: dict[str, str]) -> None:
+    import subprocess
+
+    async def serve_and_run() -> list[subprocess.CompletedProcess[str]]:
+        async with FeedSite() as served:
+            served.feeds["reviews"] = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")])
+
+            async def festbot(*args: str) -> subprocess.CompletedProcess[str]:
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot.cli", *args, cwd=ROOT, env=cli_env,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                )  # fmt: skip
+                out, err = await asyncio.wait_for(process.communicate(), 60)
+                return subprocess.CompletedProcess(args, process.returncode or 0, out.decode(), err.decode())
+
+            return [
+                await festbot("ingest", served.url("/articles/salt-lanterns")),
+                await festbot("ingest", served.url("/pages/report.pdf")),
+                await festbot("feeds", "add", served.url("/feeds/reviews.xml"), "--festival", "Berlinale 2026"),
+                await festbot("feeds", "list"),
+                await festbot("feeds", "remove", "1"),
+                await festbot("feeds", "remove", "1"),
+            ]
+
+    page, pdf, add, listed, removed, again = asyncio.run(serve_and_run())
+    assert page.returncode == 0 and page.stdout.startswith("added") and "Salt Lanterns" in page.stdout, page.stderr
+    assert pdf.returncode == 1 and "report.pdf" in pdf.stdout
+    assert add.returncode == 0 and "added feed #1" in add.stdout
+    assert "reviews.xml" in listed.stdout
+    assert removed.returncode == 0 and again.returncode == 1
