@@ -68,6 +68,17 @@ async def test_sync_publishes_every_command_with_descriptions(bot: FestivalBot, 
     assert announce.get("contexts") in (None, [0]) or announce.get("dm_permission") is False
 
 
+async def test_sync_to_one_server(fake: FakeDiscord, tmp_path: Path) -> None:
+    from bot.client import sync
+
+    write_corpus(tmp_path / "corpus")
+    guild = fake.default_guild.id
+    synced = await sync(settings_for(fake, tmp_path), guild)
+    assert {c.name for c in synced} >= {"review", "announce", "feeds"}
+    assert {c["name"] for c in fake.commands(guild)} >= {"review", "announce", "feeds"}
+    assert fake.commands() == []  # nothing global
+
+
 # ----------------------------------------------------------------------------------------- /review
 
 
