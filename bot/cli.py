@@ -76,12 +76,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=logging.WARNING
-        if args.command in ("ingest", "parse", "summarize", "ask")
-        else settings.log_level.upper(),
-        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
-    )
+    if args.command != "run" or settings.discord_token is None:
+        # The Discord bot logs through discord.py's own setup (run_bot); everything else here.
+        logging.basicConfig(
+            # Terminal commands print their own results; sync also reports what it published.
+            level=settings.log_level.upper() if args.command == "sync" else logging.WARNING,
+            format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
+        )
     try:
         if args.command in ("parse", "summarize"):
             return _parse(args, settings)

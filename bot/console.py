@@ -84,7 +84,8 @@ async def run_console(settings: Settings, connect_help: str) -> int:
     async with open_services(settings) as services:
         count = await services.store.count()
         print(f"festbot console: no DISCORD_TOKEN set, so answering here instead of on Discord.\n{connect_help}\n")
-        print(f"{count} reviews in {settings.db_path}. Type a command, e.g. /review Return to Dust")
+        noun = "review" if count == 1 else "reviews"
+        print(f"{count} {noun} in {settings.db_path}. Type a command, e.g. /review Return to Dust")
         print(usage() + "\n  /quit\n")
         loop = asyncio.get_running_loop()
         while True:
