@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -30,8 +31,20 @@ async def choices(work: Awaitable[list[Choice]], what: str) -> list[app_commands
     return [app_commands.Choice(name=c.name[:CHOICE_NAME_LIMIT], value=c.value[:100]) for c in found[:CHOICES_LIMIT]]
 
 
-def name_choices(names: list[str]) -> list[Choice]:
+async def named(get: Callable[[], Awaitable[list[str]] | list[str]]) -> list[Choice]:
+    """Names as choices; ``get`` runs inside :func:`choices`, so its failure is caught there too."""
+    found = get()
+    names = await found if inspect.isawaitable(found) else found
     return [Choice(name=n[:CHOICE_NAME_LIMIT], value=n[:100]) for n in names[:CHOICES_LIMIT]]
+
+
+def require_manage_guild(interaction: discord.Interaction[Any], where: str) -> bool:
+    """Server settings: ``default_permissions`` hides them, and this holds even if a server overrides that."""
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage(f"{where} are managed per server.")
+    if not interaction.permissions.manage_guild:
+        raise app_commands.MissingPermissions(["manage_guild"])
+    return True
 
 
 async def guarded(interaction: discord.Interaction[Any], work: Awaitable[None], what: str) -> None:

@@ -16,7 +16,7 @@ from bot.announcer import Announcer, SendOutcome
 from bot.cards import Reply
 from bot.models import DeliveryJob, StoredReview, Subscription
 from bot.render import NO_MENTIONS, answer, message_kwargs, send_reply
-from cogs._shared import choices, name_choices
+from cogs._shared import choices, named, require_manage_guild
 
 if TYPE_CHECKING:
     from bot.client import FestivalBot
@@ -132,12 +132,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         await self.announcer.run()
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        # default_permissions hides the commands; this check holds even if a server overrides that.
-        if interaction.guild is None:
-            raise app_commands.NoPrivateMessage("Announcements are set up per server.")
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
+        return require_manage_guild(interaction, "Announcements")
 
     def _festival(self, typed: str | None) -> tuple[str | None, str | None]:
         """(canonical name or None for all, error text)."""
@@ -301,21 +296,18 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
     async def festival_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        async def work() -> list[Any]:
-            names = self.services.festivals.matching(current)
-            return name_choices(([ALL] if ALL.startswith(current.strip().casefold()) else []) + names)
+        def names() -> list[str]:
+            every = [ALL] if ALL.startswith(current.strip().casefold()) else []
+            return every + self.services.festivals.matching(current)
 
-        return await choices(work(), "festival")
+        return await choices(named(names), "festival")
 
     @subscribe.autocomplete("section")
     async def section_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        async def work() -> list[Any]:
-            festival = getattr(interaction.namespace, "festival", "") or ""
-            return name_choices(self.services.festivals.sections_matching(festival, current))
-
-        return await choices(work(), "section")
+        festival = getattr(interaction.namespace, "festival", "") or ""
+        return await choices(named(lambda: self.services.festivals.sections_matching(festival, current)), "section")
 
     @log_.autocomplete("title")
     async def title_autocomplete(

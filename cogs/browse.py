@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.render import answer
-from cogs._shared import choices, guarded, name_choices
+from cogs._shared import choices, guarded, named
 
 if TYPE_CHECKING:
     from bot.client import FestivalBot
@@ -47,30 +47,20 @@ class Browse(commands.Cog):
     async def person_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        async def work() -> list[Any]:
-            return name_choices(await self.answers.person_names(current))
-
-        return await choices(work(), "person")
+        return await choices(named(lambda: self.answers.person_names(current)), "person")
 
     @festival.autocomplete("name")
     async def festival_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        async def work() -> list[Any]:
-            return name_choices(self.festivals.matching(current))
-
-        return await choices(work(), "festival")
+        return await choices(named(lambda: self.festivals.matching(current)), "festival")
 
     @festival.autocomplete("section")
     async def section_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        async def work() -> list[Any]:
-            return name_choices(
-                self.festivals.sections_matching(getattr(interaction.namespace, "name", "") or "", current)
-            )
-
-        return await choices(work(), "section")
+        festival = getattr(interaction.namespace, "name", "") or ""
+        return await choices(named(lambda: self.festivals.sections_matching(festival, current)), "section")
 
     @commands.Cog.listener()
     async def on_festbot_action(self, interaction: discord.Interaction[Any], custom_id: str, values: list[str]) -> None:

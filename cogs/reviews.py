@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.render import answer
-from cogs._shared import choices, guarded, name_choices
+from cogs._shared import choices, guarded, named
 
 if TYPE_CHECKING:
     from bot.client import FestivalBot
@@ -63,19 +63,13 @@ class Reviews(commands.Cog):
     async def festival_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        async def work() -> list[Any]:
-            return name_choices(self.festivals.matching(current))
-
-        return await choices(work(), "festival")
+        return await choices(named(lambda: self.festivals.matching(current)), "festival")
 
     @sales.autocomplete("company")
     async def company_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        async def work() -> list[Any]:
-            return name_choices(await self.answers.company_names(current))
-
-        return await choices(work(), "company")
+        return await choices(named(lambda: self.answers.company_names(current)), "company")
 
     @commands.Cog.listener()
     async def on_festbot_action(self, interaction: discord.Interaction[Any], custom_id: str, values: list[str]) -> None:

@@ -14,7 +14,7 @@ from bot.cards import Card, Reply
 from bot.feeds import FeedError, FeedPoller, add_feed, list_feeds, remove_feed
 from bot.inbox import InboxWatcher
 from bot.render import send_reply
-from cogs._shared import choices, name_choices
+from cogs._shared import choices, named, require_manage_guild
 
 if TYPE_CHECKING:
     from bot.client import FestivalBot
@@ -49,11 +49,7 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         # Feeds are one list for the whole bot: only server managers may see or change them.
-        if interaction.guild is None:
-            raise app_commands.NoPrivateMessage("Feeds are managed from a server.")
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
+        return require_manage_guild(interaction, "Feeds")
 
     @app_commands.command(name="add")
     @app_commands.describe(url="RSS or Atom feed URL", festival='Festival for its entries, e.g. "Berlinale 2026"')
@@ -89,11 +85,10 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
     async def feed_autocomplete(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
-        async def work() -> list[Any]:
-            feeds = await list_feeds(self.store)
-            return name_choices([f.url for f in feeds if current.casefold() in f.url.casefold()])
+        async def urls() -> list[str]:
+            return [f.url for f in await list_feeds(self.store) if current.casefold() in f.url.casefold()]
 
-        return await choices(work(), "feed")
+        return await choices(named(urls), "feed")
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:
