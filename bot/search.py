@@ -29,20 +29,47 @@ _COMPANY_WEIGHT = 0.9
 _MIN_SCORE = 60.0
 
 
+class _Vocabulary:
+    """One column's indexed words, grouped by length for typo scans."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.by_length: dict[int, list[tuple[int, str]]] = {}
+        for index, word in enumerate(words):
+            self.by_length.setdefault(len(word), []).append((index, word))
+
+    def close(self, word: str, limit: int, count: int = 3) -> list[str]:
+        """The ``count`` words within ``limit`` edits of ``word``, closest first, ties in vocabulary order.
+
+        The same answer as one rapidfuzz scan of the whole vocabulary, from the words whose length
+        can be within ``limit`` edits only.
+        """
+        found: list[tuple[int, int, str]] = []
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            bucket = self.by_length.get(length)
+            if not bucket:
+                continue
+            for term, distance, at in process.extract(
+                word, [w for _, w in bucket], scorer=Levenshtein.distance, score_cutoff=limit, limit=count
+            ):
+                found.append((int(distance), bucket[at][0], term))
+        return [term for _, _, term in sorted(found)[:count]]
+
+
 class Searcher:
-    """Search over one store; caches the index vocabulary until the store changes."""
+    """Search over one store; caches the index vocabulary until the store's reviews change."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._vocab: dict[SearchColumn, list[str]] = {}
+        self._vocab: dict[SearchColumn, _Vocabulary] = {}
         self._vocab_generation = -1
 
-    async def _vocabulary(self, column: SearchColumn) -> list[str]:
-        if self._vocab_generation != self.store.generation:
+    async def _vocabulary(self, column: SearchColumn) -> _Vocabulary:
+        # Only a review's write can change the vocabulary; announcement bookkeeping and feeds leave it.
+        if self._vocab_generation != self.store.reviews_generation:
             self._vocab.clear()
-            self._vocab_generation = self.store.generation
+            self._vocab_generation = self.store.reviews_generation
         if column not in self._vocab:
-            self._vocab[column] = await self.store.vocabulary(column)
+            self._vocab[column] = _Vocabulary(await self.store.vocabulary(column))
         return self._vocab[column]
 
     async def _corrected(self, words: Sequence[str], column: SearchColumn) -> list[str]:
@@ -54,8 +81,8 @@ class Searcher:
                 out.append(word)
                 continue
             limit = 1 if len(word) <= 4 else 2
-            close = process.extract(word, vocab, scorer=Levenshtein.distance, score_cutoff=limit, limit=3)
-            out.extend(term for term, _, _ in close) if close else out.append(word)
+            close = vocab.close(word, limit)
+            out.extend(close) if close else out.append(word)
         return out
 
     async def search(self, query: str, *, limit: int = 10, min_score: float = _MIN_SCORE) -> list[SearchHit]:
@@ -66,19 +93,27 @@ class Searcher:
             return []
         folded = " ".join(words)
         ids: dict[int, SearchColumn] = {}
+        by_name: set[int] = set()  # found through a credited person's or company's name
         for column in ("title", "people", "companies"):
             for review_id in await self.store.search_candidates(words, column=column, mode="all"):
                 ids.setdefault(review_id, column)
+                if column != "title":
+                    by_name.add(review_id)
+        probes = set(words)
         if len(ids) < limit:
             for column in ("title", "people", "companies"):
                 corrected = await self._corrected(words, column)
+                if column != "title":
+                    probes.update(corrected)
                 for review_id in await self.store.search_candidates(corrected, column=column, mode="any"):
                     ids.setdefault(review_id, column)
+                    if column != "title":
+                        by_name.add(review_id)
         if not ids:
             return []
         docs = await self.store.search_docs(ids)
         hits = [self._title_hit(folded, doc) for doc in docs]
-        named = await self._name_hits(folded, docs)
+        named = await self._name_hits(folded, [doc for doc in docs if doc.review_id in by_name], probes)
         best: dict[int, SearchHit] = {}
         for hit in [*hits, *named]:
             if hit.review_id not in best or hit.score > best[hit.review_id].score:
@@ -97,11 +132,23 @@ class Searcher:
         score = max(_title_score(query, title) for title in titles)
         return _hit(doc, score, "title")
 
-    async def _name_hits(self, query: str, docs: Sequence[SearchDoc]) -> list[SearchHit]:
+    async def _name_hits(self, query: str, docs: Sequence[SearchDoc], probes: set[str]) -> list[SearchHit]:
+        """Credited people and companies of these reviews whose name is close to the query.
+
+        ``docs`` are the reviews the index found through a name. Only names holding one of the query's
+        words or their typo corrections are scored: the names by which a review was found hold them
+        (the index matched them); a name holding none of them is taken not to be the one meant (it
+        could only come close by fuzzy similarity alone). Each distinct name is scored once.
+        """
         by_id = {doc.review_id: doc for doc in docs}
         hits: list[SearchHit] = []
-        for credit in await self.store.credits_of(by_id):
-            score = max(fuzz.token_sort_ratio(query, fold(credit.name)), _title_score(query, fold(credit.name)))
+        scores: dict[str, float] = {}
+        for credit in await self.store.credits_matching(by_id, sorted(p for p in probes if len(p) >= 2)):
+            score = scores.get(credit.folded)
+            if score is None:
+                score = scores[credit.folded] = max(
+                    fuzz.token_sort_ratio(query, credit.folded), _title_score(query, credit.folded)
+                )
             if score < 75:
                 continue
             company = credit.kind == "credit" and is_company_label(credit.label)

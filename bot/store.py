@@ -2,7 +2,9 @@
 
 Two aiosqlite connections in WAL mode: one writer, whose transactions are serialised by a lock so a
 review is always stored whole or not at all, and one reader, so a search running while a review is
-being written sees the database before or after that write, never half of it. Schema changes are numbered files in
+being written sees the database before or after that write, never half of it. Reviews themselves are
+written by a third, plain sqlite3 connection on a thread of its own, one hand-over per review's
+transaction (see :class:`SyncWriter`), under the same lock. Schema changes are numbered files in
 ``bot/migrations`` tracked with ``PRAGMA user_version``.
 """
 
@@ -15,10 +17,12 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Coroutine, Generator, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, NamedTuple, TypeVar
 
 import aiosqlite
 from pydantic import BaseModel, ConfigDict
@@ -88,6 +92,82 @@ class Reader:
                 await self.db.execute("COMMIT")
 
 
+T = TypeVar("T")
+
+
+class _SyncCursor:
+    """A sqlite3 cursor behind aiosqlite's cursor methods, answered at once."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _SyncResult:
+    """What ``aiosqlite.Connection.execute`` returns: awaitable, or an async context manager, done at once."""
+
+    def __init__(self, cursor: _SyncCursor) -> None:
+        self._cursor = cursor
+
+    async def _ready(self) -> _SyncCursor:
+        return self._cursor
+
+    def __await__(self) -> Generator[Any, None, _SyncCursor]:
+        return self._ready().__await__()
+
+    async def __aenter__(self) -> _SyncCursor:
+        return self._cursor
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self._cursor.close()
+
+
+class SyncWriter:
+    """The calls of ``aiosqlite.Connection`` that write code makes, on a plain sqlite3 connection.
+
+    A review's write (and the announcements the ledger queues with it) is async code written
+    against aiosqlite. Through aiosqlite each statement is a round trip to its thread, about
+    0.15 ms here, and a review takes some twenty statements. Run through this class by
+    :func:`_run_now` on the store's write thread, the same code makes the whole transaction
+    one hand-over instead of twenty, and the SQL stays exactly what it is.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> _SyncResult:
+        return _SyncResult(_SyncCursor(self._conn.execute(sql, parameters)))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> _SyncCursor:
+        return _SyncCursor(self._conn.executemany(sql, rows))
+
+
+def _run_now(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine that never waits for anything (every await is a :class:`SyncWriter` call)."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coro.close()
+    raise RuntimeError("a store write awaited real I/O on the write thread")
+
+
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated; the message says what to do."""
 
@@ -114,6 +194,16 @@ class Credit(BaseModel):
 
     review_id: int
     name: str
+    kind: str
+    label: str
+
+
+class NameCredit(NamedTuple):
+    """A credited name with its folded form (as stored), for scoring name matches without building models."""
+
+    review_id: int
+    name: str
+    folded: str
     kind: str
     label: str
 
@@ -160,13 +250,25 @@ def _migrations() -> list[tuple[int, str, str]]:
 class Store:
     """Reviews in SQLite. Create with :func:`open_store`."""
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        path: Path,
+        ingest_writer: sqlite3.Connection | None = None,
+    ) -> None:
         self._db = writer
         self._read = Reader(reader)
         self.path = path
         self._write_lock = asyncio.Lock()
         #: Bumped on every write so in-memory caches (search vocabulary) know to refresh.
         self.generation = 0
+        #: Bumped on every write of a review (the rest, announcement bookkeeping or feeds, leaves it).
+        self.reviews_generation = 0
+        # Reviews are written on a connection of their own, on one thread of their own, a whole
+        # transaction per hand-over (see SyncWriter). The write lock serialises it with the other writer.
+        self._ingest_db = ingest_writer
+        self._ingest_thread = ThreadPoolExecutor(1, thread_name_prefix="festbot-store-write")
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -194,6 +296,12 @@ class Store:
             else:
                 await self._db.commit()
                 self.generation += 1
+
+    async def _close_ingest_writer(self) -> None:
+        conn, self._ingest_db = self._ingest_db, None
+        if conn is not None:
+            await asyncio.get_running_loop().run_in_executor(self._ingest_thread, conn.close)
+        self._ingest_thread.shutdown(wait=False)
 
     # -- meta -----------------------------------------------------------------------------------------
 
@@ -224,23 +332,69 @@ class Store:
         as for a feed's back catalogue); an updated one queues edits of what was announced.
         """
         digest = content_hash(review)
-        async with self.transaction() as db:
-            existing = await self._find_existing(db, review, source)
-            if existing is not None:
-                review_id, old_hash = existing
-                if old_hash == digest:
-                    if source is not None:
-                        await db.execute(
-                            "UPDATE reviews SET source = ? WHERE id = ? AND source IS NULL", (source, review_id)
-                        )
-                    return IngestStatus(status="unchanged", review_id=review_id, title=review.title)
-                await self._write(db, review, digest, source, summary, review_id)
-                await ledger.requeue_edits(db, review_id)
-                return IngestStatus(status="updated", review_id=review_id, title=review.title)
-            review_id = await self._write(db, review, digest, source, summary, None)
-            if announce:
-                await ledger.enqueue_for_review(db, review_id, review.festival)
-            return IngestStatus(status="added", review_id=review_id, title=review.title)
+        if self._ingest_db is None:  # only while migrating, before open_store hands the store out
+            async with self.transaction() as db:
+                status = await self._ingest(db, review, digest, source, summary, announce)
+            self.reviews_generation += 1
+            return status
+        loop = asyncio.get_running_loop()
+        async with self._write_lock:
+            write = loop.run_in_executor(
+                self._ingest_thread, self._ingest_now, review, digest, source, summary, announce
+            )
+            try:
+                status = await asyncio.shield(write)
+            except asyncio.CancelledError:
+                # The thread finishes the transaction whatever happens; keep the lock until it has.
+                with contextlib.suppress(Exception):
+                    await write
+                self.generation += 1
+                self.reviews_generation += 1
+                raise
+            self.generation += 1
+            self.reviews_generation += 1
+            return status
+
+    def _ingest_now(
+        self, review: Review, digest: str, source: str | None, summary: Summary | None, announce: bool
+    ) -> IngestStatus:
+        """One review's whole transaction, on the write thread."""
+        conn = self._ingest_db
+        assert conn is not None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            status = _run_now(self._ingest(SyncWriter(conn), review, digest, source, summary, announce))  # type: ignore[arg-type]
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return status
+
+    async def _ingest(
+        self,
+        db: aiosqlite.Connection,
+        review: Review,
+        digest: str,
+        source: str | None,
+        summary: Summary | None,
+        announce: bool,
+    ) -> IngestStatus:
+        existing = await self._find_existing(db, review, source)
+        if existing is not None:
+            review_id, old_hash = existing
+            if old_hash == digest:
+                if source is not None:
+                    await db.execute(
+                        "UPDATE reviews SET source = ? WHERE id = ? AND source IS NULL", (source, review_id)
+                    )
+                return IngestStatus(status="unchanged", review_id=review_id, title=review.title)
+            await self._write(db, review, digest, source, summary, review_id)
+            await ledger.requeue_edits(db, review_id)
+            return IngestStatus(status="updated", review_id=review_id, title=review.title)
+        review_id = await self._write(db, review, digest, source, summary, None)
+        if announce:
+            await ledger.enqueue_for_review(db, review_id, review.festival)
+        return IngestStatus(status="added", review_id=review_id, title=review.title)
 
     async def _find_existing(
         self, db: aiosqlite.Connection, review: Review, source: str | None
@@ -341,26 +495,42 @@ class Store:
         )
         return film_id
 
-    async def _entity_id(self, db: aiosqlite.Connection, table: str, name: str) -> int:
-        # table is one of two literals chosen below, never user input.
-        await db.execute(f"INSERT OR IGNORE INTO {table}(name, folded) VALUES (?, ?)", (name, fold(name)))  # noqa: S608
-        async with db.execute(f"SELECT id FROM {table} WHERE name = ?", (name,)) as cursor:  # noqa: S608
-            row = await cursor.fetchone()
-        assert row is not None
-        return int(row[0])
+    async def _entity_ids(self, db: aiosqlite.Connection, table: str, names: Iterable[str]) -> dict[str, int]:
+        """Ids of these people (or companies), adding the ones not seen before: two statements for all of them."""
+        unique = list(dict.fromkeys(names))
+        if not unique:
+            return {}
+        # table is one of two literals chosen by the caller, never user input.
+        await db.executemany(
+            f"INSERT OR IGNORE INTO {table}(name, folded) VALUES (?, ?)",  # noqa: S608
+            [(name, fold(name)) for name in unique],
+        )
+        async with db.execute(
+            f"SELECT name, id FROM {table} WHERE name IN (SELECT value FROM json_each(?))",  # noqa: S608
+            (json.dumps(unique, ensure_ascii=False),),
+        ) as cursor:
+            return {str(row[0]): int(row[1]) for row in await cursor.fetchall()}
 
     async def _write_credits(self, db: aiosqlite.Connection, review_id: int, review: Review) -> None:
-        rows: list[tuple[int, str, str, int, int | None, int | None]] = []
         groups: list[tuple[str, str, list[str]]] = [
             ("director", "director", review.directors),
             ("screenwriter", "screenwriter", review.screenwriters),
             ("cast", "cast", review.cast),
             *(("credit", label, names) for label, names in review.credits.items()),
         ]
-        for kind, label, names in groups:
-            company = kind == "credit" and is_company_label(label)
+        credited = [(kind, label, kind == "credit" and is_company_label(label), names) for kind, label, names in groups]
+        people = await self._entity_ids(
+            db, "people", (n for _, _, company, names in credited if not company for n in names)
+        )
+        companies = await self._entity_ids(
+            db,
+            "companies",
+            [*(n for _, _, company, names in credited if company for n in names), *(s.company for s in review.sales)],
+        )
+        rows: list[tuple[int, str, str, int, int | None, int | None]] = []
+        for kind, label, company, names in credited:
             for position, name in enumerate(names):
-                entity = await self._entity_id(db, "companies" if company else "people", name)
+                entity = companies[name] if company else people[name]
                 rows.append(
                     (review_id, kind, label, position, None if company else entity, entity if company else None)
                 )
@@ -368,20 +538,21 @@ class Store:
             "INSERT INTO credits(review_id, kind, label, position, person_id, company_id) VALUES (?, ?, ?, ?, ?, ?)",
             rows,
         )
-        for position, contact in enumerate(review.sales):
-            company_id = await self._entity_id(db, "companies", contact.company)
-            await db.execute(
-                "INSERT INTO sales_contacts(review_id, position, company_id, emails, phones, urls)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+        await db.executemany(
+            "INSERT INTO sales_contacts(review_id, position, company_id, emails, phones, urls)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
                 (
                     review_id,
                     position,
-                    company_id,
+                    companies[contact.company],
                     json.dumps(contact.emails),
                     json.dumps(contact.phones),
                     json.dumps(contact.urls),
-                ),
-            )
+                )
+                for position, contact in enumerate(review.sales)
+            ],
+        )
 
     async def set_summary(self, review_id: int, summary: Summary) -> None:
         async with self.transaction() as db:
@@ -527,6 +698,24 @@ class Store:
         ) as cursor:
             return [Credit(review_id=r[0], name=r[1], kind=r[2], label=r[3]) for r in await cursor.fetchall()]
 
+    async def credits_matching(self, review_ids: Iterable[int], words: Sequence[str]) -> list[NameCredit]:
+        """People and companies credited on these reviews whose folded name contains one of ``words``."""
+        ids = list(dict.fromkeys(review_ids))
+        words = list(dict.fromkeys(words))[:64]
+        if not ids or not words:
+            return []
+        # One instr() per word; the statement's text depends only on how many words there are.
+        contains = " OR ".join(["instr(folded, ?) > 0"] * len(words))
+        async with self._read.execute(
+            "SELECT review_id, name, folded, kind, label FROM ("  # noqa: S608
+            "SELECT c.rowid AS credit, c.review_id, COALESCE(p.name, co.name) AS name,"
+            " COALESCE(p.folded, co.folded) AS folded, c.kind, c.label"
+            " FROM credits c LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
+            f" WHERE c.review_id IN (SELECT value FROM json_each(?))) WHERE {contains} ORDER BY credit",
+            (json.dumps(ids), *words),
+        ) as cursor:
+            return [NameCredit(*row) for row in await cursor.fetchall()]
+
     async def _refs(
         self, where: str, params: Sequence[object], role_sql: str = "NULL", limit: int = -1
     ) -> list[ReviewRef]:
@@ -643,6 +832,18 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return db
 
 
+def _connect_sync(path: Path) -> sqlite3.Connection:
+    """The review writer's connection (used only on the store's write thread), set up as :func:`_connect`'s."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        for pragma in ("journal_mode = WAL", "foreign_keys = ON", "busy_timeout = 5000", "synchronous = NORMAL"):
+            db.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 @contextlib.asynccontextmanager
 async def open_store(path: Path) -> AsyncIterator[Store]:
     """Open (creating and migrating as needed) the database at ``path``."""
@@ -655,9 +856,12 @@ async def open_store(path: Path) -> AsyncIterator[Store]:
             await store._migrate()
             reader = await _connect(path)
             stack.push_async_callback(reader.close)
-        except (OSError, aiosqlite.Error) as exc:
+            ingest_writer = await asyncio.get_running_loop().run_in_executor(store._ingest_thread, _connect_sync, path)
+            stack.push_async_callback(store._close_ingest_writer)
+        except (OSError, aiosqlite.Error, sqlite3.Error) as exc:
             raise StoreError(
                 f"Cannot use the database at {path}: {exc}. Is FESTBOT_DB a writable festbot database?"
             ) from exc
         store._read = Reader(reader)
+        store._ingest_db = ingest_writer
         yield store

@@ -10,6 +10,8 @@ import unicodedata
 
 _WHITESPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+#: A folded word: a run of letters and digits (``\w`` without the underscore).
+_WORD = re.compile(r"[^\W_]+")
 # Letters that do not decompose under NFKD but that people type without their accent.
 _EXTRA_FOLDS = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i", "þ": "th"})
 
@@ -19,11 +21,30 @@ def clean_line(line: str) -> str:
     return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", line)).strip()
 
 
+class _StripMarks(dict[int, int | str | None]):
+    """``str.translate`` table: combining marks dropped, the letters of ``_EXTRA_FOLDS`` folded, the rest kept.
+
+    Filled lazily, one entry per distinct character ever folded, so the per-character work runs in C
+    (a dictionary lookup) instead of a Python-level ``unicodedata.combining`` call per character.
+    """
+
+    def __missing__(self, key: int) -> int | str | None:
+        value: int | str | None = None if unicodedata.combining(chr(key)) else _EXTRA_FOLDS.get(key, key)
+        if len(self) < 20_000:  # bounded: text full of rare characters cannot grow it without limit
+            self[key] = value
+        return value
+
+
+_STRIP_MARKS = _StripMarks()
+
+
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form: ``Amélie: Ça va!`` -> ``amelie ca va``."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_EXTRA_FOLDS)
-    return " ".join(_NON_WORD.sub(" ", stripped).replace("_", " ").split())
+    if text.isascii():
+        stripped = text.lower()  # casefold, NFKD and the extra folds leave ASCII as lower() does
+    else:
+        stripped = unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
+    return " ".join(_WORD.findall(stripped))
 
 
 def tokens(text: str) -> list[str]:
