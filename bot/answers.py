@@ -32,6 +32,7 @@ from bot.cards import (
 )
 from bot.festivals import FestivalTable
 from bot.models import SearchHit, StoredReview
+from bot.parser import parse_festival_option
 from bot.search import Searcher
 from bot.store import ReviewRef, Store
 from bot.summary import summarize
@@ -306,6 +307,8 @@ class Answers:
     # -- /festival ------------------------------------------------------------------------------------
 
     async def festival(self, name: str, year: int | None = None, section: str | None = None, page: int = 0) -> Reply:
+        if year is None:
+            name, year = parse_festival_option(name)  # "Berlinale 2022" typed as one name
         festival = self.festivals.find(name)
         if festival is None:
             names = [f.name for f in self.festivals.festivals]

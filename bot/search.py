@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.models import SearchHit
 from bot.store import SearchColumn, SearchDoc, Store, is_company_label
@@ -49,7 +49,7 @@ class _Vocabulary:
             if not bucket:
                 continue
             for term, distance, at in process.extract(
-                word, [w for _, w in bucket], scorer=Levenshtein.distance, score_cutoff=limit, limit=count
+                word, [w for _, w in bucket], scorer=OSA.distance, score_cutoff=limit, limit=count
             ):
                 found.append((int(distance), bucket[at][0], term))
         return [term for _, _, term in sorted(found)[:count]]
@@ -164,7 +164,7 @@ def _coverage(query: str, title: str) -> float:
     words = query.split()
     title_words = title.split()
     covered = sum(
-        1 for w in words if any(t.startswith(w) or Levenshtein.normalized_similarity(w, t) >= 0.7 for t in title_words)
+        1 for w in words if any(t.startswith(w) or OSA.normalized_similarity(w, t) >= 0.7 for t in title_words)
     )
     return covered / len(words) if words else 0.0
 

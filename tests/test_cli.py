@@ -135,3 +135,11 @@ def test_summarize_prints_the_parts(cli_env: dict[str, str]) -> None:
     assert 0 < len(summary["logline"]) <= 200
     plain = festbot(cli_env, "summarize", str(SEED))
     assert plain.stdout.startswith("Verdict: ") and "Logline: " in plain.stdout
+
+
+def test_typos_answer_directly_and_festival_year_in_the_name(cli_env: dict[str, str]) -> None:
+    """What a new user typed in the console: a transposition typo, and a festival with its year."""
+    typo = festbot(cli_env, "ask", "/review retun to dsut")
+    assert "Director: Li Ruijun" in typo.stdout and "Did you mean" not in typo.stdout
+    edition = festbot(cli_env, "ask", "/festival berlinale 2022")
+    assert "Reviews from Berlinale 2022" in edition.stdout
