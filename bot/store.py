@@ -187,17 +187,6 @@ class SearchDoc(BaseModel):
     recency: str  # published_at or created_at, ISO: sorts newest last
 
 
-class Credit(BaseModel):
-    """A person or company credited on a review, with the role it is credited for."""
-
-    model_config = ConfigDict(frozen=True)
-
-    review_id: int
-    name: str
-    kind: str
-    label: str
-
-
 class NameCredit(NamedTuple):
     """A credited name with its folded form (as stored), for scoring name matches without building models."""
 
@@ -684,19 +673,6 @@ class Store:
             )
             for r in rows
         ]
-
-    async def credits_of(self, review_ids: Iterable[int]) -> list[Credit]:
-        """Every person and company credited on these reviews, for explaining a name match."""
-        ids = list(dict.fromkeys(review_ids))
-        if not ids:
-            return []
-        async with self._read.execute(
-            "SELECT c.review_id, COALESCE(p.name, co.name), c.kind, c.label FROM credits c"
-            " LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
-            " WHERE c.review_id IN (SELECT value FROM json_each(?)) ORDER BY c.rowid",
-            (json.dumps(ids),),
-        ) as cursor:
-            return [Credit(review_id=r[0], name=r[1], kind=r[2], label=r[3]) for r in await cursor.fetchall()]
 
     async def credits_matching(self, review_ids: Iterable[int], words: Sequence[str]) -> list[NameCredit]:
         """People and companies credited on these reviews whose folded name contains one of ``words``."""
