@@ -100,9 +100,12 @@ class Searcher:
                 if column != "title":
                     by_name.add(review_id)
         probes = set(words)
-        if len(ids) < limit:
+        if not ids:
+            # Nothing has every word: correct typos and accept any word. Words under three letters
+            # ("to", "la") would match most of the index and only slow the ranking down.
+            long_words = [w for w in words if len(w) >= 3] or words
             for column in ("title", "people", "companies"):
-                corrected = await self._corrected(words, column)
+                corrected = await self._corrected(long_words, column)
                 if column != "title":
                     probes.update(corrected)
                 for review_id in await self.store.search_candidates(corrected, column=column, mode="any"):
