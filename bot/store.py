@@ -443,6 +443,8 @@ class Store:
             )
             review_id = int(cursor.lastrowid or 0)
         else:
+            async with db.execute("SELECT film_id FROM reviews WHERE id = ?", (review_id,)) as cursor:
+                previous = await cursor.fetchone()
             await db.execute(
                 "UPDATE reviews SET film_id = ?, url = ?, content_hash = ?, headline = ?, pull_quote = ?,"
                 " image_credit = ?, body = ?, festival = ?, section = ?, festival_year = ?, published_at = ?,"
@@ -452,8 +454,13 @@ class Store:
             await db.execute("DELETE FROM credits WHERE review_id = ?", (review_id,))
             await db.execute("DELETE FROM sales_contacts WHERE review_id = ?", (review_id,))
             await db.execute("DELETE FROM search_index WHERE rowid = ?", (review_id,))
-            # A corrected title may leave the old film row orphaned.
-            await db.execute("DELETE FROM films WHERE id NOT IN (SELECT film_id FROM reviews)")
+            if previous is not None and previous[0] != film_id:
+                # A corrected title moves the review to another film; drop the old one if nothing else uses it
+                # (one indexed lookup, rather than scanning every film on every update).
+                await db.execute(
+                    "DELETE FROM films WHERE id = ? AND NOT EXISTS (SELECT 1 FROM reviews WHERE film_id = ?)",
+                    (previous[0], previous[0]),
+                )
         await self._write_credits(db, review_id, review)
         await db.execute(
             "INSERT INTO search_index(rowid, title, people, companies) VALUES (?, ?, ?, ?)",

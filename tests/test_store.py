@@ -164,3 +164,13 @@ async def test_reads_see_every_commit_while_other_tasks_keep_reading(store: Stor
     finally:
         stop.set()
         await asyncio.gather(*readers)
+
+
+async def test_corrected_title_leaves_no_orphan_film(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
+    path = tmp_path / "dust.txt"
+    path.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    await ingest_file(store, path, table=festivals)
+    path.write_text(path.read_text(encoding="utf-8").replace("Return To Dust", "Return To The Dust"), encoding="utf-8")
+    assert (await ingest_file(store, path, table=festivals)).status == "updated"
+    counts = _tables(store.path)
+    assert counts["films"] == 1 and counts["film_countries"] == 1
