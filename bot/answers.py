@@ -280,21 +280,18 @@ class Answers:
         return self._listing(f"Films with {escape(resolved)}", "", lines, f"person:{fold(resolved)[:60]}", page)
 
     async def person_names(self, typed: str) -> list[str]:
-        """Credited people whose name contains every typed word, for autocomplete."""
-        words = fold(typed).split()[:8]
-        return await self.store.names_like("people", words, limit=CHOICES_LIMIT) if words else []
+        """Credited people with a word beginning with each typed word, for autocomplete."""
+        return await self.searcher.names("people", typed, CHOICES_LIMIT)
 
     async def company_names(self, typed: str) -> list[str]:
-        """Companies (sales agents first) whose name contains every typed word, for autocomplete."""
-        words = fold(typed).split()[:8]
-        return await self.store.names_like("companies", words, limit=CHOICES_LIMIT) if words else []
+        """Companies with a word beginning with each typed word, for autocomplete."""
+        return await self.searcher.names("companies", typed, CHOICES_LIMIT)
 
     async def _resolve_name(self, table: str, query: str) -> str | None:
         """The credited name closest to ``query`` (accents, case and typos forgiven)."""
-        words = fold(query).split()[:8]
-        if not words:
+        if not fold(query):
             return None
-        names = await self.store.names_like("people" if table == "people" else "companies", words)
+        names = await self.searcher.names("people" if table == "people" else "companies", query, 50)
         if not names:
             matched = "person" if table == "people" else "company"
             hits = [h for h in await self.searcher.search(query, limit=10) if h.matched == matched and h.name]

@@ -80,6 +80,8 @@ class FestivalBot(commands.Bot):
         self.services = services
 
     async def setup_hook(self) -> None:
+        # Build the search indexes before connecting, so the first autocomplete does not pay for it.
+        await self.services.searcher.refresh()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         # Buttons and menus parse their state from custom ids, so they work on messages sent before a restart.

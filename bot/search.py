@@ -1,22 +1,28 @@
 """Resolve what a person typed to ranked reviews.
 
-Candidates come from the store's FTS5 index (word prefixes on folded text), so exact, prefix and
-partial-word queries are one indexed lookup. Words that match nothing are corrected against the
-index vocabulary with rapidfuzz (typos such as ``retun to dsut``). Candidates are then ranked by
-how closely their title, a credited person or a company matches the whole query; ties go to the
-most recent review.
+Titles and credited names live in in-memory word indexes (:mod:`bot.search_index`), built from the
+store on first use and brought up to date after writes, so a query is a few set operations and no
+full-text search. Every typed word must begin a word of a title or name; when nothing has them all,
+words of three letters or more are also tried as their closest indexed words (typos such as
+``retun to dsut``). Candidates are ranked by how closely their title, a credited person or a
+company matches the whole query; ties go to the most recent review.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
+import time
 from collections.abc import Sequence
+from typing import Literal
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from bot.models import SearchHit
-from bot.store import SearchColumn, SearchDoc, Store, is_company_label
+from bot.search_index import WordIndex
+from bot.store import IndexMarks, SearchDoc, Store, TitleRow
 from bot.text import fold
 
 log = logging.getLogger(__name__)
@@ -27,149 +33,210 @@ MAX_WORDS = 12
 _PERSON_WEIGHT = 0.92
 _COMPANY_WEIGHT = 0.9
 _MIN_SCORE = 60.0
-
-
-class _Vocabulary:
-    """One column's indexed words, grouped by length for typo scans."""
-
-    def __init__(self, words: list[str]) -> None:
-        self.by_length: dict[int, list[tuple[int, str]]] = {}
-        for index, word in enumerate(words):
-            self.by_length.setdefault(len(word), []).append((index, word))
-
-    def close(self, word: str, limit: int, count: int = 3) -> list[str]:
-        """The ``count`` words within ``limit`` edits of ``word``, closest first, ties in vocabulary order.
-
-        The same answer as one rapidfuzz scan of the whole vocabulary, from the words whose length
-        can be within ``limit`` edits only.
-        """
-        found: list[tuple[int, int, str]] = []
-        for length in range(len(word) - limit, len(word) + limit + 1):
-            bucket = self.by_length.get(length)
-            if not bucket:
-                continue
-            for term, distance, at in process.extract(
-                word, [w for _, w in bucket], scorer=OSA.distance, score_cutoff=limit, limit=count
-            ):
-                found.append((int(distance), bucket[at][0], term))
-        return [term for _, _, term in sorted(found)[:count]]
+_NAME_SCORE = 75.0
+#: Candidates scored per index: positions come shortest entry first, which is how prefix matches rank.
+_TITLE_CAP = 80
+_NAME_CAP = 25
+#: Another process (``festbot ingest``) may write: look for its changes at most this often.
+_RECHECK_SECONDS = 1.0
 
 
 class Searcher:
-    """Search over one store; caches the index vocabulary until the store's reviews change."""
+    """Search over one store, from indexes kept in memory and refreshed when the reviews change."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._vocab: dict[SearchColumn, _Vocabulary] = {}
-        self._vocab_generation = -1
+        self._titles = WordIndex()
+        self._people = WordIndex()
+        self._companies = WordIndex()
+        self._marks: IndexMarks | None = None
+        self._generation = -1
+        self._checked = 0.0
+        self._lock = asyncio.Lock()
 
-    async def _vocabulary(self, column: SearchColumn) -> _Vocabulary:
-        # Only a review's write can change the vocabulary; announcement bookkeeping and feeds leave it.
-        if self._vocab_generation != self.store.reviews_generation:
-            self._vocab.clear()
-            self._vocab_generation = self.store.reviews_generation
-        if column not in self._vocab:
-            self._vocab[column] = _Vocabulary(await self.store.vocabulary(column))
-        return self._vocab[column]
+    async def refresh(self) -> None:
+        """Build the indexes, or add what was written since; cheap when nothing was."""
+        if self._current():
+            return
+        async with self._lock:
+            if self._current():
+                return
+            generation, checked = self.store.reviews_generation, time.monotonic()
+            marks = await self.store.index_marks()
+            if marks != self._marks:
+                await self._load(marks)
+            self._marks, self._generation, self._checked = marks, generation, checked
 
-    async def _corrected(self, words: Sequence[str], column: SearchColumn) -> list[str]:
-        """Each word, or the closest indexed words when it is a typo of them."""
-        vocab = await self._vocabulary(column)
-        out: list[str] = []
-        for word in words:
-            if len(word) < 3:
-                out.append(word)
-                continue
-            limit = 1 if len(word) <= 4 else 2
-            close = vocab.close(word, limit)
-            out.extend(close) if close else out.append(word)
-        return out
+    def _current(self) -> bool:
+        return (
+            self._marks is not None
+            and self._generation == self.store.reviews_generation
+            and time.monotonic() - self._checked < _RECHECK_SECONDS
+        )
+
+    async def _load(self, marks: IndexMarks) -> None:
+        previous = self._marks
+        if previous is not None and marks.review_id - previous.review_id > len(self._titles) // 4:
+            previous = None  # a bulk load elsewhere: rebuild, so positions run shortest first again
+        if previous is None:
+            # Built aside and swapped in; pages keep the rows read at once (and memory) small.
+            titles = WordIndex()
+            async for rows in self.store.title_pages():
+                for row in rows:
+                    titles.stage(row.review_id, _variants(row), _time(row.recency))
+            people, companies = WordIndex(), WordIndex()
+            for table, index in (("people", people), ("companies", companies)):
+                async for names in self.store.name_pages(table):  # type: ignore[arg-type]
+                    for key, name in names:
+                        index.stage(key, (name,))
+            self._titles, self._people, self._companies = titles.seal(), people.seal(), companies.seal()
+        else:
+            for row in await self.store.title_rows(previous):
+                self._titles.put(row.review_id, _variants(row), _time(row.recency))
+            for table, index, after in (
+                ("people", self._people, previous.person_id),
+                ("companies", self._companies, previous.company_id),
+            ):
+                async for names in self.store.name_pages(table, after):  # type: ignore[arg-type]
+                    for key, name in names:
+                        index.put(key, (name,))
+        log.debug(
+            "search index: %d titles, %d people, %d companies",
+            len(self._titles),
+            len(self._people),
+            len(self._companies),
+        )
 
     async def search(self, query: str, *, limit: int = 10, min_score: float = _MIN_SCORE) -> list[SearchHit]:
-        """Ranked reviews for ``query``; never raises on odd input (empty, FTS syntax, emoji, 1 KB)."""
+        """Ranked reviews for ``query``; never raises on odd input (empty, emoji, 1 KB)."""
         folded = fold(query[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
         words = folded.split()[:MAX_WORDS]
         if not words:
             return []
         folded = " ".join(words)
-        ids: dict[int, SearchColumn] = {}
-        by_name: set[int] = set()  # found through a credited person's or company's name
-        for column in ("title", "people", "companies"):
-            for review_id in await self.store.search_candidates(words, column=column, mode="all"):
-                ids.setdefault(review_id, column)
-                if column != "title":
-                    by_name.add(review_id)
-        probes = set(words)
-        if not ids:
-            # Nothing has every word: correct typos and accept any word. Words under three letters
-            # ("to", "la") would match most of the index and only slow the ranking down.
+        await self.refresh()
+        exact = [[w] for w in words]
+        titles = self._titles.matching(exact, _TITLE_CAP)
+        people = self._people.matching(exact, _NAME_CAP)
+        companies = self._companies.matching(exact, _NAME_CAP)
+        if not (titles or people or companies):
+            # Nothing has every word: try typo corrections. Words under three letters ("to", "la")
+            # would match most of the index and only slow the ranking down.
             long_words = [w for w in words if len(w) >= 3] or words
-            for column in ("title", "people", "companies"):
-                corrected = await self._corrected(long_words, column)
-                if column != "title":
-                    probes.update(corrected)
-                for review_id in await self.store.search_candidates(corrected, column=column, mode="any"):
-                    ids.setdefault(review_id, column)
-                    if column != "title":
-                        by_name.add(review_id)
-        if not ids:
-            return []
-        docs = await self.store.search_docs(ids)
-        hits = [self._title_hit(folded, doc) for doc in docs]
-        named = await self._name_hits(folded, [doc for doc in docs if doc.review_id in by_name], probes)
-        best: dict[int, SearchHit] = {}
-        for hit in [*hits, *named]:
-            if hit.review_id not in best or hit.score > best[hit.review_id].score:
-                best[hit.review_id] = hit
-        recency = {doc.review_id: doc.recency for doc in docs}
+            titles = _loose(self._titles, long_words, _TITLE_CAP)
+            people = _loose(self._people, long_words, _NAME_CAP)
+            companies = _loose(self._companies, long_words, _NAME_CAP)
+        scored: dict[int, tuple[float, str, str | None, str | None]] = {}
+        for position in titles:
+            scored[self._titles.keys[position]] = (self._title_score(folded, position), "title", None, None)
+        for review_id, hit in (await self._name_hits(folded, people, companies)).items():
+            if review_id not in scored:
+                position = self._titles.position(review_id)
+                title = self._title_score(folded, position) if position is not None else 0.0
+                scored[review_id] = (title, "title", None, None)
+            if hit[0] > scored[review_id][0]:
+                scored[review_id] = hit
         ranked = sorted(
-            (h for h in best.values() if h.score >= min_score),
-            key=lambda h: (round(h.score, 1), recency.get(h.review_id, ""), h.review_id),
+            (
+                (score, self._recency(review_id), review_id)
+                for review_id, (score, *_) in scored.items()
+                if score >= min_score
+            ),
+            key=lambda item: (round(item[0], 1), item[1], item[2]),
             reverse=True,
-        )
-        return ranked[:limit]
+        )[:limit]
+        docs = {doc.review_id: doc for doc in await self.store.search_docs(r for _, _, r in ranked)}
+        return [_hit(docs[review_id], *scored[review_id]) for _, _, review_id in ranked if review_id in docs]
 
-    @staticmethod
-    def _title_hit(query: str, doc: SearchDoc) -> SearchHit:
-        titles = [fold(doc.title)] + ([fold(doc.original_title)] if doc.original_title else [])
-        score = max(_title_score(query, title) for title in titles)
-        return _hit(doc, score, "title")
+    async def names(self, table: Literal["people", "companies"], typed: str, limit: int = 25) -> list[str]:
+        """Credited people or companies with a word beginning with each typed word, shortest first."""
+        words = fold(typed[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS].split()[:MAX_WORDS]
+        if not words:
+            return []
+        await self.refresh()
+        index = self._people if table == "people" else self._companies
+        positions = index.matching([[w] for w in words], limit)
+        return await self.store.names_by_id(table, [index.keys[p] for p in positions])
 
-    async def _name_hits(self, query: str, docs: Sequence[SearchDoc], probes: set[str]) -> list[SearchHit]:
-        """Credited people and companies of these reviews whose name is close to the query.
+    def _recency(self, review_id: int) -> float:
+        position = self._titles.position(review_id)
+        return self._titles.rank[position] if position is not None else 0.0
 
-        ``docs`` are the reviews the index found through a name. Only names holding one of the query's
-        words or their typo corrections are scored: the names by which a review was found hold them
-        (the index matched them); a name holding none of them is taken not to be the one meant (it
-        could only come close by fuzzy similarity alone). Each distinct name is scored once.
+    def _title_score(self, query: str, position: int) -> float:
+        return max(_title_score(query, title) for title in self._titles.variants(position))
+
+    async def _name_hits(
+        self, query: str, people: list[int], companies: list[int]
+    ) -> dict[int, tuple[float, str, str | None, str | None]]:
+        """The best credited-name match of each review crediting a name close to the query.
+
+        Each matching name is scored once; only those scoring at least 75 are looked up in the credits.
         """
-        by_id = {doc.review_id: doc for doc in docs}
-        hits: list[SearchHit] = []
-        scores: dict[str, float] = {}
-        for credit in await self.store.credits_matching(by_id, sorted(p for p in probes if len(p) >= 2)):
-            score = scores.get(credit.folded)
-            if score is None:
-                score = scores[credit.folded] = max(
-                    fuzz.token_sort_ratio(query, credit.folded), _title_score(query, credit.folded)
-                )
-            if score < 75:
+        wanted: dict[int, float] = {}
+        for index, positions, sign in ((self._people, people, 1), (self._companies, companies, -1)):
+            for position in positions:
+                name = index.variants(position)[0]
+                score = max(fuzz.token_sort_ratio(query, name), _title_score(query, name))
+                if score >= _NAME_SCORE:
+                    wanted[sign * index.keys[position]] = score
+        if not wanted:
+            return {}
+        credits = await self.store.name_credits([key for key in wanted if key > 0], [-key for key in wanted if key < 0])
+        hits: dict[int, tuple[float, str, str | None, str | None]] = {}
+        for credit in credits:
+            company = credit.entity < 0
+            score = wanted[credit.entity] * (_COMPANY_WEIGHT if company else _PERSON_WEIGHT)
+            if credit.review_id in hits and hits[credit.review_id][0] >= score:
                 continue
-            company = credit.kind == "credit" and is_company_label(credit.label)
-            weight = _COMPANY_WEIGHT if company else _PERSON_WEIGHT
             role = credit.kind if credit.kind != "credit" else credit.label.replace("_", " ")
-            matched = "company" if company else "person"
-            hits.append(_hit(by_id[credit.review_id], score * weight, matched, name=credit.name, role=role))
+            hits[credit.review_id] = (score, "company" if company else "person", credit.name, role)
         return hits
+
+
+def _loose(index: WordIndex, words: Sequence[str], cap: int) -> list[int]:
+    """Entries matching every word or one of its typo corrections; failing that, any of them.
+
+    Words the index knows are tried as they are first: correcting "the" to "she" and "thy" too
+    would only widen the search. Then every word is also tried as its corrections.
+    """
+    corrections = {word: index.close(word, 1 if len(word) <= 4 else 2) for word in words}
+    unknown = [[word] if index.knows_prefix(word) else [word, *corrections[word]] for word in words]
+    found = index.matching(unknown, cap)
+    groups = [[word, *corrections[word]] for word in words]
+    if not found and groups != unknown:
+        found = index.matching(groups, cap)
+    if found or len(groups) == 1:
+        return found
+    anyof: dict[int, None] = {}
+    for group in groups:
+        anyof.update(dict.fromkeys(index.matching([group], cap)))
+    return sorted(anyof)[:cap]
+
+
+def _variants(row: TitleRow) -> tuple[str, ...]:
+    return (row.folded, fold(row.original_title)) if row.original_title else (row.folded,)
+
+
+def _time(iso: str) -> float:
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return 0.0
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def _coverage(query: str, title: str) -> float:
     """Share of the query's words that the title has (as a prefix, or within one or two typos)."""
     words = query.split()
+    spaced = f" {title}"
+    begun = [w for w in words if f" {w}" in spaced]  # begins a word of the title: the common case
+    if len(begun) == len(words):
+        return 1.0 if words else 0.0
     title_words = title.split()
-    covered = sum(
-        1 for w in words if any(t.startswith(w) or OSA.normalized_similarity(w, t) >= 0.7 for t in title_words)
+    covered = len(begun) + sum(
+        1 for w in words if f" {w}" not in spaced and any(OSA.normalized_similarity(w, t) >= 0.7 for t in title_words)
     )
-    return covered / len(words) if words else 0.0
+    return covered / len(words)
 
 
 def _title_score(query: str, title: str) -> float:
@@ -185,13 +252,13 @@ def _similarity(query: str, title: str) -> float:
     if title.startswith(query):
         # "return" for "return to dust": a prefix is almost as good as the whole title.
         return max(ratio, 90.0 + 9.0 * len(query) / len(title))
-    words = query.split()
-    if all(any(t.startswith(w) for t in title.split()) for w in words):
+    spaced = f" {title}"
+    if all(f" {w}" in spaced for w in query.split()):
         return max(ratio, 85.0 + 9.0 * len(query) / len(title))
     return max(ratio, fuzz.token_set_ratio(query, title) * 0.95, fuzz.partial_ratio(query, title) * 0.9)
 
 
-def _hit(doc: SearchDoc, score: float, matched: str, *, name: str | None = None, role: str | None = None) -> SearchHit:
+def _hit(doc: SearchDoc, score: float, matched: str, name: str | None, role: str | None) -> SearchHit:
     return SearchHit(
         review_id=doc.review_id,
         title=doc.title,

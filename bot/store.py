@@ -33,7 +33,6 @@ from bot.text import fold
 
 log = logging.getLogger(__name__)
 
-SearchColumn = Literal["title", "people", "companies"]
 _COMPANY_LABEL = re.compile(r"compan|sales|distribut|studio|contact|financ|presenter|co_production", re.IGNORECASE)
 
 
@@ -187,12 +186,34 @@ class SearchDoc(BaseModel):
     recency: str  # published_at or created_at, ISO: sorts newest last
 
 
-class NameCredit(NamedTuple):
-    """A credited name with its folded form (as stored), for scoring name matches without building models."""
+class IndexMarks(NamedTuple):
+    """The newest review id and update time, the newest person and company ids, and SQLite's count of
+    commits by other connections (``updated_at`` has whole seconds: an update within the same second
+    changes no other mark)."""
 
     review_id: int
-    name: str
+    updated_at: str
+    person_id: int
+    company_id: int
+    data_version: int
+
+
+class TitleRow(NamedTuple):
+    """A review's titles for the in-memory search index; ``folded`` is the film key's folded title."""
+
+    review_id: int
+    title: str
+    original_title: str | None
     folded: str
+    recency: str
+
+
+class NamedCredit(NamedTuple):
+    """A credit of a person (positive id) or a company (negative id) found by name."""
+
+    review_id: int
+    entity: int
+    name: str
     kind: str
     label: str
 
@@ -453,7 +474,6 @@ class Store:
             )
             await db.execute("DELETE FROM credits WHERE review_id = ?", (review_id,))
             await db.execute("DELETE FROM sales_contacts WHERE review_id = ?", (review_id,))
-            await db.execute("DELETE FROM search_index WHERE rowid = ?", (review_id,))
             if previous is not None and previous[0] != film_id:
                 # A corrected title moves the review to another film; drop the old one if nothing else uses it
                 # (one indexed lookup, rather than scanning every film on every update).
@@ -462,10 +482,6 @@ class Store:
                     (previous[0], previous[0]),
                 )
         await self._write_credits(db, review_id, review)
-        await db.execute(
-            "INSERT INTO search_index(rowid, title, people, companies) VALUES (?, ?, ?, ?)",
-            (review_id, *_index_text(review)),
-        )
         return review_id
 
     async def _upsert_film(self, db: aiosqlite.Connection, review: Review) -> int:
@@ -632,28 +648,6 @@ class Store:
             updated_at=dt.datetime.fromisoformat(row[19]),
         )
 
-    async def search_candidates(
-        self, terms: Sequence[str], *, column: SearchColumn, mode: Literal["all", "any"] = "all", limit: int = 200
-    ) -> list[int]:
-        """Review ids whose ``column`` holds the folded ``terms`` (each as a word prefix), best bm25 first.
-
-        Terms are quoted, so FTS5 syntax in a user's query is only ever text.
-        """
-        words = [t.replace('"', "") for t in terms if t.replace('"', "")]
-        if not words:
-            return []
-        joiner = " AND " if mode == "all" else " OR "
-        expression = f"{column}: (" + joiner.join(f'"{w}"*' for w in words) + ")"
-        async with self._read.execute(
-            "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rank LIMIT ?", (expression, limit)
-        ) as cursor:
-            return [int(r[0]) for r in await cursor.fetchall()]
-
-    async def vocabulary(self, column: SearchColumn) -> list[str]:
-        """Distinct indexed words of one column, for typo correction."""
-        async with self._read.execute("SELECT term FROM search_vocab WHERE col = ?", (column,)) as cursor:
-            return [r[0] for r in await cursor.fetchall()]
-
     async def search_docs(self, review_ids: Iterable[int]) -> list[SearchDoc]:
         ids = list(dict.fromkeys(review_ids))
         if not ids:
@@ -681,23 +675,62 @@ class Store:
             for r in rows
         ]
 
-    async def credits_matching(self, review_ids: Iterable[int], words: Sequence[str]) -> list[NameCredit]:
-        """People and companies credited on these reviews whose folded name contains one of ``words``."""
-        ids = list(dict.fromkeys(review_ids))
-        words = list(dict.fromkeys(words))[:64]
-        if not ids or not words:
-            return []
-        # One instr() per word; the statement's text depends only on how many words there are.
-        contains = " OR ".join(["instr(folded, ?) > 0"] * len(words))
+    async def index_marks(self) -> IndexMarks:
+        """Where the reviews and names stand, so an in-memory index can tell it is behind (any process)."""
         async with self._read.execute(
-            "SELECT review_id, name, folded, kind, label FROM ("  # noqa: S608
-            "SELECT c.rowid AS credit, c.review_id, COALESCE(p.name, co.name) AS name,"
-            " COALESCE(p.folded, co.folded) AS folded, c.kind, c.label"
-            " FROM credits c LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
-            f" WHERE c.review_id IN (SELECT value FROM json_each(?))) WHERE {contains} ORDER BY credit",
-            (json.dumps(ids), *words),
+            "SELECT (SELECT max(id) FROM reviews), (SELECT max(updated_at) FROM reviews),"
+            " (SELECT max(id) FROM people), (SELECT max(id) FROM companies), (SELECT * FROM pragma_data_version())"
         ) as cursor:
-            return [NameCredit(*row) for row in await cursor.fetchall()]
+            row = await cursor.fetchone()
+        assert row is not None
+        return IndexMarks(row[0] or 0, row[1] or "", row[2] or 0, row[3] or 0, row[4])
+
+    async def title_rows(self, since: IndexMarks) -> list[TitleRow]:
+        """The titles of reviews added or updated since ``since``, and of the other reviews of their films."""
+        changed = "SELECT film_id FROM reviews WHERE id > ? UNION SELECT film_id FROM reviews WHERE updated_at >= ?"
+        sql = f"{_TITLE_ROWS} WHERE r.film_id IN ({changed})"
+        async with self._read.execute(sql, (since.review_id, since.updated_at)) as cursor:
+            return [_title_row(row) for row in await cursor.fetchall()]
+
+    async def title_pages(self, size: int = 20_000) -> AsyncIterator[list[TitleRow]]:
+        """Every review's titles, a page at a time (each page one buffered read)."""
+        after = 0
+        while True:
+            async with self._read.execute(
+                _TITLE_ROWS + " WHERE r.id > ? ORDER BY r.id LIMIT ?", (after, size)
+            ) as cursor:
+                page = [_title_row(row) for row in await cursor.fetchall()]
+            if not page:
+                return
+            yield page
+            after = page[-1].review_id
+
+    async def name_pages(
+        self, table: Literal["people", "companies"], after: int = 0, size: int = 50_000
+    ) -> AsyncIterator[list[tuple[int, str]]]:
+        """(id, folded name) of the people or companies after ``after``, a page at a time."""
+        while True:
+            async with self._read.execute(_NAME_ROWS[table], (after, size)) as cursor:
+                page = [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+            if not page:
+                return
+            yield page
+            after = page[-1][0]
+
+    async def name_credits(self, person_ids: Sequence[int], company_ids: Sequence[int]) -> list[NamedCredit]:
+        """Where these people and companies are credited (sales agents included), in credit order."""
+        async with self._read.execute(
+            "SELECT c.review_id, c.person_id, p.name, c.kind, c.label"
+            " FROM credits c JOIN people p ON p.id = c.person_id WHERE c.person_id IN (SELECT value FROM json_each(?))"
+            " UNION ALL SELECT c.review_id, -c.company_id, co.name, c.kind, c.label"
+            " FROM credits c JOIN companies co ON co.id = c.company_id"
+            " WHERE c.company_id IN (SELECT value FROM json_each(?))"
+            " UNION ALL SELECT s.review_id, -s.company_id, co.name, 'credit', 'international_sales'"
+            " FROM sales_contacts s JOIN companies co ON co.id = s.company_id"
+            " WHERE s.company_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(person_ids)), json.dumps(list(company_ids)), json.dumps(list(company_ids))),
+        ) as cursor:
+            return [NamedCredit(*row) for row in await cursor.fetchall()]
 
     async def _refs(
         self, where: str, params: Sequence[object], role_sql: str = "NULL", limit: int = -1
@@ -772,34 +805,28 @@ class Store:
             company=row[0], emails=json.loads(row[1]), phones=json.loads(row[2]), urls=json.loads(row[3])
         )
 
-    async def names_like(
-        self, table: Literal["people", "companies"], folded_words: Sequence[str], limit: int = 50
-    ) -> list[str]:
-        """Names whose folded form contains every word, for resolving a person or company query."""
-        words = json.dumps([_escape_like(w) for w in folded_words])
-        async with self._read.execute(_NAMES_LIKE[table], (words, limit)) as cursor:
-            return [r[0] for r in await cursor.fetchall()]
+    async def names_by_id(self, table: Literal["people", "companies"], ids: Sequence[int]) -> list[str]:
+        """The display names of these people or companies, in the order given."""
+        async with self._read.execute(_NAMES_BY_ID[table], (json.dumps(list(ids)),)) as cursor:
+            return [str(row[0]) for row in await cursor.fetchall()]
 
 
-# Every word must occur in the folded name; one constant statement per table, no SQL built from input.
-_NAMES_LIKE = {
-    table: f"SELECT name FROM {table} WHERE NOT EXISTS (SELECT 1 FROM json_each(?) w"  # noqa: S608
-    " WHERE folded NOT LIKE '%' || w.value || '%' ESCAPE '\\') ORDER BY length(name) LIMIT ?"
+_NAMES_BY_ID = {
+    table: f"SELECT t.name FROM json_each(?) j JOIN {table} t ON t.id = j.value ORDER BY j.key"  # noqa: S608
     for table in ("people", "companies")
 }
+_NAME_ROWS = {
+    table: f"SELECT id, folded FROM {table} WHERE id > ? ORDER BY id LIMIT ?"  # noqa: S608
+    for table in ("people", "companies")
+}
+_TITLE_ROWS = (
+    "SELECT r.id, f.title, f.original_title, f.film_key, COALESCE(r.published_at, r.created_at)"
+    " FROM reviews r JOIN films f ON f.id = r.film_id"
+)
 
 
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _index_text(review: Review) -> tuple[str, str, str]:
-    title = " ".join(fold(t) for t in (review.title, review.original_title or "") if t)
-    people = {*review.directors, *review.screenwriters, *review.cast}
-    companies: set[str] = {s.company for s in review.sales}
-    for label, names in review.credits.items():
-        (companies if is_company_label(label) else people).update(names)
-    return title, " ".join(sorted(fold(p) for p in people)), " ".join(sorted(fold(c) for c in companies))
+def _title_row(row: Sequence[Any]) -> TitleRow:
+    return TitleRow(row[0], row[1], row[2], str(row[3]).partition("|")[0], row[4])
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:

@@ -25,7 +25,8 @@ async def test_schema_is_migrated_with_wal_and_user_version(store: Store) -> Non
         assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"films", "reviews", "people", "companies", "credits", "sales_contacts", "search_index"} <= tables
+    assert {"films", "reviews", "people", "companies", "credits", "sales_contacts"} <= tables
+    assert "search_index" not in tables  # dropped by V004: search is in memory
 
 
 async def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
