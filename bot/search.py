@@ -129,12 +129,16 @@ class Searcher:
         scored: dict[int, tuple[float, str, str | None, str | None]] = {}
         for position in titles:
             scored[self._titles.keys[position]] = (self._title_score(folded, position), "title", None, None)
-        for review_id, hit in (await self._name_hits(folded, people, companies)).items():
-            if review_id not in scored:
-                position = self._titles.position(review_id)
-                title = self._title_score(folded, position) if position is not None else 0.0
-                scored[review_id] = (title, "title", None, None)
-            if hit[0] > scored[review_id][0]:
+        wanted = self._names_wanted(folded, people, companies)
+        if wanted:
+            # Name hits rank at most the best name's score times its weight: when enough titles rank
+            # above that, the credits need not be read at all.
+            ceiling = round(max(wanted.values()) * _PERSON_WEIGHT, 1)
+            if sum(1 for score, *_ in scored.values() if round(score, 1) > ceiling) >= limit:
+                wanted = {}
+        for review_id, hit in (await self._name_hits(wanted, limit)).items():
+            # A review found only through a name keeps its name's score: its title lacks a typed word.
+            if review_id not in scored or hit[0] > scored[review_id][0]:
                 scored[review_id] = hit
         ranked = sorted(
             (
@@ -165,13 +169,8 @@ class Searcher:
     def _title_score(self, query: str, position: int) -> float:
         return max(_title_score(query, title) for title in self._titles.variants(position))
 
-    async def _name_hits(
-        self, query: str, people: list[int], companies: list[int]
-    ) -> dict[int, tuple[float, str, str | None, str | None]]:
-        """The best credited-name match of each review crediting a name close to the query.
-
-        Each matching name is scored once; only those scoring at least 75 are looked up in the credits.
-        """
+    def _names_wanted(self, query: str, people: list[int], companies: list[int]) -> dict[int, float]:
+        """Matching names scoring at least 75, by entity (people positive, companies negative); each once."""
         wanted: dict[int, float] = {}
         for index, positions, sign in ((self._people, people, 1), (self._companies, companies, -1)):
             for position in positions:
@@ -179,9 +178,18 @@ class Searcher:
                 score = max(fuzz.token_sort_ratio(query, name), _title_score(query, name))
                 if score >= _NAME_SCORE:
                     wanted[sign * index.keys[position]] = score
+        return wanted
+
+    async def _name_hits(
+        self, wanted: dict[int, float], limit: int
+    ) -> dict[int, tuple[float, str, str | None, str | None]]:
+        """The best credited-name match of each review crediting one of the ``wanted`` names."""
         if not wanted:
             return {}
-        credits = await self.store.name_credits([key for key in wanted if key > 0], [-key for key in wanted if key < 0])
+        best_first = sorted(wanted, key=wanted.__getitem__, reverse=True)
+        credits = await self.store.name_credits(
+            [k for k in best_first if k > 0], [-k for k in best_first if k < 0], per_name=limit
+        )
         hits: dict[int, tuple[float, str, str | None, str | None]] = {}
         for credit in credits:
             company = credit.entity < 0

@@ -56,8 +56,9 @@ class BufferedRead:
         self._rows: list[aiosqlite.Row] = []
 
     async def __aenter__(self) -> BufferedRead:
-        async with self._reader.lock, self._reader.db.execute(self._sql, self._params) as cursor:
-            self._rows = list(await cursor.fetchall())
+        # One hand-over to aiosqlite's thread (execute and fetch), not three (execute, fetch, close).
+        async with self._reader.lock:
+            self._rows = list(await self._reader.db.execute_fetchall(self._sql, self._params))
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
@@ -79,16 +80,6 @@ class Reader:
 
     def execute(self, sql: str, params: Sequence[object] = ()) -> BufferedRead:
         return BufferedRead(self, sql, params)
-
-    @contextlib.asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Several reads that must see one consistent state (a review and its credits)."""
-        async with self.lock:
-            await self.db.execute("BEGIN")
-            try:
-                yield self.db
-            finally:
-                await self.db.execute("COMMIT")
 
 
 T = TypeVar("T")
@@ -578,41 +569,33 @@ class Store:
         return int(row[0]) if row else 0
 
     async def get(self, review_id: int) -> StoredReview | None:
-        async with self._read.snapshot() as db:
-            return await self._get(db, review_id)
-
-    async def _get(self, db: aiosqlite.Connection, review_id: int) -> StoredReview | None:
-        async with db.execute(
+        # One statement, so one consistent snapshot and one hand-over to the reader's thread; the
+        # lists come back as JSON, each in its stored order.
+        async with self._read.execute(
             "SELECT r.id, f.title, f.original_title, f.year, f.runtime_minutes, r.headline, r.pull_quote,"
             " r.image_credit, r.body, r.festival, r.section, r.festival_year, r.url, r.published_at, r.reviewer,"
-            " r.summary, r.source,"
-            " r.content_hash, r.created_at, r.updated_at, r.film_id"
+            " r.summary, r.source, r.content_hash, r.created_at, r.updated_at,"
+            " (SELECT json_group_array(name) FROM"
+            "   (SELECT name FROM film_countries WHERE film_id = r.film_id ORDER BY position)),"
+            " (SELECT json_group_array(json_array(kind, label, name)) FROM"
+            "   (SELECT c.kind, c.label, COALESCE(p.name, co.name) AS name FROM credits c"
+            "    LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
+            "    WHERE c.review_id = r.id ORDER BY c.rowid)),"
+            " (SELECT json_group_array(json_array(name, json(emails), json(phones), json(urls))) FROM"
+            "   (SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s"
+            "    JOIN companies co ON co.id = s.company_id WHERE s.review_id = r.id ORDER BY s.position))"
             " FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.id = ?",
             (review_id,),
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return None
-        async with db.execute(
-            "SELECT name FROM film_countries WHERE film_id = ? ORDER BY position", (row[20],)
-        ) as cursor:
-            countries = [r[0] for r in await cursor.fetchall()]
-        async with db.execute(
-            "SELECT c.kind, c.label, COALESCE(p.name, co.name) FROM credits c"
-            " LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
-            " WHERE c.review_id = ? ORDER BY c.rowid",
-            (review_id,),
-        ) as cursor:
-            credit_rows = await cursor.fetchall()
-        async with db.execute(
-            "SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s JOIN companies co ON co.id = s.company_id"
-            " WHERE s.review_id = ? ORDER BY s.position",
-            (review_id,),
-        ) as cursor:
-            sales = [
-                SalesContact(company=r[0], emails=json.loads(r[1]), phones=json.loads(r[2]), urls=json.loads(r[3]))
-                for r in await cursor.fetchall()
-            ]
+        countries = json.loads(row[20])
+        credit_rows = json.loads(row[21])
+        sales = [
+            SalesContact(company=name, emails=emails, phones=phones, urls=urls)
+            for name, emails, phones, urls in json.loads(row[22])
+        ]
         people: dict[str, list[str]] = {"director": [], "screenwriter": [], "cast": []}
         credits: dict[str, list[str]] = {}
         for kind, label, name in credit_rows:
@@ -717,18 +700,29 @@ class Store:
             yield page
             after = page[-1][0]
 
-    async def name_credits(self, person_ids: Sequence[int], company_ids: Sequence[int]) -> list[NamedCredit]:
-        """Where these people and companies are credited (sales agents included), in credit order."""
+    async def name_credits(
+        self, person_ids: Sequence[int], company_ids: Sequence[int], per_name: int = 25
+    ) -> list[NamedCredit]:
+        """Where these people and companies are credited (sales agents included).
+
+        Names in the order given (best match first), each with its ``per_name`` latest credits, newest
+        first: a name credited on thousands of films costs no more than one credited once.
+        """
+        people, companies = json.dumps(list(person_ids)), json.dumps(list(company_ids))
         async with self._read.execute(
-            "SELECT c.review_id, c.person_id, p.name, c.kind, c.label"
-            " FROM credits c JOIN people p ON p.id = c.person_id WHERE c.person_id IN (SELECT value FROM json_each(?))"
-            " UNION ALL SELECT c.review_id, -c.company_id, co.name, c.kind, c.label"
-            " FROM credits c JOIN companies co ON co.id = c.company_id"
-            " WHERE c.company_id IN (SELECT value FROM json_each(?))"
-            " UNION ALL SELECT s.review_id, -s.company_id, co.name, 'credit', 'international_sales'"
-            " FROM sales_contacts s JOIN companies co ON co.id = s.company_id"
-            " WHERE s.company_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(person_ids)), json.dumps(list(company_ids)), json.dumps(list(company_ids))),
+            "SELECT * FROM (SELECT c.review_id, j.value, p.name, c.kind, c.label FROM json_each(?) j"
+            "  JOIN people p ON p.id = j.value JOIN credits c ON c.rowid IN"
+            "  (SELECT rowid FROM credits WHERE person_id = j.value ORDER BY rowid DESC LIMIT ?)"
+            "  ORDER BY j.key, c.rowid DESC)"
+            " UNION ALL SELECT * FROM (SELECT c.review_id, -j.value, co.name, c.kind, c.label FROM json_each(?) j"
+            "  JOIN companies co ON co.id = j.value JOIN credits c ON c.rowid IN"
+            "  (SELECT rowid FROM credits WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
+            "  ORDER BY j.key, c.rowid DESC)"
+            " UNION ALL SELECT * FROM (SELECT s.review_id, -j.value, co.name, 'credit', 'international_sales'"
+            "  FROM json_each(?) j JOIN companies co ON co.id = j.value JOIN sales_contacts s ON s.rowid IN"
+            "  (SELECT rowid FROM sales_contacts WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
+            "  ORDER BY j.key, s.rowid DESC)",
+            (people, per_name, companies, per_name, companies, per_name),
         ) as cursor:
             return [NamedCredit(*row) for row in await cursor.fetchall()]
 

@@ -153,3 +153,17 @@ async def test_name_autocomplete_matches_word_beginnings(store: Store, festivals
     assert await answers.person_names("lund") == ["Zoë Kravitz-Lund"]
     assert await answers.person_names("und") == []
     assert await answers.person_names("  ") == []
+
+
+async def test_name_credits_come_best_name_first_newest_first_and_bounded(
+    store: Store, festivals: FestivalTable
+) -> None:
+    ids = [await _add(store, festivals, f"Film {n}", f"{n}.txt", director="Marek Novak") for n in range(4)]
+    other = await _add(store, festivals, "Other", "o.txt", director="Ines Costa")
+    people = {name: key async for page in store.name_pages("people") for key, name in page}
+    credits = await store.name_credits([people["ines costa"], people["marek novak"]], [], per_name=2)
+    assert [(c.review_id, c.name) for c in credits] == [
+        (other, "Ines Costa"),
+        (ids[3], "Marek Novak"),
+        (ids[2], "Marek Novak"),
+    ]
