@@ -157,7 +157,10 @@ async def _fanout(channels: int) -> dict[str, Any]:
                     await bot.services.store.ingest(review, source="bench:fanout")
                     bot.get_cog("Announce").announcer.wake()  # type: ignore[union-attr]
                     deadline = time.monotonic() + 120
-                    while sum(1 for c in ids if fake.channel_messages(c)) < channels and time.monotonic() < deadline:
+                    # Not channel_messages(), which deep-copies every message: polled every 20 ms in the bot's
+                    # own event loop, that delayed the fan-out it measures more and more as messages piled up.
+                    posted = fake.channel_message_ids
+                    while sum(1 for c in ids if posted.get(c)) < channels and time.monotonic() < deadline:
                         await asyncio.sleep(0.02)
                     await asyncio.sleep(1.5)  # anything sent twice would arrive now
                     posts = [

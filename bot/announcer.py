@@ -4,7 +4,8 @@ It knows nothing of Discord: a :class:`Sender` posts one delivery and says how i
 ours rather than discord.py's, because discord.py only learns per-route buckets from response
 headers and does not pace the global 50 requests per second: a fan-out to hundreds of channels would
 otherwise be paced by 429s. Each channel's deliveries go out one after another, oldest first;
-different channels go out concurrently.
+different channels go out concurrently, evenly spaced rather than in bursts: a burst queues up on its
+way out, and its last requests reach Discord in its next window, alongside the next burst.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import collections
 import contextlib
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -25,9 +27,13 @@ from bot.models import DeliveryJob
 
 log = logging.getLogger(__name__)
 
-# Discord allows 50 requests per second per bot; 2 are left for the bot's other REST calls (log-in,
-# application info, edits made by commands), which this pacer does not see.
-GLOBAL_LIMIT = (48, 1.0)
+# Discord allows 50 requests per second per bot. At most 49 go out in any second: 1 is left for the
+# bot's other REST calls (log-in, application info, edits made by commands), which this pacer does not see.
+GLOBAL_LIMIT = (49, 1.0)
+# Requests go (1 s + margin) / 49 apart, 48.5 per second; one up to the margin late keeps its slot, so
+# lateness does not add up over a fan-out. Discord could count 51 in one second only if a request took
+# 20 ms longer to reach it than one sent a second later.
+GLOBAL_MARGIN = 0.01
 CHANNEL_LIMIT = (5, 5.0)  # Discord: about 5 messages per 5 seconds per channel
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
@@ -74,31 +80,48 @@ class SlidingWindow:
 
 
 class Pacer:
-    """Waits until a request to ``channel_id`` fits both the global and that channel's window."""
+    """Waits until a request to ``channel_id`` fits both the global pace and that channel's window.
+
+    Each global slot follows the previous slot, not the wake-up, by ``(period + margin) / limit``; what a
+    request is late beyond ``margin`` is lost rather than caught up, so ``limit + 1`` requests always span
+    at least ``period``, whatever the offset, and never go out in a burst.
+    """
 
     def __init__(
         self,
         global_limit: tuple[int, float] = GLOBAL_LIMIT,
         channel_limit: tuple[int, float] = CHANNEL_LIMIT,
         clock: Callable[[], float] = time.monotonic,
+        margin: float = GLOBAL_MARGIN,
     ) -> None:
-        self._global = SlidingWindow(*global_limit)
+        limit, period = global_limit
+        self._interval = (period + margin) / limit
+        self._tolerance = margin
+        self._next = -math.inf  # the next request's slot
         self._channel_limit = channel_limit
         self._channels: dict[int, SlidingWindow] = {}
         self._clock = clock
         self._lock = asyncio.Lock()
 
     async def acquire(self, channel_id: int) -> None:
-        async with self._lock:  # first come, first served
-            channel = self._channels.setdefault(channel_id, SlidingWindow(*self._channel_limit))
-            while True:
-                now = self._clock()
-                wait = max(self._global.delay(now), channel.delay(now))
-                if wait <= 0:
-                    self._global.record(now)
-                    channel.record(now)
-                    return
+        channel = self._channels.setdefault(channel_id, SlidingWindow(*self._channel_limit))
+        while True:
+            wait = channel.delay(self._clock())
+            if wait > 0:  # waited for without the lock, so other channels go on meanwhile
                 await asyncio.sleep(wait)
+                continue
+            async with self._lock:  # first come, first served
+                now = self._clock()
+                if channel.delay(now) > 0:
+                    continue
+                # A request up to the margin late keeps its slot; later (or after a pause) it starts afresh.
+                slot = self._next if now <= self._next + self._tolerance else now
+                while (wait := slot - self._clock()) > 0:
+                    await asyncio.sleep(wait)
+                now = self._clock()
+                self._next = max(slot, now - self._tolerance) + self._interval
+                channel.record(now)
+                return
 
 
 def backoff(attempts: int) -> float:
@@ -129,6 +152,7 @@ class Announcer:
         """Until cancelled: claim what is due, send it, sleep until the next is due or a wake-up."""
         try:
             while True:
+                self._wake.clear()  # before claiming, so a wake-up during the claim is not lost
                 if not await self.run_once():
                     await self._sleep()
         finally:
@@ -136,9 +160,15 @@ class Announcer:
                 task.cancel()
 
     async def run_once(self) -> int:
-        """Claim and start sending one batch; returns how many were claimed."""
+        """Claim and start sending up to a batch; returns how many were claimed.
+
+        Claims nothing while more than half a batch is in flight: each claim reads up to a batch of rows
+        in a write transaction, too dear to repeat after every delivery of a fan-out.
+        """
         free = self._batch - len(self._in_flight)
-        jobs = await self.ledger.claim_due(free, exclude=self._in_flight) if free > 0 else []
+        if free <= 0 or (self._in_flight and free < self._batch // 2):
+            return 0
+        jobs = await self.ledger.claim_due(free, exclude=self._in_flight)
         by_channel: dict[int, list[DeliveryJob]] = collections.defaultdict(list)
         for job in jobs:
             self._in_flight.add(job.id)
@@ -150,9 +180,11 @@ class Announcer:
         return len(jobs)
 
     async def _sleep(self) -> None:
-        due = await self.ledger.next_due_at()
-        timeout = POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05))
-        self._wake.clear()
+        if self._in_flight:  # each finished channel wakes the worker (and in-flight rows count as due)
+            timeout = POLL_INTERVAL
+        else:
+            due = await self.ledger.next_due_at()
+            timeout = POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import random
 
 import pytest
 
+from bot import announcer as announcer_module
 from bot.announcer import Announcer, Pacer, SendOutcome, SlidingWindow
 from bot.festivals import FestivalTable
 from bot.ledger import Ledger
@@ -94,6 +97,38 @@ async def test_worker_sends_each_once_and_records_message_ids(store: Store, fest
     assert len({j.nonce for j in sender.sent}) == 30
 
 
+async def test_worker_claims_in_chunks_woken_by_each_finished_channel(
+    store: Store, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(announcer_module, "POLL_INTERVAL", 60.0)  # a lost wake-up would stall the test
+    ledger = Ledger(store)
+    for channel in range(40):
+        await ledger.subscribe(guild_id=1, channel_id=100 + channel, festival=None)
+    await ingest(store, festivals, review_text("The Long Field"), "a")
+    claimed: list[int] = []
+    claim_due = ledger.claim_due
+
+    async def counting_claim_due(limit: int, **kwargs: object) -> list[DeliveryJob]:
+        jobs = await claim_due(limit, **kwargs)  # type: ignore[arg-type]
+        claimed.append(len(jobs))
+        return jobs
+
+    monkeypatch.setattr(ledger, "claim_due", counting_claim_due)
+    sender = ScriptedSender()
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)), batch=8)
+    worker = asyncio.create_task(announcer.run())
+    try:
+        async with asyncio.timeout(30):
+            while len(sender.sent) < 40:
+                await asyncio.sleep(0.01)
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    assert len([n for n in claimed if n]) <= 1 + 32 // 4  # 8, then at least half a batch at a time
+    assert len({j.subscription.channel_id for j in sender.sent}) == 40
+
+
 async def test_forbidden_pauses_only_that_subscription(store: Store, festivals: FestivalTable) -> None:
     ledger = Ledger(store)
     bad, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
@@ -170,21 +205,88 @@ def test_sliding_window() -> None:
     assert window.delay(1.0) == 0.0
 
 
-async def test_pacer_holds_the_global_and_channel_rates(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = [0.0]
+def most_in_any_window(times: list[float], period: float) -> int:
+    """The most events in any window [t, t + period), at any offset t."""
+    times = sorted(times)
+    first = most = 0
+    for last, at in enumerate(times):
+        while at - times[first] >= period:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
 
-    async def fake_sleep(seconds: float) -> None:
-        clock[0] += seconds
 
-    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
-    pacer = Pacer((50, 1.0), (5, 5.0), clock=lambda: clock[0])
-    for channel in range(200):
+class LateClock:
+    """A fake clock moved only by sleeps, which wake up late as in a busy event loop (seeded)."""
+
+    def __init__(self, late: float, stall_at: int = -1, stall: float = 0.0) -> None:
+        self.now = 0.0
+        self.sleeps = 0
+        self._late = late
+        self._stall_at, self._stall = stall_at, stall
+        self._rng = random.Random(7)
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds + self._rng.uniform(0, self._late) + (self._stall if self.sleeps == self._stall_at else 0)
+        self.sleeps += 1
+
+
+@pytest.mark.parametrize(
+    ("late", "stall"),
+    [(0.0, 0.0), (0.01, 0.0), (0.02, 0.5)],
+    ids=["on time", "up to the margin late", "up to twice the margin late, one stall"],
+)
+async def test_pacer_never_exceeds_the_global_limit_in_any_second(
+    monkeypatch: pytest.MonkeyPatch, late: float, stall: float
+) -> None:
+    clock = LateClock(late=late, stall_at=100, stall=stall)
+    monkeypatch.setattr(asyncio, "sleep", clock.sleep)
+    pacer = Pacer((49, 1.0), (5, 5.0), clock=clock, margin=0.01)
+    sent = []
+    for channel in range(500):
         await pacer.acquire(channel)
-    assert 3.0 < clock[0] < 3.2  # 200 requests at 50/s: the 200th goes out just after 3 s
-    start = clock[0]
-    for _ in range(6):
+        sent.append(clock())
+    assert most_in_any_window(sent, 1.0) <= 49  # so in every fixed 1 s window of a server, whatever its phase
+    assert most_in_any_window(sent, 0.1) <= 6  # 4.85 per 0.1 s on average: no bursts, not even after the stall
+
+
+async def test_pacer_keeps_pace_through_late_wake_ups_and_late_callers(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = LateClock(late=0.005)  # every wake-up up to half the margin late
+    monkeypatch.setattr(asyncio, "sleep", clock.sleep)
+    pacer = Pacer((49, 1.0), (5, 5.0), clock=clock, margin=0.01)
+    interval = 1.01 / 49
+    for channel in range(500):
+        if channel % 2:
+            clock.now += interval + 0.005  # every other caller comes back up to half the margin after its slot
+        await pacer.acquire(channel)
+    assert 499 * interval <= clock() <= 499 * interval + 0.01  # on its slots: lateness does not add up
+
+
+async def test_pacer_holds_each_channels_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = LateClock(late=0.0)
+    monkeypatch.setattr(asyncio, "sleep", clock.sleep)
+    pacer = Pacer((49, 1.0), (5, 5.0), clock=clock)
+    sent = []
+    for _ in range(11):
         await pacer.acquire(7)
-    assert clock[0] - start >= 5.0  # the sixth message to one channel waits for its 5 s window
+        sent.append(clock())
+    assert most_in_any_window(sent, 5.0) <= 5
+    assert sent[-1] == pytest.approx(2 * 5.02, abs=0.01)  # the 6th and the 11th wait for the window, no longer
+
+
+async def test_a_channel_waiting_for_its_window_holds_up_no_other() -> None:
+    pacer = Pacer((1000, 1.0), (1, 5.0))
+    await pacer.acquire(7)
+    second = asyncio.create_task(pacer.acquire(7))  # channel 7's next slot is 5 s away
+    await asyncio.sleep(0)
+    await asyncio.wait_for(pacer.acquire(8), 1.0)
+    assert not second.done()
+    second.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await second
 
 
 async def test_seed_ingest_for_announcements(store: Store, festivals: FestivalTable) -> None:
