@@ -3,7 +3,7 @@
 Baseline, in the same run and over the same queries: ``rapidfuzz.process.extract(fold(query),
 folded_titles, scorer=WRatio, limit=25)`` over every stored title and original title held in memory —
 the simplest thing that finds films by title with typos. Figures are per query, after one warm-up
-pass (which fills the searcher's caches; its first query is reported separately).
+pass (the first query builds the searcher's in-memory indexes and is reported separately).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def run(section: Section, out: Path, db: Path, seed: int, stride: int = 1) -> No
         f"- Baseline (rapidfuzz WRatio over all titles in memory): p50 {base['p50']:.2f} ms, p99 {base['p99']:.2f} ms."
     )
     section.add(
-        f"- First search after opening the store (builds the searcher's caches): {results['first'] * 1000:.0f} ms."
+        f"- First search after opening the store (builds the in-memory indexes): {results['first'] * 1000:.0f} ms."
     )
     section.add("")
     section.add("| | p50 ms | p99 ms | max ms | speed-up vs baseline (p50 / p99) | top-1 accuracy |")
