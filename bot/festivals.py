@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,11 +56,31 @@ class Festival(BaseModel):
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘(])")
+_PREMIERE = re.compile(r"premiere|bow|debut|screen|compet|selected|play")
+#: Words before a weak alias (a city) that make it mean the festival: "premiered at Venice".
+_PREPOSITIONS = frozenset({"at", "in", "from", "to"})
 
 
-def _phrase(text: str) -> str:
-    """Regex for a folded phrase matched on word boundaries inside folded text."""
-    return r"(?<!\w)" + re.escape(fold(text)) + r"(?!\w)"
+class _Mention(NamedTuple):
+    """A phrase naming a festival, as folded words; ``weak`` ones need a preposition before them."""
+
+    words: tuple[str, ...]
+    festival: int  # position in FestivalTable.festivals
+    weak: bool
+
+
+def _in_a_row(phrase: tuple[str, ...], words: list[str]) -> bool:
+    """Whether ``phrase`` occurs in ``words`` as consecutive words (a folded phrase on word boundaries)."""
+    size = len(phrase)
+    return any(words[at] == phrase[0] and tuple(words[at : at + size]) == phrase for at in range(len(words)))
+
+
+def _after_preposition(words: list[str], at: int) -> bool:
+    """Whether ``words[at]`` follows "at", "in", "from" or "to", with or without "the" between."""
+    before = words[max(0, at - 2) : at]
+    return (len(before) >= 1 and before[-1] in _PREPOSITIONS) or (
+        len(before) == 2 and before[0] in _PREPOSITIONS and before[1] == "the"
+    )
 
 
 class FestivalTable(BaseModel):
@@ -142,15 +164,36 @@ class FestivalTable(BaseModel):
         return section.strip()
 
     @cached_property
-    def _mention_patterns(self) -> list[tuple[re.Pattern[str], Festival]]:
-        patterns: list[tuple[re.Pattern[str], Festival]] = []
-        for festival in self.festivals:
-            strong = [_phrase(a) for a in (festival.name, *festival.aliases, *festival.prizes)]
-            weak = [
-                r"(?<!\w)(?:at|in|from|to) (?:the )?" + _phrase(a)[len(r"(?<!\w)") :] for a in festival.weak_aliases
-            ]
-            patterns.append((re.compile("|".join(strong + weak)), festival))
-        return patterns
+    def _mentions(self) -> dict[str, list[_Mention]]:
+        """Every phrase that names a festival (name, alias, prize, weak city name), keyed by its first folded word."""
+        index: dict[str, list[_Mention]] = {}
+        for position, festival in enumerate(self.festivals):
+            strong = [(a, False) for a in (festival.name, *festival.aliases, *festival.prizes)]
+            for alias, weak in (*strong, *((a, True) for a in festival.weak_aliases)):
+                words = tuple(fold(alias).split())
+                index.setdefault(words[0] if words else "", []).append(_Mention(words, position, weak))
+        return index
+
+    def _named_in(self, words: list[str]) -> list[int]:
+        """Positions (in the table) of the festivals a folded sentence's words name, in table order.
+
+        A folded sentence is its words joined by single spaces, so a phrase matches on word
+        boundaries exactly when its words occur in a row: one dictionary look-up per word instead
+        of every festival's pattern over the whole sentence. A weak alias counts only after
+        "at", "in", "from" or "to", optionally followed by "the"; a phrase that folds to nothing
+        (a stray table entry) names its festival only in a sentence that folds to nothing too.
+        """
+        named: set[int] = set()
+        if not words:
+            named.update(m.festival for m in self._mentions.get("", ()) if not m.weak)
+        for at, word in enumerate(words):
+            for mention in self._mentions.get(word, ()):
+                end = at + len(mention.words)
+                if tuple(words[at:end]) != mention.words:
+                    continue
+                if not mention.weak or _after_preposition(words, at):
+                    named.add(mention.festival)
+        return sorted(named)
 
     def infer(self, texts: list[str]) -> tuple[Festival, str | None] | None:
         """Festival and section named in the text, preferring the sentence that speaks of a premiere.
@@ -159,28 +202,52 @@ class FestivalTable(BaseModel):
         in the sentence where the festival is mentioned, longest alias first, so "World Cinema Dramatic
         Competition" wins over "Competition".
         """
-        sentences = [s for text in texts for s in _SENTENCE_BREAK.split(text) if s]
         found: list[tuple[int, int, Festival, str]] = []
-        for index, sentence in enumerate(sentences):
+        for index, sentence in enumerate(self._sentences_naming(texts)):
             folded = fold(sentence)
-            for pattern, festival in self._mention_patterns:
-                match = pattern.search(folded)
-                if match:
-                    premiere = 0 if re.search(r"premiere|bow|debut|screen|compet|selected|play", folded) else 1
-                    found.append((premiere, index, festival, folded))
+            named = self._named_in(folded.split())
+            if named:
+                premiere = 0 if _PREMIERE.search(folded) else 1
+                found.extend((premiere, index, self.festivals[position], folded) for position in named)
         if not found:
             return None
         found.sort(key=lambda item: (item[0], item[1]))
         _, _, festival, folded = found[0]
         return festival, self._section_in(festival, folded)
 
+    def _sentences_naming(self, texts: list[str]) -> Iterator[str]:
+        """The sentences of ``texts`` that may name a festival, in order.
+
+        Folding a text gives its sentences' folded words in order, so a text that names no festival
+        as a whole names none in any sentence: it is skipped with one fold instead of one per
+        sentence, as most paragraphs of a review are.
+        """
+        firsts = self._mentions.keys()
+        for text in texts:
+            words = fold(text).split()
+            if "" not in firsts and (firsts.isdisjoint(words) or not self._named_in(words)):
+                continue
+            yield from (sentence for sentence in _SENTENCE_BREAK.split(text) if sentence)
+
+    @cached_property
+    def _section_phrases(self) -> dict[str, list[tuple[tuple[str, ...], int, str]]]:
+        """Per festival, each section alias as folded words, with the folded alias's length and the section."""
+        return {
+            festival.name: [
+                (tuple(key.split()), len(key), section.name)
+                for section in festival.sections
+                for key in (fold(alias) for alias in (section.name, *section.aliases))
+                if key
+            ]
+            for festival in self.festivals
+        }
+
     def _section_in(self, festival: Festival, folded: str) -> str | None:
+        words = folded.split()
         best: tuple[int, str] | None = None
-        for section in festival.sections:
-            for alias in (section.name, *section.aliases):
-                key = fold(alias)
-                if key and re.search(_phrase(key), folded) and (best is None or len(key) > best[0]):
-                    best = (len(key), section.name)
+        for phrase, length, section in self._section_phrases[festival.name]:
+            if (best is None or length > best[0]) and _in_a_row(phrase, words):
+                best = (length, section)
         if best is None:
             return None
         # "Out of competition" must not read as "Competition".

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from bot.festivals import _SENTENCE_BREAK, FestivalTable
+from bot.festivals import FestivalTable
 from bot.models import FestivalRef, Review, SalesContact
 from bot.text import clean_line, fold, snake_case
 
@@ -494,66 +494,13 @@ def _festival(
         if known is None:
             return FestivalRef(name=name, section=section), year
         if section is None:
-            inferred = table.infer(_naming_festivals(sentences, table))
+            inferred = table.infer(sentences)
             section = inferred[1] if inferred and inferred[0].name == known.name else None
         else:
             section = table.canonical_section(known, section)
         return FestivalRef(name=known.name, section=section), year
-    inferred = table.infer(_naming_festivals(sentences, table))
+    inferred = table.infer(sentences)
     if inferred is None:
         return None, year
     festival, section = inferred
     return FestivalRef(name=festival.name, section=section), year
-
-
-#: Per festival table: the words of every phrase that can name a festival, indexed by one of them.
-_MENTION_WORDS: dict[int, tuple[FestivalTable, dict[str, list[frozenset[str]]] | None]] = {}
-
-
-def _mention_words(table: FestivalTable) -> dict[str, list[frozenset[str]]] | None:
-    """The folded words of each phrase by which :meth:`FestivalTable.infer` recognises a festival
-    (name, alias, weak alias, prize), keyed by the phrase's longest word.
-
-    ``infer`` matches each folded phrase on word boundaries of a folded sentence, so a sentence that
-    lacks a word of every phrase cannot name a festival. None when some phrase folds to nothing (it
-    would match anywhere), so that no sentence is ever skipped then.
-    """
-    cached = _MENTION_WORDS.get(id(table))
-    if cached is not None and cached[0] is table:
-        return cached[1]
-    index: dict[str, list[frozenset[str]]] | None = {}
-    for festival in table.festivals:
-        for phrase in (festival.name, *festival.aliases, *festival.weak_aliases, *festival.prizes):
-            words = fold(phrase).split()
-            if not words:
-                index = None
-                break
-            index.setdefault(max(words, key=len), []).append(frozenset(words))
-        if index is None:
-            break
-    if len(_MENTION_WORDS) > 8:
-        _MENTION_WORDS.clear()
-    _MENTION_WORDS[id(table)] = (table, index)  # the table is kept alive, so its id is not reused
-    return index
-
-
-def _naming_festivals(texts: list[str], table: FestivalTable) -> list[str]:
-    """The sentences of ``texts`` that may name a festival, in order; the others cannot change what ``infer`` finds.
-
-    ``infer`` runs every festival's pattern over every sentence (about 1 ms a sentence, 30 ms for a
-    long review); a sentence dropped here lacks a word of every phrase those patterns look for. The
-    split is infer's own, so each sentence kept is one infer sees whole, and the order is kept, which
-    is how infer breaks ties.
-    """
-    index = _mention_words(table)
-    if index is None:
-        return texts
-    kept = []
-    for text in texts:
-        for sentence in _SENTENCE_BREAK.split(text):
-            if not sentence:
-                continue
-            words = set(fold(sentence).split())
-            if any(phrase <= words for key in words.intersection(index) for phrase in index[key]):
-                kept.append(sentence)
-    return kept

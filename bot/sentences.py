@@ -62,6 +62,7 @@ _CANDIDATE = re.compile(r"(?:\.\.\.|[.!?…])+[”’\"'»)\]]*(?=\s)")
 _NEXT_WORD = re.compile(r"\s*[“‘\"'«(\[¿¡]*(\S*)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _PAIR_MARK = re.compile(r"[()\[\]“”«»‘’\"]")
+_PAIR_MARK_NO_APOSTROPHE = re.compile(r"[()\[\]“”«»\"]")
 _CLOSERS = {")": "(", "]": "[", "”": "“", "»": "«"}
 _MAX_SPAN = 600  # a "pair" longer than this is a stray mark, not a quotation or aside
 
@@ -130,7 +131,9 @@ def _protected_spans(text: str) -> tuple[list[int], list[int]]:
     spans: list[tuple[int, int]] = []
     stacks: dict[str, list[int]] = {"(": [], "[": [], "“": [], "«": [], "‘": []}
     straight: int | None = None
-    for mark in _PAIR_MARK.finditer(text):
+    # A ’ closes only a ‘; without one it is an apostrophe however often it occurs ("it’s", "Li’s").
+    marks = _PAIR_MARK if "‘" in text else _PAIR_MARK_NO_APOSTROPHE
+    for mark in marks.finditer(text):
         char, index = mark.group(), mark.start()
         if char in stacks:
             stacks[char].append(index)
