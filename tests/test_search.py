@@ -118,7 +118,7 @@ async def test_unknown_title_finds_nothing(loaded: Searcher) -> None:
     assert await loaded.search("zzqx wvvy") == []
 
 
-async def test_vocabulary_cache_refreshes_after_a_write(store: Store, festivals: FestivalTable) -> None:
+async def test_typo_correction_sees_reviews_written_later(store: Store, festivals: FestivalTable) -> None:
     searcher = Searcher(store)
     assert await searcher.search("retrun to dust") == []
     await ingest_paths(store, [FIXTURES / "reviews" / "return-to-dust.txt"], table=festivals)
