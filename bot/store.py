@@ -745,29 +745,26 @@ class Store:
             return [_title_row(row) for row in await cursor.fetchall()]
 
     async def title_pages(self, size: int = 20_000) -> AsyncIterator[list[TitleRow]]:
-        """Every review's titles, a page at a time (each page one buffered read)."""
-        after = 0
-        while True:
-            async with self._read.execute(
-                _TITLE_ROWS + " WHERE r.id > ? ORDER BY r.id LIMIT ?", (after, size)
-            ) as cursor:
-                page = [_title_row(row) for row in await cursor.fetchall()]
-            if not page:
-                return
-            yield page
-            after = page[-1].review_id
+        """Every review's titles, a page at a time."""
+        async for rows in self._pages(f"{_TITLE_ROWS} WHERE r.id > ? ORDER BY r.id LIMIT ?", 0, size):
+            yield [_title_row(row) for row in rows]
 
     async def name_pages(
         self, table: Literal["people", "companies"], after: int = 0, size: int = 50_000
     ) -> AsyncIterator[list[tuple[int, str]]]:
         """(id, folded name) of the people or companies after ``after``, a page at a time."""
+        async for rows in self._pages(_NAME_ROWS[table], after, size):
+            yield [(int(row[0]), str(row[1])) for row in rows]
+
+    async def _pages(self, sql: str, after: int, size: int) -> AsyncIterator[list[Any]]:
+        """Rows of ``sql`` (ids above ``?``, ``?`` at most, id first, in id order), one buffered read a page."""
         while True:
-            async with self._read.execute(_NAME_ROWS[table], (after, size)) as cursor:
-                page = [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
-            if not page:
+            async with self._read.execute(sql, (after, size)) as cursor:
+                rows = await cursor.fetchall()
+            if not rows:
                 return
-            yield page
-            after = page[-1][0]
+            yield rows
+            after = rows[-1][0]
 
     async def name_credits(
         self, person_ids: Sequence[int], company_ids: Sequence[int], per_name: int = 25
