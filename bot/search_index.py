@@ -195,7 +195,8 @@ class WordIndex:
         return [p for p in found if p in keep]
 
     def knows_prefix(self, word: str) -> bool:
-        return bool(self._prefixed(word)[:1])
+        at = bisect.bisect_left(self._vocab, word)
+        return at < len(self._vocab) and self._vocab[at].startswith(word)
 
     def close(self, word: str, limit: int, count: int = 3) -> list[str]:
         """The ``count`` indexed words within ``limit`` edits of ``word``, closest first.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,24 @@ def settings_for(fake: FakeDiscord, tmp_path: Path, **extra: Any) -> Settings:
         FESTBOT_INBOX=tmp_path / "inbox",
         **extra,
     )
+
+
+@contextlib.asynccontextmanager
+async def fake_discord(default_timeout: float = 10.0) -> AsyncIterator[FakeDiscord]:
+    """The fake with one guild, discord.py pointed at it; afterwards, nothing the bot sent was rejectable."""
+    async with FakeDiscord(token=TOKEN, default_timeout=default_timeout) as server:
+        server.add_guild("Festival")
+        with server.patch_discord():
+            yield server
+        server.assert_no_errors()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 15.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager

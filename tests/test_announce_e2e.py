@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from bot.ledger import Ledger
 from bot.parser import parse_review_text
 from bot.store import open_store
 from tests.conftest import ROOT
-from tests.discord_harness import TOKEN, running_bot, settings_for, write_corpus
+from tests.discord_harness import TOKEN, fake_discord, running_bot, settings_for, until, write_corpus
 from tests.fakediscord import ChannelType, FakeDiscord, P
 
 EPHEMERAL = 1 << 6
@@ -35,11 +34,8 @@ def new_review(title: str, festival: str = "Berlinale", section: str = "Competit
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(token=TOKEN, default_timeout=10.0) as server:
-        server.add_guild("Festival")
-        with server.patch_discord():
-            yield server
-        server.assert_no_errors()
+    async with fake_discord(10.0) as server:
+        yield server
 
 
 @pytest.fixture
@@ -60,14 +56,6 @@ async def publish(bot: FestivalBot, text: str) -> int:
     status = await bot.services.store.ingest(review, source=f"test:{review.title}")
     bot.get_cog("Announce").announcer.wake()  # type: ignore[union-attr]
     return status.review_id
-
-
-async def until(condition: Callable[[], bool], timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 async def announce(fake: FakeDiscord, sub: str, options: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.client import FestivalBot
-from tests.discord_harness import TOKEN, running_bot, settings_for, write_corpus
+from tests.discord_harness import TOKEN, fake_discord, running_bot, settings_for, write_corpus
 from tests.fakediscord import FakeDiscord
 
 EPHEMERAL = 1 << 6
@@ -20,11 +20,8 @@ EPHEMERAL = 1 << 6
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(token=TOKEN, default_timeout=5.0) as server:
-        server.add_guild("Festival")
-        with server.patch_discord():
-            yield server
-        server.assert_no_errors()  # nothing the bot sent was something Discord would reject
+    async with fake_discord(5.0) as server:
+        yield server
 
 
 @pytest.fixture

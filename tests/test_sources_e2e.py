@@ -11,19 +11,15 @@ import pytest
 
 from bot.client import FestivalBot
 from tests.conftest import ROOT, SEED
-from tests.discord_harness import TOKEN, running_bot, settings_for, write_corpus
+from tests.discord_harness import fake_discord, running_bot, settings_for, until, write_corpus
 from tests.fakediscord import FakeDiscord, P
 from tests.feedsite import FeedSite, FeedSpec, Item
-from tests.test_announce_e2e import until
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(token=TOKEN, default_timeout=10.0) as server:
-        server.add_guild("Festival")
-        with server.patch_discord():
-            yield server
-        server.assert_no_errors()
+    async with fake_discord(10.0) as server:
+        yield server
 
 
 @pytest.fixture
