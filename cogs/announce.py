@@ -11,15 +11,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announcements import announcement, log_reply, subscriptions_reply, thread_name, title_log_reply
-from bot.announcer import Announcer, SendOutcome
-from bot.cards import Reply
-from bot.models import DeliveryJob, StoredReview, Subscription
-from bot.render import NO_MENTIONS, answer, message_kwargs, send_reply
+from bot.announce.worker import Announcer, SendOutcome
+from bot.answers.announcements import announcement, log_reply, subscriptions_reply, thread_name, title_log_reply
+from bot.answers.cards import Reply
+from bot.client.render import NO_MENTIONS, answer, message_kwargs, send_reply
+from bot.domain.models import DeliveryJob, StoredReview, Subscription
 from cogs._shared import choices, named, require_manage_guild
 
 if TYPE_CHECKING:
-    from bot.client import FestivalBot
+    from bot.client.bot import FestivalBot
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from bot.client import FestivalBot, serve, sync
+from bot.client.bot import FestivalBot, serve, sync
 from bot.config import Settings
 from tests.conftest import FIXTURES, SEED
 from tests.fakediscord import FakeDiscord

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot.client import FestivalBot
-from bot.ledger import Ledger
-from bot.parser import parse_review_text
-from bot.store import open_store
+from bot.client.bot import FestivalBot
+from bot.parsing.parser import parse_review_text
+from bot.storage.ledger import Ledger
+from bot.storage.store import open_store
 from tests.conftest import ROOT
 from tests.discord_harness import TOKEN, fake_discord, running_bot, settings_for, until, write_corpus
 from tests.fakediscord import ChannelType, FakeDiscord, P

@@ -9,13 +9,13 @@ import random
 
 import pytest
 
-from bot import announcer as announcer_module
-from bot.announcer import Announcer, Pacer, SendOutcome, SlidingWindow
-from bot.festivals import FestivalTable
-from bot.ledger import Ledger
-from bot.models import DeliveryJob
-from bot.parser import parse_review_text
-from bot.store import Store
+from bot.announce import worker as announcer_module
+from bot.announce.worker import Announcer, Pacer, SendOutcome, SlidingWindow
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import DeliveryJob
+from bot.parsing.parser import parse_review_text
+from bot.storage.ledger import Ledger
+from bot.storage.store import Store
 from tests.conftest import SEED
 
 
@@ -297,7 +297,7 @@ async def test_seed_ingest_for_announcements(store: Store, festivals: FestivalTa
 
 
 async def test_shipped_reviews_are_never_announced(store: Store, festivals: FestivalTable, tmp_path) -> None:
-    from bot.ingest import ensure_seeded
+    from bot.sources.ingest import ensure_seeded
 
     ledger = Ledger(store)
     await ledger.subscribe(guild_id=1, channel_id=10, festival=None)

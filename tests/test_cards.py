@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answers import hit_label
-from bot.cards import (
+from bot.answers.cards import (
     CHOICE_NAME_LIMIT,
     EMBED_TOTAL_LIMIT,
     FIELD_NAME_LIMIT,
@@ -16,8 +15,9 @@ from bot.cards import (
     escape,
     pager_buttons,
 )
-from bot.models import SearchHit
-from bot.text import truncate
+from bot.answers.service import hit_label
+from bot.domain.models import SearchHit
+from bot.domain.text import truncate
 
 
 def test_truncate_cuts_at_a_word_with_ellipsis() -> None:
@@ -63,7 +63,7 @@ def test_escape(raw: str, escaped: str) -> None:
 
 
 def test_escaped_text_is_not_cut_inside_an_escape() -> None:
-    from bot.cards import fit
+    from bot.answers.cards import fit
 
     for limit in range(5, 40):
         cut = fit(escape("a*b_c " * 20), limit)

@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.extract import (
+from bot.domain.festivals import FestivalTable
+from bot.parsing.parser import ReviewParseError, parse_review_text
+from bot.sources.extract import (
     ExtractError,
     decode_cfemail,
     deobfuscate_emails,
@@ -15,8 +17,6 @@ from bot.extract import (
     review_document,
     text_digest,
 )
-from bot.festivals import FestivalTable
-from bot.parser import ReviewParseError, parse_review_text
 from tests.feedsite import FIXTURES, SALES_EMAILS, cfemail
 
 BASE = "http://127.0.0.1:8765"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.festivals import FestivalTable
-from bot.inbox import InboxWatcher, is_candidate_name, move_without_overwrite
-from bot.ingest import FileOutcome
-from bot.store import Store, open_store
+from bot.domain.festivals import FestivalTable
+from bot.sources.inbox import InboxWatcher, is_candidate_name, move_without_overwrite
+from bot.sources.ingest import FileOutcome
+from bot.storage.store import Store, open_store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = Path(__file__).resolve().parent.parent / "data" / "reviews" / "return-to-dust.txt"

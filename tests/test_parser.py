@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.festivals import FestivalTable
-from bot.models import PARSE_JSON_KEYS
-from bot.parser import ReviewParseError, decode_review_bytes, parse_review_text, parse_runtime
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import PARSE_JSON_KEYS
+from bot.parsing.parser import ReviewParseError, decode_review_bytes, parse_review_text, parse_runtime
 from tests.conftest import FIXTURES, SEED
 
 REVIEW_FIXTURES = sorted((FIXTURES / "reviews").glob("*.expected.json"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.client import FestivalBot
+from bot.client.bot import FestivalBot
 from tests.conftest import ROOT, SEED
 from tests.discord_harness import fake_discord, running_bot, settings_for, until, write_corpus
 from tests.fakediscord import FakeDiscord, P

@@ -22,8 +22,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.ledger import Ledger
-from bot.models import DeliveryJob
+from bot.domain.models import DeliveryJob
+from bot.storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
 

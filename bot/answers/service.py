@@ -14,7 +14,7 @@ import re
 
 from rapidfuzz import fuzz, process
 
-from bot.cards import (
+from bot.answers.cards import (
     CHOICE_NAME_LIMIT,
     CHOICES_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -30,13 +30,14 @@ from bot.cards import (
     escape,
     pager_buttons,
 )
-from bot.festivals import FestivalTable
-from bot.models import SearchHit, StoredReview
-from bot.parser import parse_festival_option
-from bot.search import Searcher
-from bot.store import ReviewRef, Store
-from bot.summary import summarize
-from bot.text import fold, truncate
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import SearchHit, StoredReview
+from bot.domain.text import fold, truncate
+from bot.parsing.parser import parse_festival_option
+from bot.search.searcher import Searcher
+from bot.storage.rows import ReviewRef
+from bot.storage.store import Store
+from bot.summary.summarizer import summarize
 
 log = logging.getLogger(__name__)
 

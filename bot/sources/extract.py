@@ -21,8 +21,8 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from bot.parser import parse_festival_option
-from bot.text import fold
+from bot.domain.text import fold
+from bot.parsing.parser import parse_festival_option
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import watchfiles
 
-from bot.festivals import FestivalTable
-from bot.ingest import FileOutcome, ingest_file
-from bot.store import Store
+from bot.domain.festivals import FestivalTable
+from bot.sources.ingest import FileOutcome, ingest_file
+from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 

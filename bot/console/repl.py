@@ -7,7 +7,7 @@ import re
 import sys
 import textwrap
 
-from bot.cards import Card, Reply
+from bot.answers.cards import Card, Reply
 from bot.config import Settings
 
 _UNESCAPE = re.compile(r"\\(.)")
@@ -78,7 +78,7 @@ def _button_hint(custom_id: str | None) -> str:
 
 async def run_console(settings: Settings, connect_help: str) -> int:
     """Local console: type slash commands, see the answers the Discord bot would give."""
-    from bot.commands import run_command_line, usage
+    from bot.console.command_line import run_command_line, usage
     from bot.services import open_services
 
     async with open_services(settings) as services:

@@ -1,8 +1,8 @@
 """SQL for feeds and feed entries (tables from ``V003__feeds.sql``).
 
-Kept apart from :mod:`bot.store` so the review store does not grow feed concerns. Every write goes
-through :meth:`Store.transaction` (one writer, serialised). Reads go through :attr:`Store.reader`, which
-finishes each statement before the next starts, so a dedupe decision always sees the latest commit.
+Kept apart from the review store so it does not grow feed concerns. Every write is one transaction
+through :meth:`Store.write`; every read is one statement through :attr:`Store.reads`, so a dedupe
+decision always sees the latest commit.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.store import Store
+from bot.storage.connection import Connection
+from bot.storage.store import Store
 
 #: Entry statuses that mean the page was stored (or is the same as one stored).
 STORED_STATUSES = ("added", "updated", "unchanged", "duplicate")
@@ -108,6 +108,7 @@ _FEED_COLUMNS = (
     " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id AND e.status = 'rejected'),"
     " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id AND e.status = 'failed')"
 )
+_FEED_BY_ID = f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.id = ?"  # noqa: S608
 _ENTRY_COLUMNS = (
     "id, feed_id, entry_key, url, canonical_url, content_hash, status, reason, review_id, announce, attempts,"
     " entry, first_seen_at, updated_at"
@@ -164,35 +165,38 @@ async def insert_feed(
     store: Store, url: str, *, festival: str | None, interval_seconds: float, now: dt.datetime
 ) -> Feed:
     """Add a feed; raises ``sqlite3.IntegrityError`` when the URL is already subscribed."""
-    async with store.transaction() as db:
-        cursor = await db.execute(
-            "INSERT INTO feeds(url, festival, interval_seconds, added_at) VALUES (?, ?, ?, ?)",
+
+    def write(conn: Connection) -> Feed:
+        row = conn.execute(
+            "INSERT INTO feeds(url, festival, interval_seconds, added_at) VALUES (?, ?, ?, ?) RETURNING id",
             (url, festival, interval_seconds, iso(now)),
-        )
-        # Read back on the writer, inside the transaction: the shared reader may not see it yet.
-        feed = await get_feed(db, int(cursor.lastrowid or 0))
-    assert feed is not None
-    return feed
+        ).fetchall()[0]
+        # Read back inside the transaction: a read elsewhere would not see it before the commit.
+        return _feed(conn.execute(_FEED_BY_ID, (row[0],)).fetchall()[0])
+
+    return await store.write(write)
 
 
 async def delete_feed(store: Store, *, feed_id: int | None = None, url: str | None = None) -> bool:
     """Remove a feed by id or URL; its entries stay (feed_id NULL) so their pages are never reposted."""
-    async with store.transaction() as db:
-        cursor = await db.execute("DELETE FROM feeds WHERE id = ? OR url = ?", (feed_id, url))
-        return cursor.rowcount > 0
+
+    def write(conn: Connection) -> bool:
+        return conn.execute("DELETE FROM feeds WHERE id = ? OR url = ?", (feed_id, url)).rowcount > 0
+
+    return await store.write(write)
 
 
-async def get_feed(db: aiosqlite.Connection, feed_id: int) -> Feed | None:
-    rows = await _rows(db, f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.id = ?", (feed_id,))  # noqa: S608
-    return _feed(rows[0]) if rows else None
+async def get_feed(store: Store, feed_id: int) -> Feed | None:
+    row = await store.reads.fetchone(_FEED_BY_ID, (feed_id,))
+    return _feed(row) if row else None
 
 
-async def feed_ids(db: aiosqlite.Connection) -> list[int]:
-    return [int(row[0]) for row in await _rows(db, "SELECT id FROM feeds ORDER BY id", ())]
+async def feed_ids(store: Store) -> list[int]:
+    return [int(row[0]) for row in await store.reads.fetchall("SELECT id FROM feeds ORDER BY id")]
 
 
-async def all_feeds(db: aiosqlite.Connection) -> list[Feed]:
-    return [_feed(row) for row in await _rows(db, f"SELECT {_FEED_COLUMNS} FROM feeds f ORDER BY f.id", ())]  # noqa: S608
+async def all_feeds(store: Store) -> list[Feed]:
+    return [_feed(row) for row in await store.reads.fetchall(f"SELECT {_FEED_COLUMNS} FROM feeds f ORDER BY f.id")]  # noqa: S608
 
 
 async def record_success(
@@ -206,62 +210,85 @@ async def record_success(
     next_poll_at: dt.datetime,
 ) -> None:
     """A fetch that worked (200 or 304): clear the error and the back-off, store the validators to send next."""
-    async with store.transaction() as db:
-        await db.execute(
-            "UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, first_fetch_at = COALESCE(first_fetch_at, ?),"
-            " last_status = ?, last_error = NULL, error_count = 0, next_poll_at = ?,"
-            " etag = ?, last_modified = ? WHERE id = ?",
-            (iso(now), iso(now), iso(now), status, iso(next_poll_at), etag, last_modified, feed_id),
-        )
+    await _update(
+        store,
+        "UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, first_fetch_at = COALESCE(first_fetch_at, ?),"
+        " last_status = ?, last_error = NULL, error_count = 0, next_poll_at = ?,"
+        " etag = ?, last_modified = ? WHERE id = ?",
+        (iso(now), iso(now), iso(now), status, iso(next_poll_at), etag, last_modified, feed_id),
+    )
 
 
 async def record_failure(
     store: Store, feed_id: int, *, now: dt.datetime, reason: str, error_count: int, next_poll_at: dt.datetime
 ) -> None:
-    async with store.transaction() as db:
-        await db.execute(
-            "UPDATE feeds SET last_fetch_at = ?, last_status = 'error', last_error = ?, error_count = ?,"
-            " next_poll_at = ? WHERE id = ?",
-            (iso(now), reason, error_count, iso(next_poll_at), feed_id),
-        )
+    await _update(
+        store,
+        "UPDATE feeds SET last_fetch_at = ?, last_status = 'error', last_error = ?, error_count = ?,"
+        " next_poll_at = ? WHERE id = ?",
+        (iso(now), reason, error_count, iso(next_poll_at), feed_id),
+    )
 
 
 async def set_next_poll(store: Store, feed_id: int, next_poll_at: dt.datetime) -> None:
-    async with store.transaction() as db:
-        await db.execute("UPDATE feeds SET next_poll_at = ? WHERE id = ?", (iso(next_poll_at), feed_id))
+    await _update(store, "UPDATE feeds SET next_poll_at = ? WHERE id = ?", (iso(next_poll_at), feed_id))
 
 
 async def set_entry_error(store: Store, feed_id: int, text: str | None) -> None:
-    async with store.transaction() as db:
-        await db.execute("UPDATE feeds SET last_entry_error = ? WHERE id = ?", (text, feed_id))
+    await _update(store, "UPDATE feeds SET last_entry_error = ? WHERE id = ?", (text, feed_id))
+
+
+async def _update(store: Store, sql: str, params: Sequence[object]) -> None:
+    def write(conn: Connection) -> None:
+        conn.execute(sql, params)
+
+    await store.write(write)
 
 
 # --- entries -------------------------------------------------------------------------------------
 
 
-async def find_entry(db: aiosqlite.Connection, feed_id: int, entry_key: str, url: str | None) -> EntryRecord | None:
+async def find_entry(store: Store, feed_id: int, entry_key: str, url: str | None) -> EntryRecord | None:
     """An entry already seen: the same id in this feed, or the same link (as entry or canonical URL) anywhere."""
-    rows = await _rows(
-        db,
+    row = await store.reads.fetchone(
         f"SELECT {_ENTRY_COLUMNS} FROM feed_entries"  # noqa: S608
         " WHERE (feed_id = ? AND entry_key = ?) OR (? IS NOT NULL AND (url = ? OR canonical_url = ?))"
         " ORDER BY feed_id = ? DESC, id LIMIT 1",
         (feed_id, entry_key, url, url, url, feed_id),
     )
-    return _entry(rows[0]) if rows else None
+    return _entry(row) if row else None
 
 
-async def find_page(db: aiosqlite.Connection, *, canonical_url: str | None, digest: str | None) -> EntryRecord | None:
+async def find_page(store: Store, *, canonical_url: str | None, digest: str | None) -> EntryRecord | None:
     """An entry whose page was fetched before and is the same page (canonical URL) or the same text (hash)."""
-    rows = await _rows(
-        db,
+    row = await store.reads.fetchone(
         f"SELECT {_ENTRY_COLUMNS} FROM feed_entries"  # noqa: S608
         " WHERE status != 'failed' AND ((? IS NOT NULL AND (canonical_url = ? OR url = ?))"
         "   OR (? IS NOT NULL AND content_hash = ?))"
         " ORDER BY review_id IS NULL, id LIMIT 1",
         (canonical_url, canonical_url, canonical_url, digest, digest),
     )
-    return _entry(rows[0]) if rows else None
+    return _entry(row) if row else None
+
+
+#: Insert or update the row of one entry (one per feed and entry key).
+_UPSERT_ENTRY = (
+    "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
+    " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(feed_id, entry_key) DO UPDATE SET url = excluded.url,"
+    " canonical_url = COALESCE(excluded.canonical_url, canonical_url),"
+    " content_hash = COALESCE(excluded.content_hash, content_hash), status = excluded.status,"
+    " reason = excluded.reason, review_id = COALESCE(excluded.review_id, review_id),"
+    " announce = COALESCE(excluded.announce, announce), attempts = excluded.attempts,"
+    " entry = excluded.entry, updated_at = excluded.updated_at"
+)
+#: A page ingested by URL, outside any feed: remembered so a feed carrying it later skips it.
+_INSERT_PAGE = (
+    "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
+    " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+)
 
 
 async def save_entry(
@@ -293,46 +320,19 @@ async def save_entry(
         json.dumps(entry or {}, ensure_ascii=False),
         iso(now),
     )
-    async with store.transaction() as db:
-        if feed_id is not None:
-            await db.execute(
-                "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
-                " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(feed_id, entry_key) DO UPDATE SET url = excluded.url,"
-                " canonical_url = COALESCE(excluded.canonical_url, canonical_url),"
-                " content_hash = COALESCE(excluded.content_hash, content_hash), status = excluded.status,"
-                " reason = excluded.reason, review_id = COALESCE(excluded.review_id, review_id),"
-                " announce = COALESCE(excluded.announce, announce), attempts = excluded.attempts,"
-                " entry = excluded.entry, updated_at = excluded.updated_at",
-                (*values, feed_id, entry_key, iso(now)),
-            )
-        else:
-            # A page ingested by URL, outside any feed: remembered so a feed carrying it later skips it.
-            await db.execute(
-                "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
-                " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
-                (*values, entry_key, iso(now)),
-            )
+    if feed_id is not None:
+        await _update(store, _UPSERT_ENTRY, (*values, feed_id, entry_key, iso(now)))
+    else:
+        await _update(store, _INSERT_PAGE, (*values, entry_key, iso(now)))
 
 
-async def failed_entries(db: aiosqlite.Connection, feed_id: int) -> list[EntryRecord]:
+async def failed_entries(store: Store, feed_id: int) -> list[EntryRecord]:
     """Entries whose page could not be fetched yet (5xx, timeout, network): retried on the feed's polls."""
     sql = f"SELECT {_ENTRY_COLUMNS} FROM feed_entries WHERE feed_id = ? AND status = 'failed' ORDER BY id"  # noqa: S608
-    return [_entry(row) for row in await _rows(db, sql, (feed_id,))]
+    return [_entry(row) for row in await store.reads.fetchall(sql, (feed_id,))]
 
 
-async def entries(db: aiosqlite.Connection, feed_id: int | None = None) -> list[EntryRecord]:
+async def entries(store: Store, feed_id: int | None = None) -> list[EntryRecord]:
     """Entries of one feed (or all), oldest first: for inspection and tests."""
     sql = f"SELECT {_ENTRY_COLUMNS} FROM feed_entries WHERE ? IS NULL OR feed_id = ? ORDER BY id"  # noqa: S608
-    return [_entry(row) for row in await _rows(db, sql, (feed_id, feed_id))]
-
-
-# --- reading ---------------------------------------------------------------------------------------
-
-
-async def _rows(db: aiosqlite.Connection, sql: str, params: Sequence[object]) -> list[Any]:
-    # fetchall ends the statement at once, so this read holds no snapshot open after it returns.
-    async with db.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    return [_entry(row) for row in await store.reads.fetchall(sql, (feed_id, feed_id))]

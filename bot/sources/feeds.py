@@ -33,13 +33,13 @@ import aiohttp
 import feedparser
 from pydantic import BaseModel, ConfigDict
 
-from bot import feedstore
-from bot.extract import ExtractError, PageMeta, extract_review_text, page_metadata, review_document, text_digest
-from bot.feedstore import EntryRecord, Feed
-from bot.festivals import FestivalTable
-from bot.ingest import store_review
-from bot.parser import ReviewParseError, parse_review_text
-from bot.store import Store
+from bot.domain.festivals import FestivalTable
+from bot.parsing.parser import ReviewParseError, parse_review_text
+from bot.sources.extract import ExtractError, PageMeta, extract_review_text, page_metadata, review_document, text_digest
+from bot.sources.ingest import store_review
+from bot.storage import feeds as feedstore
+from bot.storage.feeds import EntryRecord, Feed
+from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +316,7 @@ async def add_feed(store: Store, url: str, *, festival: str | None = None, inter
 
 async def list_feeds(store: Store) -> list[Feed]:
     """Every feed with its state: last fetch, last error, next poll, entries seen."""
-    return await feedstore.all_feeds(store.reader)
+    return await feedstore.all_feeds(store)
 
 
 async def remove_feed(store: Store, feed: int | str) -> bool:
@@ -378,7 +378,7 @@ async def ingest_url(
             page = await _fetch_page(session, clean, limits)
         except FetchError as exc:
             return PageOutcome(url=clean, status="failed" if exc.retryable else "rejected", reason=exc.reason)
-    known = await feedstore.find_page(store.reader, canonical_url=page.canonical_url, digest=page.digest)
+    known = await feedstore.find_page(store, canonical_url=page.canonical_url, digest=page.digest)
     document = review_document(
         page.text,
         url=page.canonical_url,
@@ -496,7 +496,7 @@ class FeedPoller:
 
     async def _sync_tasks(self) -> None:
         try:
-            wanted = set(await feedstore.feed_ids(self.store.reader))
+            wanted = set(await feedstore.feed_ids(self.store))
         except sqlite3.Error:
             log.exception("cannot read the list of feeds; keeping the current ones")
             return
@@ -514,7 +514,7 @@ class FeedPoller:
     async def _feed_loop(self, feed_id: int) -> None:
         while True:
             try:
-                feed = await feedstore.get_feed(self.store.reader, feed_id)
+                feed = await feedstore.get_feed(self.store, feed_id)
                 if feed is None:
                     return
                 wait = (feed.next_poll_at - self._clock()).total_seconds() if feed.next_poll_at else 0.0
@@ -540,7 +540,7 @@ class FeedPoller:
 
     async def poll_all(self) -> dict[int, list[PageOutcome]]:
         """Poll every feed once, concurrently (for ``festbot feeds poll`` and tests)."""
-        ids = await feedstore.feed_ids(self.store.reader)
+        ids = await feedstore.feed_ids(self.store)
         results = await asyncio.gather(*(self.poll_feed(feed_id) for feed_id in ids))
         return dict(zip(ids, results, strict=True))
 
@@ -548,7 +548,7 @@ class FeedPoller:
         """Fetch one feed now and ingest its new entries; returns what became of each entry handled."""
         lock = self._locks.setdefault(feed_id, asyncio.Lock())
         async with lock:
-            feed = await feedstore.get_feed(self.store.reader, feed_id)
+            feed = await feedstore.get_feed(self.store, feed_id)
             if feed is None:
                 return []
             return await self._poll(feed)
@@ -591,7 +591,7 @@ class FeedPoller:
                 outcomes.append(outcome)
                 # An entry that crashed is not recorded: refetch the whole feed next time rather than get a 304.
                 complete = complete and outcome.status != "error"
-        for record in await feedstore.failed_entries(self.store.reader, feed.id):
+        for record in await feedstore.failed_entries(self.store, feed.id):
             if record.entry_key not in handled and record.entry:
                 info = EntryInfo.from_json(record.entry)
                 outcome = await self._guarded(feed, info, self._retry_entry(feed, info, record))
@@ -644,7 +644,7 @@ class FeedPoller:
     async def _new_entry(
         self, feed: Feed, info: EntryInfo, first_fetch: bool, first_fetch_at: dt.datetime
     ) -> PageOutcome | None:
-        if await feedstore.find_entry(self.store.reader, feed.id, info.key, info.link) is not None:
+        if await feedstore.find_entry(self.store, feed.id, info.key, info.link) is not None:
             return None  # seen before: same id here, or the same link anywhere (a bumped GUID or date)
         announce = self._announce(info.published, first_fetch, first_fetch_at)
         if info.link is None:
@@ -696,7 +696,7 @@ class FeedPoller:
                 await self._entry_problem(feed, info, reason, retry=status == "failed")
             return PageOutcome(url=info.link, status=status, reason=reason)
 
-        known = await feedstore.find_page(self.store.reader, canonical_url=page.canonical_url, digest=page.digest)
+        known = await feedstore.find_page(self.store, canonical_url=page.canonical_url, digest=page.digest)
         if known is not None:
             # The same page under a new GUID or URL: remember the alias, never repost.
             await feedstore.save_entry(

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from bot.festivals import FestivalTable
-from bot.models import FestivalRef, Review, SalesContact
-from bot.text import clean_line, fold, snake_case
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import FestivalRef, Review, SalesContact
+from bot.domain.text import clean_line, fold, snake_case
 
 MAX_FILE_BYTES = 2_000_000
 

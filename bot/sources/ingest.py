@@ -14,11 +14,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.festivals import FestivalTable
-from bot.models import IngestStatus, Review, Summary
-from bot.parser import ReviewParseError, decode_review_bytes, parse_review_text
-from bot.store import Incoming, Store
-from bot.summary import summarize
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import IngestStatus, Review, Summary
+from bot.parsing.parser import ReviewParseError, decode_review_bytes, parse_review_text
+from bot.storage.store import Incoming, Store
+from bot.summary.summarizer import summarize
 
 log = logging.getLogger(__name__)
 

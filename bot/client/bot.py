@@ -16,8 +16,8 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client.render import ActionButton, ActionSelect, apologise
 from bot.config import Settings
-from bot.render import ActionButton, ActionSelect, apologise
 from bot.services import Services, open_services
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.text import fold
+from bot.domain.text import fold
 
-DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "data" / "festivals.json"
+DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "data" / "festivals.json"
 
 
 class Section(BaseModel):

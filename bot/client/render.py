@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from bot.cards import Button, Card, Reply
+from bot.answers.cards import Button, Card, Reply
 
 log = logging.getLogger(__name__)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.answers import Answers
-from bot.cards import CONTENT_LIMIT, Card, Reply, escape
-from bot.models import DeliveryRecord, StoredReview, Subscription
-from bot.text import truncate
+from bot.answers.cards import CONTENT_LIMIT, Card, Reply, escape
+from bot.answers.service import Answers
+from bot.domain.models import DeliveryRecord, StoredReview, Subscription
+from bot.domain.text import truncate
 
 STATE_LABELS = {
     "queued": "⏳ queued",

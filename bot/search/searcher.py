@@ -1,6 +1,6 @@
 """Resolve what a person typed to ranked reviews.
 
-Titles and credited names live in in-memory word indexes (:mod:`bot.search_index`), built from the
+Titles and credited names live in in-memory word indexes (:mod:`bot.search.index`), built from the
 store on first use and brought up to date after writes, so a query is a few set operations and no
 full-text search. Every typed word must begin a word of a title or name; when nothing has them all,
 words of three letters or more are also tried as their closest indexed words (typos such as
@@ -20,10 +20,11 @@ from typing import Literal
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from bot.models import SearchHit
-from bot.search_index import WordIndex
-from bot.store import IndexMarks, SearchDoc, Store, TitleRow
-from bot.text import fold
+from bot.domain.models import SearchHit
+from bot.domain.text import fold
+from bot.search.index import WordIndex
+from bot.storage.rows import IndexMarks, SearchDoc, TitleRow
+from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from bot.models import Review, Summary
-from bot.sentences import split_sentences
+from bot.domain.models import Review, Summary
+from bot.summary.sentences import split_sentences
 
 LOGLINE_LIMIT = 200
 MAX_SENTENCES = 2

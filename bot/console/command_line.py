@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.answers import Answers
-from bot.cards import Reply
+from bot.answers.cards import Reply
+from bot.answers.service import Answers
 
 #: Each command's options; the first takes any text not given as ``name:value``.
 COMMANDS: dict[str, tuple[str, ...]] = {
