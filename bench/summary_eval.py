@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.domain.festivals import FestivalTable  # noqa: E402
 from bot.domain.models import Review, Summary  # noqa: E402
-from bot.parsing.parser import decode_review_bytes, parse_review_text  # noqa: E402
+from bot.parsing.parser import parse_review_text  # noqa: E402
+from bot.parsing.text_file import decode_review_bytes  # noqa: E402
 from bot.summary.sentences import split_sentences  # noqa: E402
 from bot.summary.summarizer import PARTS, summarize  # noqa: E402
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.domain.festivals import FestivalTable
-from bot.parsing.parser import ReviewParseError, decode_review_bytes, parse_review_text
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError, decode_review_bytes
 from bot.sources.ingest import ingest_paths
 from bot.storage.connection import StoreError
 from bot.summary.summarizer import summarize

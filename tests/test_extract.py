@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from bot.domain.festivals import FestivalTable
-from bot.parsing.parser import ReviewParseError, parse_review_text
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError
 from bot.sources.extract import (
     ExtractError,
     decode_cfemail,

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import PARSE_JSON_KEYS
-from bot.parsing.parser import ReviewParseError, decode_review_bytes, parse_review_text, parse_runtime
+from bot.parsing.fields import parse_runtime
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError, decode_review_bytes
 from tests.conftest import FIXTURES, SEED
 
 REVIEW_FIXTURES = sorted((FIXTURES / "reviews").glob("*.expected.json"))

@@ -61,7 +61,7 @@ async def test_every_fixture_round_trips(store: Store, festivals: FestivalTable)
         stored = await store.get(outcome.review_id or 0)
         assert stored is not None
         text = outcome.path.read_bytes()
-        from bot.parsing.parser import decode_review_bytes
+        from bot.parsing.text_file import decode_review_bytes
 
         assert stored.review == parse_review_text(decode_review_bytes(text, "x"), table=festivals)
 

@@ -33,7 +33,7 @@ from bot.answers.cards import (
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import SearchHit, StoredReview
 from bot.domain.text import fold, truncate
-from bot.parsing.parser import parse_festival_option
+from bot.parsing.fields import parse_festival_option
 from bot.search.searcher import Searcher
 from bot.storage.rows import ReviewRef
 from bot.storage.store import Store

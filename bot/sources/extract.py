@@ -22,7 +22,7 @@ import lxml.html
 import trafilatura
 
 from bot.domain.text import fold
-from bot.parsing.parser import parse_festival_option
+from bot.parsing.fields import parse_festival_option
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")

@@ -34,7 +34,8 @@ import feedparser
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.festivals import FestivalTable
-from bot.parsing.parser import ReviewParseError, parse_review_text
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError
 from bot.sources.extract import ExtractError, PageMeta, extract_review_text, page_metadata, review_document, text_digest
 from bot.sources.ingest import store_review
 from bot.storage import feeds as feedstore

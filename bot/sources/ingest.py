@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import IngestStatus, Review, Summary
-from bot.parsing.parser import ReviewParseError, decode_review_bytes, parse_review_text
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError, decode_review_bytes
 from bot.storage.store import Incoming, Store
 from bot.summary.summarizer import summarize
 
