@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from bot.answers.cards import (
@@ -15,6 +17,7 @@ from bot.answers.cards import (
     escape,
     pager_buttons,
 )
+from bot.answers.component_ids import CreditsPage
 from bot.answers.service import hit_label
 from bot.domain.models import SearchHit
 from bot.domain.text import truncate
@@ -91,8 +94,8 @@ def test_hit_label_fits_a_choice() -> None:
 
 
 def test_pager_buttons() -> None:
-    assert pager_buttons("credits:1", 0, 1) == []
-    first, middle, last = pager_buttons("credits:1", 0, 3)
+    assert pager_buttons(partial(CreditsPage, 1), 0, 1) == []
+    first, middle, last = pager_buttons(partial(CreditsPage, 1), 0, 3)
     assert first.disabled and not last.disabled
     assert last.custom_id == "credits:1:1"
     assert middle.label == "Page 1/3" and middle.disabled

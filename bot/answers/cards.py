@@ -8,10 +8,12 @@ console shows exactly what Discord would.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.answers.component_ids import Page, PageIndicator, encode
 from bot.domain.text import truncate
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -29,7 +31,6 @@ CHOICES_LIMIT = 25
 SELECT_OPTIONS_LIMIT = 25
 SELECT_LABEL_LIMIT = 100
 BUTTON_LABEL_LIMIT = 80
-CUSTOM_ID_LIMIT = 100
 
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]<>])")
 _LINE_START = re.compile(r"(?m)^(\s*)([#>-]|\d+\.)")
@@ -173,16 +174,12 @@ class Choice(BaseModel):
     value: str
 
 
-def pager_buttons(prefix: str, page: int, pages: int) -> list[Button]:
-    """Previous/next buttons whose custom ids say which page to show (``{prefix}:{page}``)."""
+def pager_buttons(page_id: Callable[[int], Page], page: int, pages: int) -> list[Button]:
+    """Previous/next buttons whose ids say which page to show (``page_id(n)`` names page ``n``)."""
     if pages <= 1:
         return []
     return [
-        Button(label="◀ Previous", custom_id=f"{prefix}:{max(page - 1, 0)}"[:CUSTOM_ID_LIMIT], disabled=page == 0),
-        Button(label=f"Page {page + 1}/{pages}", custom_id=f"{prefix}:{page}:noop"[:CUSTOM_ID_LIMIT], disabled=True),
-        Button(
-            label="Next ▶",
-            custom_id=f"{prefix}:{min(page + 1, pages - 1)}"[:CUSTOM_ID_LIMIT],
-            disabled=page >= pages - 1,
-        ),
+        Button(label="◀ Previous", custom_id=encode(page_id(max(page - 1, 0))), disabled=page == 0),
+        Button(label=f"Page {page + 1}/{pages}", custom_id=encode(PageIndicator(page_id(page))), disabled=True),
+        Button(label="Next ▶", custom_id=encode(page_id(min(page + 1, pages - 1))), disabled=page >= pages - 1),
     ]

@@ -11,6 +11,8 @@ import datetime as dt
 import logging
 import math
 import re
+from collections.abc import Callable
+from functools import partial
 
 from rapidfuzz import fuzz, process
 
@@ -29,6 +31,16 @@ from bot.answers.cards import (
     Select,
     escape,
     pager_buttons,
+)
+from bot.answers.component_ids import (
+    CreditsPage,
+    FestivalPage,
+    ListPage,
+    Page,
+    Pick,
+    PickAction,
+    ReviewAction,
+    encode,
 )
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import SearchHit, StoredReview
@@ -117,7 +129,7 @@ class Answers:
             return stored if stored is not None else []
         return [top, *rivals]
 
-    async def _not_found(self, action: str, query: str) -> Reply:
+    async def _not_found(self, action: PickAction, query: str) -> Reply:
         """Private reply naming the nearest films, with a menu to pick one of them."""
         loose = await self.searcher.search(query, limit=5, min_score=40)
         shown = escape(truncate(query.strip(), 80)) or "that"
@@ -127,14 +139,14 @@ class Answers:
         menu = self._pick(loose, action, query).select
         return Reply(content=f"No review matches “{shown}”. Did you mean:\n{suggestions}", select=menu, ephemeral=True)
 
-    def _pick(self, hits: list[SearchHit], action: str, query: str) -> Reply:
+    def _pick(self, hits: list[SearchHit], action: PickAction, query: str) -> Reply:
         options = [
             Option(label=hit_label(h, SELECT_LABEL_LIMIT), value=review_value(h.review_id), description=_why(h))
             for h in hits[:SELECT_OPTIONS_LIMIT]
         ]
         return Reply(
             content=f"Several films match “{escape(truncate(query.strip(), 80))}”. Pick one:",
-            select=Select(custom_id=f"pick:{action}", placeholder="Choose a film", options=options),
+            select=Select(custom_id=encode(Pick(action)), placeholder="Choose a film", options=options),
             ephemeral=True,
         )
 
@@ -201,8 +213,8 @@ class Answers:
             escape(title), "\n\n".join(parts), url=review.url, fields=fields, footer=footer, color=REVIEW_COLOR
         )
         buttons = [
-            Button(label="Credits", custom_id=f"review:{stored.id}:credits", style="primary"),
-            Button(label="Sales contact", custom_id=f"review:{stored.id}:sales"),
+            Button(label="Credits", custom_id=encode(ReviewAction(stored.id, "credits")), style="primary"),
+            Button(label="Sales contact", custom_id=encode(ReviewAction(stored.id, "sales"))),
         ]
         if card.url:
             buttons.append(Button(label="Full review", url=card.url, style="link"))
@@ -234,7 +246,9 @@ class Answers:
         page = min(max(page, 0), len(pages) - 1)
         footer = f"Page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
         card = Card.make(title, fields=list(pages[page]), footer=footer, color=REVIEW_COLOR)
-        return Reply(cards=[card], buttons=pager_buttons(f"credits:{stored.id}", page, len(pages)), ephemeral=True)
+        return Reply(
+            cards=[card], buttons=pager_buttons(partial(CreditsPage, stored.id), page, len(pages)), ephemeral=True
+        )
 
     # -- /sales ---------------------------------------------------------------------------------------
 
@@ -268,7 +282,8 @@ class Answers:
             f"• {escape(hit_label(r, 200))}" + (f" — {_date(r.published_at)}" if r.published_at else "") for r in refs
         ]
         description = _contact_lines(contact.emails, contact.phones, contact.urls) if contact else ""
-        return self._listing(f"Films handled by {escape(name)}", description, lines, f"company:{fold(name)[:60]}", page)
+        listed = partial(ListPage, "company", fold(name)[:60])
+        return self._listing(f"Films handled by {escape(name)}", description, lines, listed, page)
 
     # -- /person --------------------------------------------------------------------------------------
 
@@ -278,7 +293,8 @@ class Answers:
             return Reply.notice(f"Nobody credited matches “{escape(truncate(name.strip(), 80))}”.")
         refs = await self.store.reviews_crediting_person(fold(resolved))
         lines = [f"• {escape(hit_label(r, 200))} — {escape(_roles(r.role))}" for r in refs]
-        return self._listing(f"Films with {escape(resolved)}", "", lines, f"person:{fold(resolved)[:60]}", page)
+        listed = partial(ListPage, "person", fold(resolved)[:60])
+        return self._listing(f"Films with {escape(resolved)}", "", lines, listed, page)
 
     async def person_names(self, typed: str) -> list[str]:
         """Credited people with a word beginning with each typed word, for autocomplete."""
@@ -322,10 +338,12 @@ class Answers:
             + (f" — {escape(r.section)}" if r.section and not canonical_section else "")
             for r in refs
         ]
-        key = f"festival:{festival.name}|{year or ''}|{canonical_section or ''}"
-        return self._listing(f"Reviews from {escape(title)}", "", lines, key, page)
+        listed = partial(FestivalPage, festival.name, year, canonical_section)
+        return self._listing(f"Reviews from {escape(title)}", "", lines, listed, page)
 
-    def _listing(self, title: str, description: str, lines: list[str], key: str, page: int) -> Reply:
+    def _listing(
+        self, title: str, description: str, lines: list[str], page_id: Callable[[int], Page], page: int
+    ) -> Reply:
         if not lines:
             return Reply.notice(f"{title}: no reviews yet.")
         pages = math.ceil(len(lines) / LIST_PAGE_SIZE)
@@ -335,7 +353,7 @@ class Answers:
         count = f"{len(lines)} review" + ("s" if len(lines) != 1 else "")
         footer = f"{count} · page {page + 1} of {pages}" if pages > 1 else count
         card = Card.make(title, text, footer=footer, color=REVIEW_COLOR)
-        return Reply(cards=[card], buttons=pager_buttons(f"list:{key}", page, pages))
+        return Reply(cards=[card], buttons=pager_buttons(page_id, page, pages))
 
 
 def _why(hit: SearchHit) -> str | None:

@@ -1,9 +1,9 @@
 """Replies -> Discord: embeds, persistent components, and one safe way to answer an interaction.
 
-Buttons and menus carry everything they need in their ``custom_id`` (``review:12:credits``,
-``credits:12:1``, ``list:person:li ruijun:2``, ``pick:review``), so they keep working after a
-restart. Their clicks are turned into a ``festbot_action`` event that the cogs listen for; this
-module only knows how to draw and send.
+Buttons and menus carry everything they need in their ``custom_id`` (built and parsed by
+:mod:`bot.answers.component_ids`), so they keep working after a restart. Their clicks are turned
+into a ``festbot_action`` event carrying the decoded id, which the cogs listen for; this module
+only knows how to draw and send.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import discord
 
 from bot.answers.cards import Button, Card, Reply
+from bot.answers.component_ids import BUTTON_TEMPLATE, SELECT_TEMPLATE, decode
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def embed(card: Card) -> discord.Embed:
     return made
 
 
-class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^(?:review|credits|list):.+$"):
+class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=BUTTON_TEMPLATE):
     """Any of the bot's buttons; a click becomes a ``festbot_action`` event with the custom id."""
 
     def __init__(self, button: Button) -> None:
@@ -63,10 +64,10 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"^(
         return cls(Button(label=label, custom_id=match.string))
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        interaction.client.dispatch(ACTION_EVENT, interaction, self.item.custom_id or "", [])
+        await _dispatch(interaction, self.item.custom_id, [])
 
 
-class ActionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"^pick:\w+$"):
+class ActionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=SELECT_TEMPLATE):
     """The "which film did you mean?" menu; the choice becomes a ``festbot_action`` event."""
 
     def __init__(
@@ -88,7 +89,17 @@ class ActionSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"^p
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         values = list(self.item.values) if self.item.values else _selected_values(interaction)
-        interaction.client.dispatch(ACTION_EVENT, interaction, self.item.custom_id or "", values)
+        await _dispatch(interaction, self.item.custom_id, values)
+
+
+async def _dispatch(interaction: discord.Interaction[Any], custom_id: str | None, values: list[str]) -> None:
+    """Hand a click to the cogs as the component it names; an id this bot does not send gets a private notice."""
+    component = decode(custom_id or "")
+    if component is None:
+        log.warning("a component with an unknown id %r was used", custom_id)
+        await apologise(interaction, "That button no longer works. Please run the command again.")
+        return
+    interaction.client.dispatch(ACTION_EVENT, interaction, component, values)
 
 
 def _selected_values(interaction: discord.Interaction[Any]) -> list[str]:

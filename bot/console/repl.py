@@ -8,6 +8,7 @@ import sys
 import textwrap
 
 from bot.answers.cards import Card, Reply
+from bot.answers.component_ids import ReviewAction, decode
 from bot.config import Settings
 
 _UNESCAPE = re.compile(r"\\(.)")
@@ -65,15 +66,13 @@ def render_reply(reply: Reply) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_BUTTON_COMMANDS = {"credits": "/credits #{id}", "sales": "/sales #{id}"}
-
-
 def _button_hint(custom_id: str | None) -> str:
     """The typed command that does what a button does, so the console can 'press' it."""
-    match = re.match(r"^review:(\d+):(\w+)$", custom_id or "")
-    if match and match[2] in _BUTTON_COMMANDS:
-        return " -> " + _BUTTON_COMMANDS[match[2]].format(id=match[1])
-    return ""
+    match decode(custom_id or ""):
+        case ReviewAction(review_id, target):
+            return f" -> /{target} #{review_id}"
+        case _:
+            return ""
 
 
 async def run_console(settings: Settings, connect_help: str) -> int:
