@@ -65,7 +65,9 @@ class DiscordSender:
             created = await forum.create_thread(name=name, **kwargs)
             return created.message.id, created.thread.id
         channel = self.bot.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
-        message = await channel.send(nonce=nonce, **kwargs)
+        if nonce is not None:
+            kwargs["nonce"] = nonce  # discord.py sends enforce_nonce with every nonce
+        message = await channel.send(**kwargs)
         return message.id, None
 
     async def deliver(self, job: DeliveryJob) -> SendOutcome:

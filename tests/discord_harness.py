@@ -130,7 +130,8 @@ async def running_bot(settings: Settings, *, do_sync: bool = True) -> AsyncItera
     ready: asyncio.Future[FestivalBot] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(serve(settings, ready=ready, guild_ready_timeout=0.01))
     try:
-        done, _ = await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        started: set[asyncio.Future[Any]] = {task, ready}
+        done, _ = await asyncio.wait(started, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             task.result()  # raises the start-up error
             raise RuntimeError("the bot stopped before it was ready")

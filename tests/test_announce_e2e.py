@@ -61,7 +61,8 @@ async def publish(bot: FestivalBot, text: str) -> int:
 async def announce(fake: FakeDiscord, sub: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run an /announce subcommand as a server manager and return the response payload's data."""
     res = await fake.slash_command(f"announce {sub}", options or {}, member_permissions=P.ALL)
-    return (await res.response())["data"]
+    data: dict[str, Any] = (await res.response())["data"]
+    return data
 
 
 def announced(fake: FakeDiscord, channels: list[int]) -> dict[int, int]:
@@ -192,7 +193,8 @@ async def test_forbidden_channel_pauses_only_its_subscription(bot: FestivalBot, 
             break
         await asyncio.sleep(0.05)
     assert subs[good].active
-    assert subs[bad].paused_reason and "Missing Permissions" in subs[bad].paused_reason
+    reason = subs[bad].paused_reason
+    assert reason and "Missing Permissions" in reason
     fake.errors.clear()  # the 403 was provoked on purpose
     listing = await announce(fake, "list")
     assert "paused: Discord refused: Missing Permissions" in listing["embeds"][0]["description"]

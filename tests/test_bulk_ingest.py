@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.conftest import FIXTURES, SEED
 _TIMESTAMPS = {"created_at", "updated_at"}
 
 
-def _contents(db: Path) -> dict[str, list[tuple[object, ...]]]:
+def _contents(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows in rowid order, timestamps left out."""
     with sqlite3.connect(db) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]

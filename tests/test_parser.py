@@ -6,6 +6,7 @@ import contextlib
 import json
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +22,7 @@ from tests.conftest import FIXTURES, SEED
 REVIEW_FIXTURES = sorted((FIXTURES / "reviews").glob("*.expected.json"))
 
 
-def parse_file(path: Path, festivals: FestivalTable, **kwargs: object) -> dict:
+def parse_file(path: Path, festivals: FestivalTable, **kwargs: Any) -> dict[str, Any]:
     text = decode_review_bytes(path.read_bytes(), str(path))
     return parse_review_text(text, source=str(path), table=festivals, **kwargs).parse_json()
 

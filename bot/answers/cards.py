@@ -8,7 +8,7 @@ console shows exactly what Discord would.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -76,7 +76,7 @@ class Card(BaseModel):
         description: str = "",
         *,
         url: str | None = None,
-        fields: list[tuple[str, str] | tuple[str, str, bool]] | None = None,
+        fields: Sequence[tuple[str, str] | tuple[str, str, bool]] | None = None,
         footer: str = "",
         color: int | None = None,
     ) -> Card:

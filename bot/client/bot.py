@@ -16,7 +16,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client.render import ActionButton, ActionSelect, apologise
+from bot.client.render import ActionButton, ActionSelect, apologise, interaction_data
 from bot.config import Settings
 from bot.services import Services, open_services
 
@@ -57,7 +57,7 @@ class FestivalTree(app_commands.CommandTree["FestivalBot"]):
             interaction.guild_id,
             interaction.channel_id,
             interaction.user.id if interaction.user else None,
-            (interaction.data or {}).get("options"),
+            interaction_data(interaction).get("options"),
             exc_info=original,
         )
         await apologise(interaction, APOLOGY)

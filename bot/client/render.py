@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, cast
 
 import discord
 
@@ -103,8 +103,13 @@ async def _dispatch(interaction: discord.Interaction[Any], custom_id: str | None
 
 
 def _selected_values(interaction: discord.Interaction[Any]) -> list[str]:
-    data = interaction.data or {}
-    return [str(v) for v in data.get("values", [])]  # type: ignore[union-attr]
+    values = interaction_data(interaction).get("values")
+    return [str(v) for v in values] if isinstance(values, list) else []
+
+
+def interaction_data(interaction: discord.Interaction[Any]) -> Mapping[str, object]:
+    """The interaction's raw data; discord.py types it as a union of TypedDicts, read here as a plain mapping."""
+    return cast("Mapping[str, object]", interaction.data or {})
 
 
 def view(reply: Reply) -> discord.ui.View | None:

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -198,7 +198,7 @@ def _prepare_chunk(paths: Sequence[Path], festival: str | None, announce: bool) 
 
 async def _prepared(
     files: list[Path], festival: str | None, table: FestivalTable, announce: bool, workers: int | None
-) -> AsyncIterator[tuple[Path, Prepared]]:
+) -> AsyncGenerator[tuple[Path, Prepared], None]:
     """Each file with its parsed review and summary (or its rejection), in the order given."""
     if workers is None:
         workers = min(os.cpu_count() or 1, 4)
@@ -218,11 +218,13 @@ async def _prepared(
             pending.append((chunk, pool.submit(_prepare_chunk, chunk, festival, announce)))
             if len(pending) >= ahead:
                 paths, future = pending.popleft()
-                for path, prepared in zip(paths, await asyncio.wrap_future(future), strict=True):
+                done: list[Prepared] = await asyncio.wrap_future(future)
+                for path, prepared in zip(paths, done, strict=True):
                     yield path, prepared
         while pending:
             paths, future = pending.popleft()
-            for path, prepared in zip(paths, await asyncio.wrap_future(future), strict=True):
+            done = await asyncio.wrap_future(future)
+            for path, prepared in zip(paths, done, strict=True):
                 yield path, prepared
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

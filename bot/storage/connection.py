@@ -56,7 +56,8 @@ class Reads(Protocol):
 class Database(Protocol):
     """One database: its reads, and writes run as whole transactions on its write thread."""
 
-    reads: Reads
+    @property
+    def reads(self) -> Reads: ...
 
     async def write(self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``work(connection, *args)`` in one transaction: committed, or rolled back whole if it raises."""
