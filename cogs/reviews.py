@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answers.component_ids import ComponentId, CreditsPage, Pick, ReviewAction, encode
-from bot.answers.service import review_value
+from bot.answers.labels import review_value
 from bot.client.render import answer
 from cogs._shared import choices, guarded, named
 

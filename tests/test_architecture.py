@@ -79,6 +79,44 @@ def test_no_import_cycles_in_bot() -> None:
     assert _cycle(graph) is None
 
 
+#: What each package of ``bot/`` may import, following the flow source -> parser -> models -> store ->
+#: search/summary -> answers -> render -> cogs; no package reaches back up the chain.
+_CORE = {"bot.domain", "bot.config"}
+ALLOWED: dict[str, set[str]] = {
+    "bot.domain": set(),
+    "bot.config": set(),
+    "bot.parsing": {"bot.domain"},
+    "bot.summary": {"bot.domain"},
+    "bot.storage": {"bot.domain"},
+    "bot.search": {"bot.domain", "bot.storage"},
+    "bot.sources": {"bot.domain", "bot.parsing", "bot.summary", "bot.storage"},
+    "bot.answers": {"bot.domain", "bot.parsing", "bot.summary", "bot.storage", "bot.search"},
+    "bot.announce": {"bot.domain", "bot.storage", "bot.answers"},
+    "bot.services": {*_CORE, "bot.storage", "bot.search", "bot.answers", "bot.sources"},
+    "bot.console": {*_CORE, "bot.answers", "bot.services"},
+    "bot.client": {*_CORE, "bot.answers", "bot.services"},
+}
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])
+
+
+def test_each_package_imports_only_what_comes_before_it_in_the_flow() -> None:
+    """``bot.cli`` (the entry point) may use everything; every other package only what ``ALLOWED`` names."""
+    wrong = []
+    for module in _modules():
+        package = _package(module)
+        if package == "bot.cli":
+            continue
+        assert package in ALLOWED, f"{package} is a new package: give it its place in ALLOWED"
+        for imported in _imports(module):
+            target = _package(imported)
+            if target != package and target not in ALLOWED[package]:
+                wrong.append(f"{module} imports {imported}")
+    assert wrong == []
+
+
 def test_only_the_client_package_imports_discord() -> None:
     """Every module outside ``bot.client`` imports (and so runs and tests) without discord.py."""
     core = [m for m in _modules() if m != DISCORD_PACKAGE and not m.startswith(DISCORD_PACKAGE + ".")]

@@ -18,7 +18,7 @@ from bot.answers.cards import (
     pager_buttons,
 )
 from bot.answers.component_ids import CreditsPage
-from bot.answers.service import hit_label
+from bot.answers.labels import hit_label
 from bot.domain.models import SearchHit
 from bot.domain.text import truncate
 

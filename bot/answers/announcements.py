@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.answers.cards import CONTENT_LIMIT, Card, Reply, escape
-from bot.answers.service import Answers
+from bot.answers.film_cards import review_card
 from bot.domain.models import DeliveryRecord, StoredReview, Subscription
 from bot.domain.text import truncate
 
@@ -25,7 +25,7 @@ def logline(stored: StoredReview) -> str:
     return truncate(review.headline or review.pull_quote or (review.body[0] if review.body else ""), 200)
 
 
-def announcement(answers: Answers, stored: StoredReview, subscription: Subscription) -> Reply:
+def announcement(stored: StoredReview, subscription: Subscription) -> Reply:
     """The post for one subscription: the full review card, or one compact line with the link."""
     ping = f"<@&{subscription.role_id}> " if subscription.role_id else ""
     review = stored.review
@@ -35,7 +35,7 @@ def announcement(answers: Answers, stored: StoredReview, subscription: Subscript
         line = f"{ping}**{escape(review.display_title)}**" + (f" ({escape(facts)})" if facts else "")
         text = f"{line} — {escape(logline(stored))}"
         return Reply(content=truncate(text, CONTENT_LIMIT - len(link)) + link)
-    card = answers.review_card(stored)
+    card = review_card(stored)
     return card.model_copy(update={"content": ping.strip(), "ephemeral": False})
 
 

@@ -7,7 +7,6 @@ exceptions.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 import re
@@ -17,13 +16,9 @@ from functools import partial
 from rapidfuzz import fuzz, process
 
 from bot.answers.cards import (
-    CHOICE_NAME_LIMIT,
     CHOICES_LIMIT,
-    EMBED_TOTAL_LIMIT,
-    FIELDS_LIMIT,
     SELECT_LABEL_LIMIT,
     SELECT_OPTIONS_LIMIT,
-    Button,
     Card,
     Choice,
     Option,
@@ -33,65 +28,30 @@ from bot.answers.cards import (
     pager_buttons,
 )
 from bot.answers.component_ids import (
-    CreditsPage,
     FestivalPage,
     ListPage,
     Page,
     Pick,
     PickAction,
-    ReviewAction,
     encode,
 )
+from bot.answers.film_cards import REVIEW_COLOR, credits_card, review_card, sales_card
+from bot.answers.labels import contact_lines, date_text, hit_label, review_value, roles, why
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import SearchHit, StoredReview
 from bot.domain.text import fold, truncate
 from bot.parsing.fields import parse_festival_option
 from bot.search.searcher import Searcher
-from bot.storage.rows import ReviewRef
 from bot.storage.store import Store
-from bot.summary.summarizer import summarize
 
 log = logging.getLogger(__name__)
 
-REVIEW_COLOR = 0xC8102E
 LIST_PAGE_SIZE = 10
 _ID_VALUE = re.compile(r"^#(\d{1,18})$")
 #: A top hit this much better than the next is taken without asking which film was meant.
 _CLEAR_MARGIN = 6.0
 #: Below this, the best hit is a suggestion, not an answer.
 CONFIDENT = 80.0
-
-
-def review_value(review_id: int) -> str:
-    """The autocomplete value that names one review unambiguously."""
-    return f"#{review_id}"
-
-
-def hit_label(hit: SearchHit | ReviewRef, limit: int = CHOICE_NAME_LIMIT) -> str:
-    """``Title (year) - director - festival``, cut to fit a choice name or select label.
-
-    When it is too long the directors shrink first, then the title; the festival is always kept.
-    """
-    title = hit.title
-    if hit.original_title and fold(hit.original_title) != fold(hit.title):
-        title = f"{title} ({hit.original_title})"
-    year = f" ({hit.year})" if hit.year else ""
-    festival = f" - {hit.festival}" if hit.festival else ""
-    for directors in (
-        ", ".join(hit.directors[:2]),
-        ", ".join(hit.directors[:1]),
-        truncate(", ".join(hit.directors[:1]), 24),
-    ):
-        people = f" - {directors}" if directors else ""
-        label = f"{title}{year}{people}{festival}"
-        if len(label) <= limit:
-            return label
-    room = limit - len(year) - len(people) - len(festival)
-    return f"{truncate(title, max(room, 10))}{year}{people}{festival}"[:limit]
-
-
-def _date(value: dt.datetime | None) -> str:
-    return value.strftime("%-d %b %Y") if value else ""
 
 
 class Answers:
@@ -141,7 +101,7 @@ class Answers:
 
     def _pick(self, hits: list[SearchHit], action: PickAction, query: str) -> Reply:
         options = [
-            Option(label=hit_label(h, SELECT_LABEL_LIMIT), value=review_value(h.review_id), description=_why(h))
+            Option(label=hit_label(h, SELECT_LABEL_LIMIT), value=review_value(h.review_id), description=why(h))
             for h in hits[:SELECT_OPTIONS_LIMIT]
         ]
         return Reply(
@@ -164,61 +124,7 @@ class Answers:
         found = await self.resolve(query, festival)
         if isinstance(found, list):
             return self._pick(found, "review", query) if found else await self._not_found("review", query)
-        return self.review_card(found)
-
-    def review_card(self, stored: StoredReview) -> Reply:
-        review = stored.review
-        title = review.title
-        if review.original_title and fold(review.original_title) != fold(review.title):
-            title = f"{title} ({review.original_title})"
-        parts = []
-        if review.headline:
-            parts.append(f"*{escape(review.headline)}*")
-        # Reviews stored before summaries existed are summarised on the fly (a pure, ~1 ms function).
-        summary = stored.summary or summarize(review)
-        shown = {fold(review.headline or "")}  # the standfirst is already the card's first line
-        for name, sentences in (
-            ("Verdict", summary.verdict),
-            ("Story", summary.story),
-            ("Prospects", summary.prospects),
-        ):
-            fresh = [sentence for sentence in sentences if fold(sentence) not in shown]
-            if fresh:
-                parts.append(f"**{name}:** {escape(' '.join(fresh))}")
-        if len(parts) <= 1 and review.body:
-            parts.append(escape(truncate(review.body[0], 700)))
-        festival = ""
-        if review.festival:
-            edition = f"{review.festival.name} {review.festival_year}" if review.festival_year else review.festival.name
-            festival = f"{edition} · {review.festival.section}" if review.festival.section else edition
-        people = "Directors" if len(review.directors) > 1 else "Director"
-        fields: list[tuple[str, str] | tuple[str, str, bool]] = [
-            (people, escape(", ".join(review.directors)), True),
-            ("Country" if len(review.countries) == 1 else "Countries", escape(", ".join(review.countries)), True),
-            ("Year", str(review.year or ""), True),
-            ("Runtime", f"{review.runtime_minutes} mins" if review.runtime_minutes else "", True),
-            ("Festival", escape(festival), True),
-            ("Pull quote", f"“{escape(review.pull_quote)}”" if review.pull_quote else ""),
-        ]
-        footer = " · ".join(
-            part
-            for part in (
-                f"Image: {review.image_credit}" if review.image_credit else "",
-                f"Review by {review.reviewer}" if review.reviewer else "",
-                _date(review.published_at),
-            )
-            if part
-        )
-        card = Card.make(
-            escape(title), "\n\n".join(parts), url=review.url, fields=fields, footer=footer, color=REVIEW_COLOR
-        )
-        buttons = [
-            Button(label="Credits", custom_id=encode(ReviewAction(stored.id, "credits")), style="primary"),
-            Button(label="Sales contact", custom_id=encode(ReviewAction(stored.id, "sales"))),
-        ]
-        if card.url:
-            buttons.append(Button(label="Full review", url=card.url, style="link"))
-        return Reply(cards=[card], buttons=buttons)
+        return review_card(found)
 
     # -- /credits -------------------------------------------------------------------------------------
 
@@ -226,29 +132,7 @@ class Answers:
         found = await self.resolve(query)
         if isinstance(found, list):
             return self._pick(found, "credits", query) if found else await self._not_found("credits", query)
-        return self.credits_card(found, page)
-
-    def credits_card(self, stored: StoredReview, page: int = 0) -> Reply:
-        review = stored.review
-        groups: list[tuple[str, list[str]]] = [
-            ("Director" if len(review.directors) == 1 else "Directors", review.directors),
-            ("Screenplay", review.screenwriters),
-        ]
-        groups += [(label.replace("_", " ").capitalize(), names) for label, names in review.credits.items()]
-        if review.cast and not any(label in review.credits for label in ("main_cast", "cast")):
-            groups.append(("Cast", review.cast))
-        title = f"Credits: {escape(review.display_title)}"
-        pages = _pages(
-            _chunked_fields([(name, names) for name, names in groups if names]), EMBED_TOTAL_LIMIT - len(title) - 40
-        )
-        if not pages:
-            return Reply.notice(f"No credits are listed in the review of {escape(review.title)}.")
-        page = min(max(page, 0), len(pages) - 1)
-        footer = f"Page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
-        card = Card.make(title, fields=list(pages[page]), footer=footer, color=REVIEW_COLOR)
-        return Reply(
-            cards=[card], buttons=pager_buttons(partial(CreditsPage, stored.id), page, len(pages)), ephemeral=True
-        )
+        return credits_card(found, page)
 
     # -- /sales ---------------------------------------------------------------------------------------
 
@@ -260,17 +144,7 @@ class Answers:
         found = await self.resolve(title)
         if isinstance(found, list):
             return self._pick(found, "sales", title) if found else await self._not_found("sales", title)
-        return self.sales_card(found)
-
-    def sales_card(self, stored: StoredReview) -> Reply:
-        review = stored.review
-        if not review.sales:
-            return Reply.notice(f"The review of {escape(review.display_title)} lists no sales contact.")
-        fields = [
-            (escape(agent.company), _contact_lines(agent.emails, agent.phones, agent.urls)) for agent in review.sales
-        ]
-        card = Card.make(f"Sales: {escape(review.display_title)}", fields=fields, color=REVIEW_COLOR)
-        return Reply(cards=[card], ephemeral=True)
+        return sales_card(found)
 
     async def company_films(self, company: str, page: int = 0) -> Reply:
         name = await self._resolve_name("companies", company)
@@ -279,9 +153,10 @@ class Answers:
         refs = await self.store.reviews_selling_company(fold(name))
         contact = await self.store.latest_contact(fold(name))
         lines = [
-            f"• {escape(hit_label(r, 200))}" + (f" — {_date(r.published_at)}" if r.published_at else "") for r in refs
+            f"• {escape(hit_label(r, 200))}" + (f" — {date_text(r.published_at)}" if r.published_at else "")
+            for r in refs
         ]
-        description = _contact_lines(contact.emails, contact.phones, contact.urls) if contact else ""
+        description = contact_lines(contact.emails, contact.phones, contact.urls) if contact else ""
         listed = partial(ListPage, "company", fold(name)[:60])
         return self._listing(f"Films handled by {escape(name)}", description, lines, listed, page)
 
@@ -292,7 +167,7 @@ class Answers:
         if resolved is None:
             return Reply.notice(f"Nobody credited matches “{escape(truncate(name.strip(), 80))}”.")
         refs = await self.store.reviews_crediting_person(fold(resolved))
-        lines = [f"• {escape(hit_label(r, 200))} — {escape(_roles(r.role))}" for r in refs]
+        lines = [f"• {escape(hit_label(r, 200))} — {escape(roles(r.role))}" for r in refs]
         listed = partial(ListPage, "person", fold(resolved)[:60])
         return self._listing(f"Films with {escape(resolved)}", "", lines, listed, page)
 
@@ -354,51 +229,3 @@ class Answers:
         footer = f"{count} · page {page + 1} of {pages}" if pages > 1 else count
         card = Card.make(title, text, footer=footer, color=REVIEW_COLOR)
         return Reply(cards=[card], buttons=pager_buttons(page_id, page, pages))
-
-
-def _why(hit: SearchHit) -> str | None:
-    if hit.matched != "title" and hit.name:
-        return truncate(f"{hit.name} ({hit.role})" if hit.role else hit.name, 100)
-    return None
-
-
-def _roles(role: str | None) -> str:
-    return ", ".join(part.replace("_", " ") for part in (role or "").split(",") if part)
-
-
-def _contact_lines(emails: list[str], phones: list[str], urls: list[str]) -> str:
-    lines = [f"✉ {e}" for e in emails] + [f"☎ {p}" for p in phones] + [f"🌐 {escape(u)}" for u in urls]
-    return "\n".join(lines) or "No contact details given."
-
-
-def _pages(fields: list[tuple[str, str]], budget: int) -> list[list[tuple[str, str]]]:
-    """Fields packed into pages that each fit one embed (size and field count), in order."""
-    pages: list[list[tuple[str, str]]] = []
-    size = 0
-    for field in fields:
-        length = len(field[0]) + len(field[1])
-        if not pages or size + length > budget or len(pages[-1]) >= FIELDS_LIMIT:
-            pages.append([])
-            size = 0
-        pages[-1].append(field)
-        size += length
-    return pages
-
-
-def _chunked_fields(groups: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
-    """One field per credit label, split over several fields when the names exceed a field's 1,024 characters."""
-    fields: list[tuple[str, str]] = []
-    for label, names in groups:
-        chunk: list[str] = []
-        size = 0
-        part = 0
-        for name in names:
-            name = escape(name)
-            if chunk and size + len(name) + 2 > 1000:
-                fields.append((label if part == 0 else f"{label} (cont.)", ", ".join(chunk)))
-                chunk, size, part = [], 0, part + 1
-            chunk.append(name)
-            size += len(name) + 2
-        if chunk:
-            fields.append((label if part == 0 else f"{label} (cont.)", ", ".join(chunk)))
-    return fields
