@@ -35,7 +35,10 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.domain.festivals import FestivalTable
 from bot.parsing.parser import ReviewParseError, parse_review_text
-from bot.sources.extract import ExtractError, PageMeta, extract_review_text, page_metadata, review_document, text_digest
+from bot.sources.article.front_matter import review_document
+from bot.sources.article.metadata import PageMeta, page_metadata
+from bot.sources.article.review_text import extract_review_text, text_digest
+from bot.sources.article.tree import ExtractError
 from bot.sources.ingest import store_review
 from bot.storage import feeds as feedstore
 from bot.storage.feeds import EntryRecord, Feed
