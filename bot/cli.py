@@ -176,7 +176,7 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.sources.feeds import ingest_url
+    from bot.sources.feeds.pages import ingest_url
     from bot.storage.store import open_store
 
     table = FestivalTable.load(settings.festivals_file)
@@ -200,7 +200,8 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.sources.feeds import FeedError, FeedPoller, add_feed, list_feeds, remove_feed
+    from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+    from bot.sources.feeds.poller import FeedPoller
     from bot.storage.store import open_store
 
     async with open_store(settings.db_path) as store:

@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from bot.answers.cards import Card, Reply
 from bot.client.render import send_reply
-from bot.sources.feeds import FeedError, FeedPoller, add_feed, list_feeds, remove_feed
+from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+from bot.sources.feeds.poller import FeedPoller
 from bot.sources.inbox import InboxWatcher
 from cogs._shared import choices, named, require_manage_guild
 

@@ -15,17 +15,11 @@ import pytest
 
 from bot.domain.festivals import FestivalTable
 from bot.search.searcher import Searcher
-from bot.sources.feeds import (
-    FeedError,
-    FeedPoller,
-    FetchError,
-    FetchLimits,
-    add_feed,
-    ingest_url,
-    list_feeds,
-    parse_feed,
-    remove_feed,
-)
+from bot.sources.feeds.entries import parse_feed
+from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+from bot.sources.feeds.http import FetchError, FetchLimits
+from bot.sources.feeds.pages import ingest_url
+from bot.sources.feeds.poller import FeedPoller
 from bot.storage import feeds as feedstore
 from bot.storage.store import Store, open_store
 from tests.feedsite import FeedSite, FeedSpec, Item
@@ -80,7 +74,7 @@ def warnings_about(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "bot.sources.feeds" and r.levelno >= logging.WARNING and text in r.getMessage()
+        if r.name.startswith("bot.sources.feeds.") and r.levelno >= logging.WARNING and text in r.getMessage()
     ]
 
 

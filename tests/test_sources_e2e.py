@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,9 +36,10 @@ async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[FestivalBot]:
         yield running
 
 
-async def admin(fake: FakeDiscord, command: str, options: dict[str, object] | None = None) -> dict:
+async def admin(fake: FakeDiscord, command: str, options: dict[str, object] | None = None) -> dict[str, Any]:
     res = await fake.slash_command(command, options or {}, member_permissions=P.ALL)
-    return (await res.response())["data"]
+    data: dict[str, Any] = (await res.response())["data"]
+    return data
 
 
 async def test_a_new_feed_entry_is_announced(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
