@@ -15,6 +15,7 @@ from tests.conftest import FIXTURES, SEED
 from tests.fakediscord import FakeDiscord
 
 TOKEN = "fake-token.for-festbot-tests"
+EPHEMERAL = 1 << 6  # the message flag of a reply only its caller sees
 
 HOSTILE = """\
 @everyone **Bold** claims and a [phishing link](https://evil.example) in the standfirst

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+import time
 
 import pytest
 
@@ -72,6 +73,68 @@ async def test_subscribing_does_not_backfill_and_backfill_does(store: Store, fes
     titles = [(await store.get(j.review_id)).review.title for j in jobs]  # type: ignore[union-attr]
     assert titles == ["Film 2", "Film 3", "Film 4"]  # the newest three, oldest first
     assert await ledger.backfill(sub, 3) == 2  # only what it has not had
+
+
+async def test_unsubscribe_removes_one_channels_subscriptions_in_that_guild_only(store: Store) -> None:
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale", section="Panorama")
+    await ledger.subscribe(guild_id=1, channel_id=10, festival="Cannes")
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
+    await ledger.subscribe(guild_id=2, channel_id=20, festival="Berlinale")
+
+    async def left() -> list[tuple[int, int, str | None, str | None]]:
+        return [(s.guild_id, s.channel_id, s.festival, s.section) for s in await ledger.subscriptions()]
+
+    assert await ledger.unsubscribe(1, 10, "Berlinale") == 2  # the festival, in every section
+    assert await left() == [
+        (1, 10, None, None),
+        (1, 10, "Cannes", None),
+        (1, 11, "Berlinale", None),
+        (2, 20, "Berlinale", None),
+    ]
+    assert await ledger.unsubscribe(1, 10, "Berlinale") == 0
+    assert await ledger.unsubscribe(1, 20) == 0  # another guild's channel
+    assert await ledger.unsubscribe(2, 10) == 0  # and this channel, named from another guild
+    assert await ledger.unsubscribe(1, 10) == 2  # all that is left: Cannes and every festival
+    assert await left() == [(1, 11, "Berlinale", None), (2, 20, "Berlinale", None)]
+
+
+async def delivery_states(store: Store) -> dict[int, list[str]]:
+    """Every delivery row's state by subscription id, read from the table (the log joins subscriptions)."""
+    rows = await store.reads.fetchall("SELECT subscription_id, state FROM deliveries ORDER BY id")
+    states: dict[int, list[str]] = {}
+    for subscription_id, state in rows:
+        states.setdefault(subscription_id, []).append(state)
+    return states
+
+
+async def test_unsubscribe_takes_the_deliveries_of_what_it_removed(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    gone, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    kept, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    neighbour, _ = await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
+    await ingest(store, festivals, review_text("Announced"), "a")
+    for job in await ledger.claim_due(100):
+        await ledger.record_sent(job.id, message_id=5000 + job.id)
+    await ingest(store, festivals, review_text("Waiting"), "b")
+    jobs = await ledger.claim_due(100)
+    await ledger.record_retry(next(j.id for j in jobs if j.subscription.id == gone.id), 60.0, "503")
+    await ingest(store, festivals, review_text("Queued"), "c")
+    assert await delivery_states(store) == {
+        gone.id: ["sent", "retrying", "queued"],
+        kept.id: ["sent", "sending", "queued"],
+        neighbour.id: ["sent", "sending", "queued"],
+    }
+
+    assert await ledger.unsubscribe(1, 10, "Berlinale") == 1
+    # Unsent deliveries are dropped; the sent ones' history goes too (ON DELETE CASCADE).
+    assert await delivery_states(store) == {
+        kept.id: ["sent", "sending", "queued"],
+        neighbour.id: ["sent", "sending", "queued"],
+    }
+    assert {j.subscription.id for j in await ledger.claim_due(100, now=time.time() + 3600)} == {kept.id, neighbour.id}
 
 
 async def test_unchanged_and_not_announced(store: Store, festivals: FestivalTable) -> None:

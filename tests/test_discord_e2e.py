@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 
 from bot.client.bot import FestivalBot
-from tests.discord_harness import TOKEN, fake_discord, running_bot, settings_for, write_corpus
+from tests.discord_harness import EPHEMERAL, TOKEN, fake_discord, running_bot, settings_for, write_corpus
 from tests.fakediscord import FakeDiscord
-
-EPHEMERAL = 1 << 6
 
 
 @pytest.fixture
