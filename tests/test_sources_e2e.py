@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.client.bot import FestivalBot
-from bot.sources.feeds import add_feed, list_feeds
+from bot.sources.feeds.feed_list import add_feed, list_feeds
 from tests.conftest import ROOT, SEED
 from tests.discord_harness import EPHEMERAL, fake_discord, running_bot, settings_for, until, write_corpus
 from tests.fakediscord import FakeDiscord, P
