@@ -18,10 +18,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-try:
-    from fakediscord import ChannelType, FakeDiscord, P, zstd_available
-except ImportError:  # tests/ turned into a package
-    from tests.fakediscord import ChannelType, FakeDiscord, P, zstd_available
+from tests.fakediscord import ChannelType, FakeDiscord, P, zstd_available
 
 TOKEN = "fake-token.for-tests"
 FILMS = ["Dune", "Dune: Part Two", "Drive", "Parasite", "Past Lives"]
