@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from . import limits
 from . import spec as spec_mod
 from .gateway import CloseCode, GatewayConnection, GatewayFrame, GatewayOp, GatewaySession, zstd_available
 from .interactions import ALLOWED_CALLBACKS, CallbackType, InteractionHandle, InteractionType
@@ -31,11 +32,10 @@ from .models import (
     FakeRole,
     FakeUser,
     Overwrite,
-    P,
     SnowflakeGenerator,
-    compute_channel_permissions,
     iso_now,
 )
+from .permissions import P, compute_channel_permissions
 from .ratelimit import Fault, RateLimiter, make_fault
 from .records import Notifier, RecordedRequest, UploadedFile
 
@@ -1436,32 +1436,32 @@ class FakeDiscord:
             name = CALLBACK_SCHEMAS.get(ctype) if isinstance(ctype, int) else None
             validator = spec_mod.component_validator(name) if name else spec_mod.route_validator(template, method)
             if ctype in (4, 7) and isinstance(body, dict):
-                errors += spec_mod.message_limit_errors(body.get("data"), prefix=("data",))
+                errors += limits.message_limit_errors(body.get("data"), prefix=("data",))
             if ctype == 8:
-                errors += spec_mod.autocomplete_limit_errors(body)
+                errors += limits.autocomplete_limit_errors(body)
         elif template == WEBHOOK_PATH and method == "POST":
             validator = spec_mod.component_validator("IncomingWebhookRequestPartial")
-            errors += spec_mod.message_limit_errors(body)
+            errors += limits.message_limit_errors(body)
         elif template == THREADS_PATH and method == "POST":
             channel = self.channels.get(int(params["channel_id"])) if params["channel_id"].isdigit() else None
             if channel is not None and channel.type in (ChannelType.FORUM, ChannelType.MEDIA):
                 validator = spec_mod.component_validator("CreateForumThreadRequest")
                 msg = body.get("message") if isinstance(body, dict) else None
-                errors += spec_mod.message_limit_errors(msg, prefix=("message",), content_max=spec_mod.BOT_CONTENT_MAX)
+                errors += limits.message_limit_errors(msg, prefix=("message",), content_max=limits.BOT_CONTENT_MAX)
             else:
                 validator = spec_mod.component_validator("CreateTextThreadWithoutMessageRequest")
         elif template in (CHANNEL_MESSAGES_PATH, CHANNEL_MESSAGE_PATH) and method in ("POST", "PATCH"):
             validator = spec_mod.route_validator(template, method)
-            errors += spec_mod.message_limit_errors(body, content_max=spec_mod.BOT_CONTENT_MAX)
+            errors += limits.message_limit_errors(body, content_max=limits.BOT_CONTENT_MAX)
         elif template in (ORIGINAL_PATH, WEBHOOK_MESSAGE_PATH) and method == "PATCH":
             validator = spec_mod.route_validator(template, method)
-            errors += spec_mod.message_limit_errors(body)
+            errors += limits.message_limit_errors(body)
         elif template.endswith("/commands") and method == "PUT":
             validator = spec_mod.route_validator(template, method)
-            errors += spec_mod.command_errors(body)
+            errors += limits.command_errors(body)
         elif "/commands" in template and method in ("POST", "PATCH"):
             validator = spec_mod.route_validator(template, method)
-            errors += [spec_mod.FieldError(e.path[1:], e.code, e.message) for e in spec_mod.command_errors([body])]
+            errors += [spec_mod.FieldError(e.path[1:], e.code, e.message) for e in limits.command_errors([body])]
         else:
             validator = spec_mod.route_validator(template, method)
         if validator is not None:
@@ -1842,7 +1842,7 @@ class FakeDiscord:
         channel = self._channel_by_id(handle.channel_id)
         message: dict[str, Any] | None = None
         if ctype == CallbackType.CHANNEL_MESSAGE:
-            if spec_mod.is_empty_message(data, has_files=bool(ctx.files)):
+            if limits.is_empty_message(data, has_files=bool(ctx.files)):
                 raise _err(400, 50006, "Cannot send an empty message")
             flags = int(data.get("flags") or 0) & INTERACTION_MESSAGE_FLAGS
             message = self._interaction_message(handle, channel, data, ctx.files, flags)
@@ -1904,7 +1904,7 @@ class FakeDiscord:
     def _h_followup(self, ctx: _Ctx) -> tuple[int, Any]:
         handle = self._webhook_handle(ctx)
         body = ctx.json if isinstance(ctx.json, dict) else {}
-        if spec_mod.is_empty_message(body, has_files=bool(ctx.files)):
+        if limits.is_empty_message(body, has_files=bool(ctx.files)):
             raise _err(400, 50006, "Cannot send an empty message")
         original = self.messages.get(handle.original_message_id or -1)
         if (
@@ -1997,7 +1997,7 @@ class FakeDiscord:
         self._require(channel, *needed)
         if channel.is_thread and (channel.archived or channel.locked):
             raise _err(400, 50083, "Thread is archived")
-        if spec_mod.is_empty_message(body, has_files=bool(ctx.files)):
+        if limits.is_empty_message(body, has_files=bool(ctx.files)):
             raise _err(400, 50006, "Cannot send an empty message")
         nonce = body.get("nonce")
         key = (channel.id, self.bot_user.id, str(nonce))
@@ -2054,7 +2054,7 @@ class FakeDiscord:
         if parent.type in (ChannelType.FORUM, ChannelType.MEDIA):
             self._require(parent, P.SEND_MESSAGES)
             message_body = body.get("message") or {}
-            if spec_mod.is_empty_message(message_body, has_files=bool(ctx.files)):
+            if limits.is_empty_message(message_body, has_files=bool(ctx.files)):
                 raise _err(400, 50006, "Cannot send an empty message")
             tags = [int(t) for t in body.get("applied_tags") or []]
             known = {int(t["id"]) for t in parent.available_tags}
