@@ -6,6 +6,7 @@ The tiny bot below exists only to exercise the fake; the project's own bot is te
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 import zlib
 from collections.abc import AsyncIterator
@@ -359,6 +360,15 @@ async def test_channel_message_edit_history_delete(fake: FakeDiscord, bot: TinyB
     assert [m["content"] for m in fake.channel_messages(channel.id)] == ["first!"]
     assert [e.status for e in fake.errors] == [403]
     fake.errors.clear()
+
+
+async def test_file_upload_is_stored_and_served(fake: FakeDiscord, bot: TinyBot) -> None:
+    channel = bot.get_channel(channel_named(fake, "reviews"))
+    sent = await channel.send("Poster", file=discord.File(io.BytesIO(b"not really a png"), filename="poster.png"))
+    [request] = fake.requests_matching("POST /channels/*/messages")
+    assert request.multipart and [f.filename for f in request.files] == ["poster.png"]
+    assert [a["filename"] for a in fake.messages[sent.id]["attachments"]] == ["poster.png"]
+    assert await sent.attachments[0].read() == b"not really a png"
 
 
 async def test_resolved_user_and_channel_options(fake: FakeDiscord) -> None:

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import WSMsgType, web
 
 from . import limits
@@ -1335,7 +1336,7 @@ class FakeDiscord:
                 part = await reader.next()
                 if part is None:
                     break
-                if not isinstance(part, web.BodyPartReader):
+                if not isinstance(part, aiohttp.BodyPartReader):
                     continue
                 if part.name == "payload_json":
                     rec.json = self._parse_json(await part.read())
