@@ -45,6 +45,17 @@ class GatewayOp:
     HEARTBEAT_ACK = 11
 
 
+class Intent:
+    """Gateway intent bits the fake acts on."""
+
+    GUILDS = 1 << 0
+    GUILD_MEMBERS = 1 << 1
+    GUILD_PRESENCES = 1 << 8
+    GUILD_MESSAGES = 1 << 9
+    MESSAGE_CONTENT = 1 << 15
+    PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
+
+
 class CloseCode:
     """Gateway close codes the fake uses."""
 

@@ -33,6 +33,25 @@ class ChannelType:
     MESSAGEABLE = (0, 2, 5, 10, 11, 12)
 
 
+class ChannelFlag:
+    """Channel flag bits the fake acts on."""
+
+    REQUIRE_TAG = 1 << 4  # forum/media: a post needs at least one tag
+
+
+class MessageFlag:
+    """Message flag bits the fake acts on."""
+
+    SUPPRESS_EMBEDS = 1 << 2
+    EPHEMERAL = 1 << 6
+    LOADING = 1 << 7  # a deferred response still "thinking"
+    SUPPRESS_NOTIFICATIONS = 1 << 12
+    COMPONENTS_V2 = 1 << 15
+    # The flags a bot may set on a channel message; an interaction response may also be ephemeral.
+    CHANNEL = SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | COMPONENTS_V2
+    INTERACTION = CHANNEL | EPHEMERAL
+
+
 class SnowflakeGenerator:
     """Unique, increasing snowflakes whose embedded timestamp is the real current time."""
 
