@@ -14,10 +14,12 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from aiohttp import web
 
+_zstandard: ModuleType | None
 try:  # discord.py prefers zstd-stream when `zstandard` is importable; mirror it with the same library.
     import zstandard as _zstandard
 except ImportError:  # pragma: no cover - depends on the environment

@@ -136,7 +136,8 @@ def _leaves(err: ValidationError) -> list[ValidationError]:
 
 def _describe(err: ValidationError) -> FieldError:
     path: tuple[str | int, ...] = tuple(err.absolute_path)
-    v, expected, instance = err.validator, err.validator_value, err.instance
+    v, instance = err.validator, err.instance
+    expected: Any = err.validator_value  # always set on the errors iter_errors() yields
     if v in ("maxLength", "maxItems", "maxProperties"):
         return FieldError(path, "BASE_TYPE_MAX_LENGTH", f"Must be {expected} or fewer in length.")
     if v in ("minLength", "minItems", "minProperties"):
