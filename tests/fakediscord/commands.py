@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import limits
-from .rest import Answer, Ctx, Route, api_error, spec_errors, unknown
+from .rest import MISSING_ACCESS, Answer, Ctx, Route, api_error, spec_errors, unknown
 from .spec import FieldError
 
 if TYPE_CHECKING:
@@ -52,12 +52,12 @@ class CommandRoutes:
         """The commands of the scope the path names; another application's or an unknown guild's is Missing Access."""
         core = self.core
         if ctx.params["application_id"] != str(core.application_id):
-            raise api_error(403, 50001, "Missing Access")
+            raise api_error(*MISSING_ACCESS)
         gid = ctx.params.get("guild_id")
         if gid is None:
             return core.global_commands, None
         if not gid.isdigit() or int(gid) not in core.guilds:
-            raise api_error(403, 50001, "Missing Access")
+            raise api_error(*MISSING_ACCESS)
         return core.guild_commands.setdefault(int(gid), {}), int(gid)
 
     def _stored_command(self, ctx: Ctx) -> tuple[Store, int | None, dict[str, Any]]:

@@ -1,8 +1,10 @@
 """The gateway endpoint (HELLO, IDENTIFY, RESUME, heartbeats, member requests) and delivery of events to the bot.
 
-Every event the fake sends goes through :meth:`GatewayServer.dispatch`,
-:meth:`~GatewayServer.publish_message` or :meth:`~GatewayServer.send_interaction`, so which
-session receives what (intents today, shards later) is decided in this one place.
+Events caused by changes to the fake's state (guild setup, messages, interactions) go through
+:meth:`GatewayServer.dispatch`, :meth:`~GatewayServer.publish_message` or
+:meth:`~GatewayServer.send_interaction`, so which session receives them (by intents today) is
+decided in this one place. Only the session handshake and the raw controls of
+:class:`~.server.FakeDiscord` (``dispatch``, ``reconnect``...) address a session directly.
 """
 
 from __future__ import annotations

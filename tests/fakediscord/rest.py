@@ -1,8 +1,9 @@
-"""The REST core: route table, request recording, auth, fault injection, rate limits, validation, error answers.
+"""The REST core: routing, and what every request goes through before its handler, plus Discord's error answers.
 
-Area modules (``channels.py``, ``responses.py``...) contribute :class:`Route` s whose handlers
-take a :class:`Ctx` and return ``(status, body)`` or raise :class:`DiscordHTTPError`; this module
-does everything that is the same for every route, in the order Discord does it.
+Area modules (``channels.py``, ``responses.py``...) contribute :class:`Route` objects whose
+handlers take a :class:`Ctx` and return ``(status, body)`` or raise :class:`DiscordHTTPError`.
+:class:`RestApi` records each request, then applies an injected fault, the auth check, rate
+limits and body validation, in that order, before calling the handler.
 """
 
 from __future__ import annotations
