@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .records import RecordedRequest
 
 if TYPE_CHECKING:
-    from .server import FakeDiscord
+    from .core import FakeCore
 
 
 class InteractionType:
@@ -48,7 +48,7 @@ class InteractionHandle:
     callback request arrived, so :attr:`latency` is the bot's end-to-end reaction time.
     """
 
-    fake: FakeDiscord
+    fake: FakeCore
     id: int
     token: str
     type: int
