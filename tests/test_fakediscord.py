@@ -10,6 +10,7 @@ import io
 import time
 import zlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import discord
@@ -37,11 +38,11 @@ class ReviewView(discord.ui.View):
         placeholder="Rate it",
         options=[discord.SelectOption(label=f"{n} stars", value=str(n)) for n in range(1, 6)],
     )
-    async def rating(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+    async def rating(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
         await interaction.response.send_message(f"Rated {select.values[0]}", ephemeral=True)
 
     @discord.ui.button(label="Approve", style=discord.ButtonStyle.success, custom_id="approve")
-    async def approve(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def approve(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await interaction.response.edit_message(content=f"Approved by {interaction.user.name}", view=None)
 
 
@@ -642,7 +643,7 @@ async def test_fast_heartbeats_are_acked(fake: FakeDiscord) -> None:
 async def test_client_without_compression(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> None:
     original = discord.gateway.DiscordWebSocket.from_client.__func__  # type: ignore[attr-defined]
 
-    async def uncompressed(cls, client, **kwargs):  # type: ignore[no-untyped-def]
+    async def uncompressed(cls: Any, client: Any, /, **kwargs: Any) -> Any:
         kwargs["compress"] = False
         return await original(cls, client, **kwargs)
 

@@ -105,7 +105,8 @@ class _Encoder:
             return self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
         if self._zstd is not None:
             assert _zstandard is not None
-            return self._zstd.compress(text.encode()) + self._zstd.flush(_zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+            frame: bytes = self._zstd.compress(text.encode()) + self._zstd.flush(_zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+            return frame
         return text
 
 

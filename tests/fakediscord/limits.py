@@ -35,7 +35,9 @@ def _embed_chars(embed: Mapping[str, Any]) -> int:
     return total
 
 
-def _walk_interactive(components: Sequence[Any], path: tuple[str | int, ...]) -> Iterator[tuple[tuple, dict]]:
+def _walk_interactive(
+    components: Sequence[Any], path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
     for i, comp in enumerate(components):
         if not isinstance(comp, dict):
             continue
@@ -126,7 +128,7 @@ def _component_errors(components: list[Any], *, prefix: tuple[str | int, ...], v
                 )
 
     # Row width: a button is 1 wide, a select fills the row.
-    def rows(items: list[Any], path: tuple) -> Iterator[tuple[tuple, dict]]:
+    def rows(items: list[Any], path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
         for i, comp in enumerate(items):
             if isinstance(comp, dict):
                 if comp.get("type") == 1:
@@ -146,7 +148,7 @@ def _component_errors(components: list[Any], *, prefix: tuple[str | int, ...], v
                 )
             )
 
-    seen: dict[str, tuple] = {}
+    seen: dict[str, tuple[str | int, ...]] = {}
     for path, comp in _walk_interactive(components, prefix):
         cid = comp.get("custom_id")
         if isinstance(cid, str):
