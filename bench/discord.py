@@ -20,9 +20,9 @@ import discord
 
 from bench.queries import Query
 from bench.report import Section, summary_ms, verdict
-from bot.client import sync
+from bot.client.bot import sync
 from bot.config import Settings
-from bot.parser import parse_review_text
+from bot.parsing.parser import parse_review_text
 from tests.discord_harness import TOKEN, running_bot
 from tests.fakediscord import FakeDiscord
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from bench import corpus
 from bench.report import Section, verdict
-from bot.festivals import FestivalTable
-from bot.ingest import ingest_paths, read_review
-from bot.store import open_store
-from bot.summary import summarize
+from bot.domain.festivals import FestivalTable
+from bot.sources.ingest import ingest_paths, read_review
+from bot.storage.store import open_store
+from bot.summary.summarizer import summarize
 
 TARGET_RATE = 1000.0
 TARGET_GROWTH = 12.0

@@ -16,11 +16,11 @@ from rapidfuzz import fuzz, process
 
 from bench.queries import Query, build, load_titles
 from bench.report import Section, summary_ms, verdict
-from bot.answers import Answers
-from bot.festivals import FestivalTable
-from bot.search import Searcher
-from bot.store import open_store
-from bot.text import fold
+from bot.answers.service import Answers
+from bot.domain.festivals import FestivalTable
+from bot.domain.text import fold
+from bot.search.searcher import Searcher
+from bot.storage.store import open_store
 
 TARGET_P99_MS = 5.0
 TARGET_SPEEDUP = 10.0

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.text import fold
+from bot.domain.text import fold
 
 KINDS = {"exact": 100, "prefix": 80, "partial": 80, "typo": 100, "accents": 60, "person": 80}
 

@@ -1,4 +1,4 @@
-"""Score ``bot.summary.summarize`` against the hand-marked gold sets in ``bench/summary_set/``.
+"""Score ``bot.summary.summarizer.summarize`` against the hand-marked gold sets in ``bench/summary_set/``.
 
 Usage: ``.venv/bin/python bench/summary_eval.py [-v] [--min 0.8]``
 
@@ -30,11 +30,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.festivals import FestivalTable  # noqa: E402
-from bot.models import Review, Summary  # noqa: E402
-from bot.parser import decode_review_bytes, parse_review_text  # noqa: E402
-from bot.sentences import split_sentences  # noqa: E402
-from bot.summary import PARTS, summarize  # noqa: E402
+from bot.domain.festivals import FestivalTable  # noqa: E402
+from bot.domain.models import Review, Summary  # noqa: E402
+from bot.parsing.parser import parse_review_text  # noqa: E402
+from bot.parsing.text_file import decode_review_bytes  # noqa: E402
+from bot.summary.sentences import split_sentences  # noqa: E402
+from bot.summary.summarizer import PARTS, summarize  # noqa: E402
 
 SET = ROOT / "bench" / "summary_set"
 SEED = ROOT / "data" / "reviews" / "return-to-dust.txt"

@@ -1,4 +1,4 @@
-"""Time ``bot.summary.summarize`` per review, next to baselines measured in the same run.
+"""Time ``bot.summary.summarizer.summarize`` per review, next to baselines measured in the same run.
 
 Usage: ``.venv/bin/python bench/summary_speed.py [--rounds 200]``
 
@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.festivals import FestivalTable  # noqa: E402
-from bot.models import Review  # noqa: E402
-from bot.parser import parse_review_text  # noqa: E402
-from bot.sentences import split_sentences  # noqa: E402
-from bot.summary import summarize  # noqa: E402
+from bot.domain.festivals import FestivalTable  # noqa: E402
+from bot.domain.models import Review  # noqa: E402
+from bot.parsing.parser import parse_review_text  # noqa: E402
+from bot.summary.sentences import split_sentences  # noqa: E402
+from bot.summary.summarizer import summarize  # noqa: E402
 
 BUDGET_MS = 5.0
 

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Settings
-from bot.festivals import FestivalTable
-from bot.ingest import ingest_paths
-from bot.parser import ReviewParseError, decode_review_bytes, parse_review_text
-from bot.store import StoreError
-from bot.summary import summarize
+from bot.domain.festivals import FestivalTable
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError, decode_review_bytes
+from bot.sources.ingest import ingest_paths
+from bot.storage.connection import StoreError
+from bot.summary.summarizer import summarize
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +176,8 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.feeds import ingest_url
-    from bot.store import open_store
+    from bot.sources.feeds.pages import ingest_url
+    from bot.storage.store import open_store
 
     table = FestivalTable.load(settings.festivals_file)
     urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
@@ -199,8 +200,9 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.feeds import FeedError, FeedPoller, add_feed, list_feeds, remove_feed
-    from bot.store import open_store
+    from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+    from bot.sources.feeds.poller import FeedPoller
+    from bot.storage.store import open_store
 
     async with open_store(settings.db_path) as store:
         if args.feeds_command == "add":
@@ -231,8 +233,8 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ask(line: str, settings: Settings) -> int:
-    from bot.commands import run_command_line
-    from bot.console import render_reply
+    from bot.console.command_line import run_command_line
+    from bot.console.repl import render_reply
     from bot.services import open_services
 
     async with open_services(settings) as services:
@@ -243,10 +245,10 @@ async def _ask(line: str, settings: Settings) -> int:
 
 def _run(settings: Settings) -> int:
     if settings.discord_token is None:
-        from bot.console import run_console
+        from bot.console.repl import run_console
 
         return asyncio.run(run_console(settings, CONNECT_HELP))
-    from bot.client import run_bot
+    from bot.client.bot import run_bot
 
     return run_bot(settings)
 
@@ -255,7 +257,7 @@ def _sync(settings: Settings, guild: int | None) -> int:
     if settings.discord_token is None:
         print("festbot: DISCORD_TOKEN is not set.\n" + CONNECT_HELP, file=sys.stderr)
         return 1
-    from bot.client import sync_commands
+    from bot.client.bot import sync_commands
 
     return sync_commands(settings, guild)
 

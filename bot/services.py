@@ -6,13 +6,13 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from bot.answers import Answers
+from bot.answers.service import Answers
 from bot.config import Settings
-from bot.festivals import FestivalTable
-from bot.ingest import ensure_seeded
-from bot.ledger import Ledger
-from bot.search import Searcher
-from bot.store import Store, open_store
+from bot.domain.festivals import FestivalTable
+from bot.search.searcher import Searcher
+from bot.sources.ingest import ensure_seeded
+from bot.storage.ledger import Ledger
+from bot.storage.store import Store, open_store
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.cards import CHOICE_NAME_LIMIT, CHOICES_LIMIT, Choice
-from bot.client import APOLOGY
-from bot.render import apologise
+from bot.answers.cards import CHOICE_NAME_LIMIT, CHOICES_LIMIT, Choice
+from bot.client.bot import APOLOGY
+from bot.client.render import apologise
 
 log = logging.getLogger(__name__)
 

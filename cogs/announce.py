@@ -11,15 +11,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announcements import announcement, log_reply, subscriptions_reply, thread_name, title_log_reply
-from bot.announcer import Announcer, SendOutcome
-from bot.cards import Reply
-from bot.models import DeliveryJob, StoredReview, Subscription
-from bot.render import NO_MENTIONS, answer, message_kwargs, send_reply
+from bot.announce.worker import Announcer, SendOutcome
+from bot.answers.announcements import announcement, log_reply, subscriptions_reply, thread_name, title_log_reply
+from bot.answers.cards import Reply
+from bot.client.render import NO_MENTIONS, answer, message_kwargs, send_reply
+from bot.domain.models import DeliveryJob, StoredReview, Subscription
 from cogs._shared import choices, named, require_manage_guild
 
 if TYPE_CHECKING:
-    from bot.client import FestivalBot
+    from bot.client.bot import FestivalBot
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class DiscordSender:
         self.services = bot.services
 
     def _kwargs(self, stored: StoredReview, subscription: Subscription) -> dict[str, Any]:
-        kwargs = message_kwargs(announcement(self.services.answers, stored, subscription))
+        kwargs = message_kwargs(announcement(stored, subscription))
         kwargs["allowed_mentions"] = mentions_for(subscription)
         return kwargs
 
@@ -65,7 +65,9 @@ class DiscordSender:
             created = await forum.create_thread(name=name, **kwargs)
             return created.message.id, created.thread.id
         channel = self.bot.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
-        message = await channel.send(nonce=nonce, **kwargs)
+        if nonce is not None:
+            kwargs["nonce"] = nonce  # discord.py sends enforce_nonce with every nonce
+        message = await channel.send(**kwargs)
         return message.id, None
 
     async def deliver(self, job: DeliveryJob) -> SendOutcome:

@@ -9,11 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.render import answer
+from bot.answers.component_ids import ComponentId, FestivalPage, ListPage, encode
+from bot.client.render import answer
 from cogs._shared import choices, guarded, named
 
 if TYPE_CHECKING:
-    from bot.client import FestivalBot
+    from bot.client.bot import FestivalBot
 
 log = logging.getLogger(__name__)
 
@@ -63,22 +64,21 @@ class Browse(commands.Cog):
         return await choices(named(lambda: self.festivals.sections_matching(festival, current)), "section")
 
     @commands.Cog.listener()
-    async def on_festbot_action(self, interaction: discord.Interaction[Any], custom_id: str, values: list[str]) -> None:
-        if custom_id.startswith("list:"):
-            await guarded(interaction, self._page(interaction, custom_id), f"component {custom_id}")
+    async def on_festbot_action(
+        self, interaction: discord.Interaction[Any], component: ComponentId, values: list[str]
+    ) -> None:
+        if isinstance(component, ListPage | FestivalPage):
+            await guarded(interaction, self._page(interaction, component), f"component {encode(component)}")
 
-    async def _page(self, interaction: discord.Interaction[Any], custom_id: str) -> None:
-        key, _, page_text = custom_id.removeprefix("list:").rpartition(":")
-        kind, _, value = key.partition(":")
-        page = int(page_text) if page_text.isdigit() else 0
-        if kind == "person":
-            await answer(interaction, self.answers.person(value, page), edit=True)
-        elif kind == "company":
-            await answer(interaction, self.answers.company_films(value, page), edit=True)
-        elif kind == "festival":
-            name, year, section = [*value.split("|"), "", ""][:3]
-            work = self.answers.festival(name, int(year) if year.isdigit() else None, section or None, page)
-            await answer(interaction, work, edit=True)
+    async def _page(self, interaction: discord.Interaction[Any], component: ListPage | FestivalPage) -> None:
+        match component:
+            case ListPage("person", name, page):
+                work = self.answers.person(name, page)
+            case ListPage("company", name, page):
+                work = self.answers.company_films(name, page)
+            case FestivalPage(name, year, section, page):
+                work = self.answers.festival(name, year, section, page)
+        await answer(interaction, work, edit=True)
 
 
 async def setup(bot: FestivalBot) -> None:

@@ -10,11 +10,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.render import answer
+from bot.answers.component_ids import ComponentId, CreditsPage, Pick, ReviewAction, encode
+from bot.answers.labels import review_value
+from bot.client.render import answer
 from cogs._shared import choices, guarded, named
 
 if TYPE_CHECKING:
-    from bot.client import FestivalBot
+    from bot.client.bot import FestivalBot
 
 log = logging.getLogger(__name__)
 
@@ -72,31 +74,32 @@ class Reviews(commands.Cog):
         return await choices(named(lambda: self.answers.company_names(current)), "company")
 
     @commands.Cog.listener()
-    async def on_festbot_action(self, interaction: discord.Interaction[Any], custom_id: str, values: list[str]) -> None:
-        action, _, rest = custom_id.partition(":")
-        if action not in ("review", "credits", "pick"):
+    async def on_festbot_action(
+        self, interaction: discord.Interaction[Any], component: ComponentId, values: list[str]
+    ) -> None:
+        if not isinstance(component, ReviewAction | CreditsPage | Pick):
             return
         started = time.perf_counter()
-        await guarded(interaction, self._act(interaction, action, rest, values), f"component {custom_id}")
-        log.info("%s guild=%s latency=%.0fms", custom_id, interaction.guild_id, (time.perf_counter() - started) * 1000)
+        what = f"component {encode(component)}"
+        await guarded(interaction, self._act(interaction, component, values), what)
+        log.info("%s guild=%s latency=%.0fms", what, interaction.guild_id, (time.perf_counter() - started) * 1000)
 
-    async def _act(self, interaction: discord.Interaction[Any], action: str, rest: str, values: list[str]) -> None:
-        if action == "review":
-            review_id, _, what = rest.partition(":")
-            if what == "credits":
-                await answer(interaction, self.answers.credits(f"#{review_id}"))
-            else:
-                await answer(interaction, self.answers.sales(title=f"#{review_id}"))
-        elif action == "credits":
-            review_id, _, page = rest.partition(":")
-            await answer(interaction, self.answers.credits(f"#{review_id}", int(page or 0)), edit=True)
-        elif action == "pick" and values:
-            chosen = values[0]
-            work = {"review": self.answers.review, "credits": self.answers.credits}.get(rest)
-            if work is not None:
-                await answer(interaction, work(chosen))
-            else:
-                await answer(interaction, self.answers.sales(title=chosen))
+    async def _act(
+        self, interaction: discord.Interaction[Any], component: ReviewAction | CreditsPage | Pick, values: list[str]
+    ) -> None:
+        match component:
+            case ReviewAction(review_id, "credits"):
+                await answer(interaction, self.answers.credits(review_value(review_id)))
+            case ReviewAction(review_id, "sales"):
+                await answer(interaction, self.answers.sales(title=review_value(review_id)))
+            case CreditsPage(review_id, page):
+                await answer(interaction, self.answers.credits(review_value(review_id), page), edit=True)
+            case Pick("review") if values:
+                await answer(interaction, self.answers.review(values[0]))
+            case Pick("credits") if values:
+                await answer(interaction, self.answers.credits(values[0]))
+            case Pick("sales") if values:
+                await answer(interaction, self.answers.sales(title=values[0]))
 
 
 async def setup(bot: FestivalBot) -> None:

@@ -10,14 +10,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cards import Card, Reply
-from bot.feeds import FeedError, FeedPoller, add_feed, list_feeds, remove_feed
-from bot.inbox import InboxWatcher
-from bot.render import send_reply
+from bot.answers.cards import Card, Reply
+from bot.client.render import send_reply
+from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+from bot.sources.feeds.poller import FeedPoller
+from bot.sources.inbox import InboxWatcher
 from cogs._shared import choices, named, require_manage_guild
 
 if TYPE_CHECKING:
-    from bot.client import FestivalBot
+    from bot.client.bot import FestivalBot
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.festivals import FestivalTable
-from bot.search import Searcher
-from bot.store import Store, open_store
+from bot.domain.festivals import FestivalTable
+from bot.search.searcher import Searcher
+from bot.storage.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from bot.client import FestivalBot, serve, sync
+from bot.client.bot import FestivalBot, serve, sync
 from bot.config import Settings
 from tests.conftest import FIXTURES, SEED
 from tests.fakediscord import FakeDiscord
 
 TOKEN = "fake-token.for-festbot-tests"
+EPHEMERAL = 1 << 6  # the message flag of a reply only its caller sees
 
 HOSTILE = """\
 @everyone **Bold** claims and a [phishing link](https://evil.example) in the standfirst
@@ -130,7 +131,8 @@ async def running_bot(settings: Settings, *, do_sync: bool = True) -> AsyncItera
     ready: asyncio.Future[FestivalBot] = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(serve(settings, ready=ready, guild_ready_timeout=0.01))
     try:
-        done, _ = await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        started: set[asyncio.Future[Any]] = {task, ready}
+        done, _ = await asyncio.wait(started, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         if task in done:
             task.result()  # raises the start-up error
             raise RuntimeError("the bot stopped before it was ready")

@@ -6,16 +6,17 @@ import asyncio
 import contextlib
 import itertools
 import random
+import time
 
 import pytest
 
-from bot import announcer as announcer_module
-from bot.announcer import Announcer, Pacer, SendOutcome, SlidingWindow
-from bot.festivals import FestivalTable
-from bot.ledger import Ledger
-from bot.models import DeliveryJob
-from bot.parser import parse_review_text
-from bot.store import Store
+from bot.announce import worker as announcer_module
+from bot.announce.worker import Announcer, Pacer, SendOutcome, SlidingWindow
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import DeliveryJob
+from bot.parsing.parser import parse_review_text
+from bot.storage.ledger import Ledger
+from bot.storage.store import Store
 from tests.conftest import SEED
 
 
@@ -72,6 +73,68 @@ async def test_subscribing_does_not_backfill_and_backfill_does(store: Store, fes
     titles = [(await store.get(j.review_id)).review.title for j in jobs]  # type: ignore[union-attr]
     assert titles == ["Film 2", "Film 3", "Film 4"]  # the newest three, oldest first
     assert await ledger.backfill(sub, 3) == 2  # only what it has not had
+
+
+async def test_unsubscribe_removes_one_channels_subscriptions_in_that_guild_only(store: Store) -> None:
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale", section="Panorama")
+    await ledger.subscribe(guild_id=1, channel_id=10, festival="Cannes")
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
+    await ledger.subscribe(guild_id=2, channel_id=20, festival="Berlinale")
+
+    async def left() -> list[tuple[int, int, str | None, str | None]]:
+        return [(s.guild_id, s.channel_id, s.festival, s.section) for s in await ledger.subscriptions()]
+
+    assert await ledger.unsubscribe(1, 10, "Berlinale") == 2  # the festival, in every section
+    assert await left() == [
+        (1, 10, None, None),
+        (1, 10, "Cannes", None),
+        (1, 11, "Berlinale", None),
+        (2, 20, "Berlinale", None),
+    ]
+    assert await ledger.unsubscribe(1, 10, "Berlinale") == 0
+    assert await ledger.unsubscribe(1, 20) == 0  # another guild's channel
+    assert await ledger.unsubscribe(2, 10) == 0  # and this channel, named from another guild
+    assert await ledger.unsubscribe(1, 10) == 2  # all that is left: Cannes and every festival
+    assert await left() == [(1, 11, "Berlinale", None), (2, 20, "Berlinale", None)]
+
+
+async def delivery_states(store: Store) -> dict[int, list[str]]:
+    """Every delivery row's state by subscription id, read from the table (the log joins subscriptions)."""
+    rows = await store.reads.fetchall("SELECT subscription_id, state FROM deliveries ORDER BY id")
+    states: dict[int, list[str]] = {}
+    for subscription_id, state in rows:
+        states.setdefault(subscription_id, []).append(state)
+    return states
+
+
+async def test_unsubscribe_takes_the_deliveries_of_what_it_removed(store: Store, festivals: FestivalTable) -> None:
+    ledger = Ledger(store)
+    gone, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    kept, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    neighbour, _ = await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
+    await ingest(store, festivals, review_text("Announced"), "a")
+    for job in await ledger.claim_due(100):
+        await ledger.record_sent(job.id, message_id=5000 + job.id)
+    await ingest(store, festivals, review_text("Waiting"), "b")
+    jobs = await ledger.claim_due(100)
+    await ledger.record_retry(next(j.id for j in jobs if j.subscription.id == gone.id), 60.0, "503")
+    await ingest(store, festivals, review_text("Queued"), "c")
+    assert await delivery_states(store) == {
+        gone.id: ["sent", "retrying", "queued"],
+        kept.id: ["sent", "sending", "queued"],
+        neighbour.id: ["sent", "sending", "queued"],
+    }
+
+    assert await ledger.unsubscribe(1, 10, "Berlinale") == 1
+    # Unsent deliveries are dropped; the sent ones' history goes too (ON DELETE CASCADE).
+    assert await delivery_states(store) == {
+        kept.id: ["sent", "sending", "queued"],
+        neighbour.id: ["sent", "sending", "queued"],
+    }
+    assert {j.subscription.id for j in await ledger.claim_due(100, now=time.time() + 3600)} == {kept.id, neighbour.id}
 
 
 async def test_unchanged_and_not_announced(store: Store, festivals: FestivalTable) -> None:
@@ -297,7 +360,7 @@ async def test_seed_ingest_for_announcements(store: Store, festivals: FestivalTa
 
 
 async def test_shipped_reviews_are_never_announced(store: Store, festivals: FestivalTable, tmp_path) -> None:
-    from bot.ingest import ensure_seeded
+    from bot.sources.ingest import ensure_seeded
 
     ledger = Ledger(store)
     await ledger.subscribe(guild_id=1, channel_id=10, festival=None)

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.festivals import FestivalTable
-from bot.ingest import ingest_file, ingest_paths
-from bot.ledger import Ledger
-from bot.parser import parse_review_text
-from bot.store import Incoming, Store, open_store
+from bot.domain.festivals import FestivalTable
+from bot.parsing.parser import parse_review_text
+from bot.sources.ingest import ingest_file, ingest_paths
+from bot.storage import review_writes
+from bot.storage.ledger import Ledger
+from bot.storage.store import Incoming, Store, open_store
 from tests.conftest import FIXTURES, SEED
 
 _TIMESTAMPS = {"created_at", "updated_at"}
 
 
-def _contents(db: Path) -> dict[str, list[tuple[object, ...]]]:
+def _contents(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows in rowid order, timestamps left out."""
     with sqlite3.connect(db) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -80,14 +82,14 @@ async def test_a_review_that_fails_is_rolled_back_alone(
     await _subscribed(store)
     seed = SEED.read_text(encoding="utf-8")
     reviews = [parse_review_text(seed.replace("Return To Dust", title), table=festivals) for title in "ABC"]
-    write_credits = store._write_credits
+    write_credits = review_writes.write_credits
 
-    async def explode_on_b(db: object, review_id: int, review: object) -> None:
-        await write_credits(db, review_id, review)  # type: ignore[arg-type]
+    def explode_on_b(db: object, review_id: int, review: object) -> None:
+        write_credits(db, review_id, review)  # type: ignore[arg-type]
         if review.title == "B":  # type: ignore[attr-defined]
             raise RuntimeError("disk on fire")  # after the review, its film and its credits were written
 
-    monkeypatch.setattr(store, "_write_credits", explode_on_b)
+    monkeypatch.setattr(review_writes, "write_credits", explode_on_b)
     generation = store.reviews_generation
     results = await store.ingest_many([Incoming(r, source=r.title) for r in reviews])
     assert [getattr(r, "status", None) for r in results] == ["added", None, "added"]
@@ -104,14 +106,14 @@ async def test_a_file_that_cannot_be_stored_is_reported_and_the_others_kept(
     store: Store, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     files = _mixed_folder(tmp_path / "in")
-    write = store._write
+    write = review_writes.write_review
 
-    async def refuse_cedar(db: object, review: object, *args: object) -> int:
+    def refuse_cedar(db: object, review: object, *args: object) -> int:
         if review.title == "The Cedar Line":  # type: ignore[attr-defined]
             raise OverflowError("Python int too large to convert to SQLite INTEGER")
-        return await write(db, review, *args)  # type: ignore[arg-type]
+        return write(db, review, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store, "_write", refuse_cedar)
+    monkeypatch.setattr(review_writes, "write_review", refuse_cedar)
     outcomes = await ingest_paths(store, [tmp_path / "in"], table=festivals)
     assert [o.path for o in outcomes] == files
     refused = [o for o in outcomes if o.path.name == "the-cedar-line.txt"]

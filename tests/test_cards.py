@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from bot.answers import hit_label
-from bot.cards import (
+from bot.answers.cards import (
     CHOICE_NAME_LIMIT,
     EMBED_TOTAL_LIMIT,
     FIELD_NAME_LIMIT,
@@ -16,8 +17,10 @@ from bot.cards import (
     escape,
     pager_buttons,
 )
-from bot.models import SearchHit
-from bot.text import truncate
+from bot.answers.component_ids import CreditsPage
+from bot.answers.labels import hit_label
+from bot.domain.models import SearchHit
+from bot.domain.text import truncate
 
 
 def test_truncate_cuts_at_a_word_with_ellipsis() -> None:
@@ -63,7 +66,7 @@ def test_escape(raw: str, escaped: str) -> None:
 
 
 def test_escaped_text_is_not_cut_inside_an_escape() -> None:
-    from bot.cards import fit
+    from bot.answers.cards import fit
 
     for limit in range(5, 40):
         cut = fit(escape("a*b_c " * 20), limit)
@@ -91,8 +94,8 @@ def test_hit_label_fits_a_choice() -> None:
 
 
 def test_pager_buttons() -> None:
-    assert pager_buttons("credits:1", 0, 1) == []
-    first, middle, last = pager_buttons("credits:1", 0, 3)
+    assert pager_buttons(partial(CreditsPage, 1), 0, 1) == []
+    first, middle, last = pager_buttons(partial(CreditsPage, 1), 0, 3)
     assert first.disabled and not last.disabled
     assert last.custom_id == "credits:1:1"
     assert middle.label == "Page 1/3" and middle.disabled

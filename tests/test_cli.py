@@ -110,8 +110,8 @@ def test_festival_edition_is_added_and_corrected(cli_env: dict[str, str], tmp_pa
 
 
 def test_review_published_during_an_edition_belongs_to_it(tmp_path: Path) -> None:
-    from bot.festivals import FestivalTable
-    from bot.parser import parse_review_text
+    from bot.domain.festivals import FestivalTable
+    from bot.parsing.parser import parse_review_text
 
     text = (
         "---\npublished_at: 2023-02-20T10:00:00Z\n---\nA fine film\n\nThe Harbour\n\n"

@@ -11,11 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.client import FestivalBot
-from tests.discord_harness import TOKEN, fake_discord, running_bot, settings_for, write_corpus
+from bot.client.bot import FestivalBot
+from tests.discord_harness import EPHEMERAL, TOKEN, fake_discord, running_bot, settings_for, write_corpus
 from tests.fakediscord import FakeDiscord
-
-EPHEMERAL = 1 << 6
 
 
 @pytest.fixture
@@ -66,7 +64,7 @@ async def test_sync_publishes_every_command_with_descriptions(bot: FestivalBot, 
 
 
 async def test_sync_to_one_server(fake: FakeDiscord, tmp_path: Path) -> None:
-    from bot.client import sync
+    from bot.client.bot import sync
 
     write_corpus(tmp_path / "corpus")
     guild = fake.default_guild.id

@@ -6,17 +6,14 @@ import datetime as dt
 
 import pytest
 
-from bot.extract import (
-    ExtractError,
-    decode_cfemail,
-    deobfuscate_emails,
-    extract_review_text,
-    page_metadata,
-    review_document,
-    text_digest,
-)
-from bot.festivals import FestivalTable
-from bot.parser import ReviewParseError, parse_review_text
+from bot.domain.festivals import FestivalTable
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError
+from bot.sources.article.emails import decode_cfemail, deobfuscate_emails
+from bot.sources.article.front_matter import review_document
+from bot.sources.article.metadata import page_metadata
+from bot.sources.article.review_text import extract_review_text, text_digest
+from bot.sources.article.tree import ExtractError
 from tests.feedsite import FIXTURES, SALES_EMAILS, cfemail
 
 BASE = "http://127.0.0.1:8765"

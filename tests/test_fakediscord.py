@@ -6,9 +6,11 @@ The tiny bot below exists only to exercise the fake; the project's own bot is te
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 import zlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import discord
@@ -18,10 +20,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-try:
-    from fakediscord import ChannelType, FakeDiscord, P, zstd_available
-except ImportError:  # tests/ turned into a package
-    from tests.fakediscord import ChannelType, FakeDiscord, P, zstd_available
+from tests.fakediscord import ChannelType, FakeDiscord, P, zstd_available
 
 TOKEN = "fake-token.for-tests"
 FILMS = ["Dune", "Dune: Part Two", "Drive", "Parasite", "Past Lives"]
@@ -39,16 +38,16 @@ class ReviewView(discord.ui.View):
         placeholder="Rate it",
         options=[discord.SelectOption(label=f"{n} stars", value=str(n)) for n in range(1, 6)],
     )
-    async def rating(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+    async def rating(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
         await interaction.response.send_message(f"Rated {select.values[0]}", ephemeral=True)
 
     @discord.ui.button(label="Approve", style=discord.ButtonStyle.success, custom_id="approve")
-    async def approve(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def approve(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
         await interaction.response.edit_message(content=f"Approved by {interaction.user.name}", view=None)
 
 
 class Feedback(discord.ui.Modal, title="Feedback"):
-    comment = discord.ui.TextInput(label="Comment", custom_id="comment")
+    comment: discord.ui.TextInput[Feedback] = discord.ui.TextInput(label="Comment", custom_id="comment")
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(f"Thanks: {self.comment.value}", ephemeral=True)
@@ -156,6 +155,13 @@ def channel_named(fake: FakeDiscord, name: str) -> int:
     return next(c.id for c in fake.default_guild.channels.values() if c.name == name)
 
 
+def text_channel(bot: TinyBot, fake: FakeDiscord, name: str) -> discord.TextChannel:
+    """The bot's view of a text channel the fixture created."""
+    channel = bot.get_channel(channel_named(fake, name))
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
 # ---------------------------------------------------------------------------- connection
 
 
@@ -196,7 +202,8 @@ async def test_tree_sync_stores_commands(fake: FakeDiscord, bot: TinyBot) -> Non
         "autocomplete": True,
     }
     assert options["stars"]["min_value"] == 1 and options["stars"]["max_value"] == 5
-    assert fake.command("fest")["options"][0]["type"] == 1
+    fest = fake.command("fest")
+    assert fest is not None and fest["options"][0]["type"] == 1
     put = fake.requests_matching("PUT /applications/{application_id}/commands")
     assert len(put) == 1 and put[0].status == 200
     # Re-syncing keeps command ids stable, like Discord.
@@ -337,7 +344,7 @@ async def test_select_and_button_on_a_view(fake: FakeDiscord, bot: TinyBot) -> N
 
 
 async def test_button_on_a_channel_message(fake: FakeDiscord, bot: TinyBot) -> None:
-    channel = bot.get_channel(channel_named(fake, "reviews"))
+    channel = text_channel(bot, fake, "reviews")
     await channel.typing()
     sent = await channel.send("Pick one", view=ReviewView())
     stored = (await fake.wait_for_messages(channel.id))[0]
@@ -348,7 +355,7 @@ async def test_button_on_a_channel_message(fake: FakeDiscord, bot: TinyBot) -> N
 
 
 async def test_channel_message_edit_history_delete(fake: FakeDiscord, bot: TinyBot) -> None:
-    channel = bot.get_channel(channel_named(fake, "reviews"))
+    channel = text_channel(bot, fake, "reviews")
     human = await fake.send_user_message(channel.id, "first!")
     draft = await channel.send("draft")
     edited = await draft.edit(content="final")
@@ -362,6 +369,15 @@ async def test_channel_message_edit_history_delete(fake: FakeDiscord, bot: TinyB
     assert [m["content"] for m in fake.channel_messages(channel.id)] == ["first!"]
     assert [e.status for e in fake.errors] == [403]
     fake.errors.clear()
+
+
+async def test_file_upload_is_stored_and_served(fake: FakeDiscord, bot: TinyBot) -> None:
+    channel = text_channel(bot, fake, "reviews")
+    sent = await channel.send("Poster", file=discord.File(io.BytesIO(b"not really a png"), filename="poster.png"))
+    [request] = fake.requests_matching("POST /channels/*/messages")
+    assert request.multipart and [f.filename for f in request.files] == ["poster.png"]
+    assert [a["filename"] for a in fake.messages[sent.id]["attachments"]] == ["poster.png"]
+    assert await sent.attachments[0].read() == b"not really a png"
 
 
 async def test_resolved_user_and_channel_options(fake: FakeDiscord) -> None:
@@ -394,7 +410,7 @@ async def test_modal_open_and_submit(fake: FakeDiscord, bot: TinyBot) -> None:
 
 
 async def test_overlong_embed_title_is_rejected_by_spec_validation(fake: FakeDiscord, bot: TinyBot) -> None:
-    channel = bot.get_channel(channel_named(fake, "reviews"))
+    channel = text_channel(bot, fake, "reviews")
     with pytest.raises(discord.HTTPException) as info:
         await channel.send(embed=discord.Embed(title="x" * 257))
     assert info.value.status == 400 and info.value.code == 50035
@@ -416,7 +432,7 @@ async def test_overlong_embed_title_is_rejected_by_spec_validation(fake: FakeDis
 
 
 async def test_limits_the_spec_does_not_express(fake: FakeDiscord, bot: TinyBot) -> None:
-    channel = bot.get_channel(channel_named(fake, "reviews"))
+    channel = text_channel(bot, fake, "reviews")
     embeds = [discord.Embed(description="d" * 4000), discord.Embed(description="d" * 2001)]
     with pytest.raises(discord.HTTPException) as info:
         await channel.send(embeds=embeds)
@@ -481,7 +497,7 @@ async def test_auth_and_unknown_routes(fake: FakeDiscord) -> None:
 
 async def test_missing_permissions_and_access(fake: FakeDiscord, bot: TinyBot) -> None:
     channel_id = channel_named(fake, "reviews")
-    channel = bot.get_channel(channel_id)
+    channel = text_channel(bot, fake, "reviews")
     fake.set_overwrite(channel_id, fake.bot_role(fake.default_guild.id), deny=P.SEND_MESSAGES)
     with pytest.raises(discord.Forbidden) as info:
         await channel.send("hi")
@@ -499,6 +515,7 @@ async def test_missing_permissions_and_access(fake: FakeDiscord, bot: TinyBot) -
 
 async def test_forum_post_and_required_tag(fake: FakeDiscord, bot: TinyBot) -> None:
     forum = bot.get_channel(channel_named(fake, "posts"))
+    assert isinstance(forum, discord.ForumChannel)
     with pytest.raises(discord.HTTPException) as info:
         await forum.create_thread(name="Dune", content="A review")
     assert info.value.code == 40067
@@ -513,7 +530,7 @@ async def test_forum_post_and_required_tag(fake: FakeDiscord, bot: TinyBot) -> N
 
 
 async def test_nonce_deduplication(fake: FakeDiscord, bot: TinyBot) -> None:
-    channel = bot.get_channel(channel_named(fake, "reviews"))
+    channel = text_channel(bot, fake, "reviews")
     first = await channel.send("Announcement", nonce=1234)
     again = await channel.send("Announcement", nonce=1234)
     assert again.id == first.id
@@ -525,7 +542,7 @@ async def test_nonce_deduplication(fake: FakeDiscord, bot: TinyBot) -> None:
 async def test_rate_limit_buckets_pace_discord_py(fake: FakeDiscord, bot: TinyBot) -> None:
     fake.rate_limits.enabled = True
     fake.rate_limits.set_rule("POST /channels/{channel_id}/messages", limit=2, window=0.15)
-    channel = bot.get_channel(channel_named(fake, "reviews"))
+    channel = text_channel(bot, fake, "reviews")
     start = time.perf_counter()
     for n in range(5):
         await channel.send(f"announcement {n}")
@@ -558,7 +575,7 @@ async def test_rate_limit_429_shapes(fake: FakeDiscord) -> None:
 
 
 async def test_fault_injection(fake: FakeDiscord, bot: TinyBot) -> None:
-    channel = bot.get_channel(channel_named(fake, "reviews"))
+    channel = text_channel(bot, fake, "reviews")
     fake.inject("POST /channels/*/messages", 403)
     with pytest.raises(discord.Forbidden):
         await channel.send("blocked")
@@ -624,9 +641,9 @@ async def test_fast_heartbeats_are_acked(fake: FakeDiscord) -> None:
 
 
 async def test_client_without_compression(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> None:
-    original = discord.gateway.DiscordWebSocket.from_client.__func__
+    original = discord.gateway.DiscordWebSocket.from_client.__func__  # type: ignore[attr-defined]
 
-    async def uncompressed(cls, client, **kwargs):  # type: ignore[no-untyped-def]
+    async def uncompressed(cls: Any, client: Any, /, **kwargs: Any) -> Any:
         kwargs["compress"] = False
         return await original(cls, client, **kwargs)
 

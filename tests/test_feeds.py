@@ -13,21 +13,15 @@ from typing import Any
 
 import pytest
 
-from bot import feedstore
-from bot.feeds import (
-    FeedError,
-    FeedPoller,
-    FetchError,
-    FetchLimits,
-    add_feed,
-    ingest_url,
-    list_feeds,
-    parse_feed,
-    remove_feed,
-)
-from bot.festivals import FestivalTable
-from bot.search import Searcher
-from bot.store import Store, open_store
+from bot.domain.festivals import FestivalTable
+from bot.search.searcher import Searcher
+from bot.sources.feeds.entries import parse_feed
+from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+from bot.sources.feeds.http import FetchError, FetchLimits
+from bot.sources.feeds.pages import ingest_url
+from bot.sources.feeds.poller import FeedPoller
+from bot.storage import feeds as feedstore
+from bot.storage.store import Store, open_store
 from tests.feedsite import FeedSite, FeedSpec, Item
 
 LIMITS = FetchLimits(timeout=0.5, max_bytes=5_000_000, max_redirects=5)
@@ -80,7 +74,7 @@ def warnings_about(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "bot.feeds" and r.levelno >= logging.WARNING and text in r.getMessage()
+        if r.name.startswith("bot.sources.feeds.") and r.levelno >= logging.WARNING and text in r.getMessage()
     ]
 
 
@@ -263,7 +257,7 @@ async def test_on_first_fetch_old_entries_are_stored_but_not_announced(
     assert spy.announce_of("The Copper Hymnal") is True
     assert spy.announce_of("Winter Apiary") is True
     assert await store.count() == 3
-    flags = {e.entry_key: e.announce for e in await feedstore.entries(store.reader, feed.id)}
+    flags = {e.entry_key: e.announce for e in await feedstore.entries(store, feed.id)}
     assert flags == {"old": False, "new": True, "later": True}
 
 
@@ -308,7 +302,7 @@ async def test_a_broken_feed_is_logged_once_recorded_and_backed_off(
     path: str,
     reason: str,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.feeds")
+    caplog.set_level(logging.INFO, logger="bot.sources.feeds")
     feed = await add_feed(store, site.url(path), interval=10)
     delays = []
     async with FeedPoller(store, table=festivals, limits=LIMITS, max_backoff=25) as poller:
@@ -330,7 +324,7 @@ async def test_a_broken_feed_is_logged_once_recorded_and_backed_off(
 async def test_a_feed_logs_again_when_the_reason_changes_or_after_recovery(
     site: FeedSite, store: Store, poller: FeedPoller, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.feeds")
+    caplog.set_level(logging.INFO, logger="bot.sources.feeds")
     spec = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")], fault="500")
     site.feeds["reviews"] = spec
     feed = await add_feed(store, site.url("/feeds/reviews.xml"), interval=10)
@@ -357,7 +351,7 @@ async def test_a_feed_logs_again_when_the_reason_changes_or_after_recovery(
 async def test_bad_entries_are_recorded_once_retried_only_when_it_helps_and_never_block_the_good_one(
     site: FeedSite, store: Store, festivals: FestivalTable, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.feeds")
+    caplog.set_level(logging.INFO, logger="bot.sources.feeds")
     site.feeds["mixed"] = FeedSpec(
         items=[
             Item("No link at all", None, guid="nolink"),
@@ -375,7 +369,7 @@ async def test_bad_entries_are_recorded_once_retried_only_when_it_helps_and_neve
     feed = await add_feed(store, site.url("/feeds/mixed.xml"))
     async with FeedPoller(store, table=festivals, limits=LIMITS, max_entry_attempts=3) as poller:
         first = {o.url.rsplit("/", 1)[-1]: o for o in await poller.poll_feed(feed.id)}
-        statuses = {e.entry_key: (e.status, e.reason) for e in await feedstore.entries(store.reader, feed.id)}
+        statuses = {e.entry_key: (e.status, e.reason) for e in await feedstore.entries(store, feed.id)}
         assert statuses["good"][0] == "added"
         assert first["salt-lanterns-review"].status == "added"
         expected_rejected = {
@@ -415,7 +409,7 @@ async def test_bad_entries_are_recorded_once_retried_only_when_it_helps_and_neve
         await poller.poll_feed(feed.id)  # third attempt: give up on them
         await poller.poll_feed(feed.id)
         assert site.requests["/pages/error500"] == 3
-    statuses = {e.entry_key: (e.status, e.reason) for e in await feedstore.entries(store.reader, feed.id)}
+    statuses = {e.entry_key: (e.status, e.reason) for e in await feedstore.entries(store, feed.id)}
     assert statuses["500"][0] == "rejected" and "gave up after 3 attempts" in (statuses["500"][1] or "")
     assert await store.count() == 1
 

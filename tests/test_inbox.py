@@ -8,13 +8,15 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.festivals import FestivalTable
-from bot.inbox import InboxWatcher, is_candidate_name, move_without_overwrite
-from bot.ingest import FileOutcome
-from bot.store import Store, open_store
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import IngestStatus, Review
+from bot.sources.inbox import InboxWatcher, is_candidate_name, move_without_overwrite
+from bot.sources.ingest import FileOutcome
+from bot.storage.store import Store, open_store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = Path(__file__).resolve().parent.parent / "data" / "reviews" / "return-to-dust.txt"
@@ -48,9 +50,9 @@ class CountingStore:
         self.calls = 0
         original = store.ingest
 
-        async def ingest(*args: object, **kwargs: object) -> object:
+        async def ingest(review: Review, **kwargs: Any) -> IngestStatus:
             self.calls += 1
-            return await original(*args, **kwargs)  # type: ignore[arg-type]
+            return await original(review, **kwargs)
 
         store.ingest = ingest  # type: ignore[method-assign]
 

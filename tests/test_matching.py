@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.festivals import Festival, FestivalTable
-from bot.text import clean_line, fold
+from bot.domain.festivals import Festival, FestivalTable
+from bot.domain.text import clean_line, fold
 
 
 @pytest.mark.parametrize(

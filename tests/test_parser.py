@@ -6,20 +6,23 @@ import contextlib
 import json
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.festivals import FestivalTable
-from bot.models import PARSE_JSON_KEYS
-from bot.parser import ReviewParseError, decode_review_bytes, parse_review_text, parse_runtime
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import PARSE_JSON_KEYS
+from bot.parsing.fields import parse_runtime
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError, decode_review_bytes
 from tests.conftest import FIXTURES, SEED
 
 REVIEW_FIXTURES = sorted((FIXTURES / "reviews").glob("*.expected.json"))
 
 
-def parse_file(path: Path, festivals: FestivalTable, **kwargs: object) -> dict:
+def parse_file(path: Path, festivals: FestivalTable, **kwargs: Any) -> dict[str, Any]:
     text = decode_review_bytes(path.read_bytes(), str(path))
     return parse_review_text(text, source=str(path), table=festivals, **kwargs).parse_json()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.festivals import FestivalTable
-from bot.ingest import ingest_paths
-from bot.search import Searcher
-from bot.store import Store
+from bot.domain.festivals import FestivalTable
+from bot.search.searcher import Searcher
+from bot.sources.ingest import ingest_paths
+from bot.storage.store import Store
 from tests.conftest import FIXTURES
 
 
@@ -69,7 +69,7 @@ async def test_original_title_and_accents(loaded: Searcher, store: Store) -> Non
 
 
 async def test_ties_go_to_the_most_recent(store: Store, festivals: FestivalTable) -> None:
-    from bot.parser import parse_review_text
+    from bot.parsing.parser import parse_review_text
 
     template = (
         "---\npublished_at: {date}\n---\nA fine film\n\nThe Harbour\n\nDir: {director}. Norway. {year}. 90 mins\n\n"

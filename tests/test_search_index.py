@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-import bot.search
-import bot.search_index
-from bot.answers import Answers
-from bot.festivals import FestivalTable
-from bot.parser import parse_review_text
-from bot.search import Searcher
-from bot.search_index import WordIndex
-from bot.store import Store, open_store
+import bot.search.index
+import bot.search.searcher
+from bot.answers.service import Answers
+from bot.domain.festivals import FestivalTable
+from bot.parsing.parser import parse_review_text
+from bot.search.index import WordIndex
+from bot.search.searcher import Searcher
+from bot.storage.store import Store, open_store
 
 TITLES = {
     1: ("the long day closes",),
@@ -73,8 +73,8 @@ def test_typos_are_corrected_from_the_vocabulary(index: WordIndex) -> None:
 
 
 def test_a_query_of_common_words_reads_a_bounded_number_of_entries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bot.search_index, "_SCAN_BUDGET", 1_024)
-    monkeypatch.setattr(bot.search_index, "_SET_UP_TO", 0)  # force reading entries, as with huge postings
+    monkeypatch.setattr(bot.search.index, "_SCAN_BUDGET", 1_024)
+    monkeypatch.setattr(bot.search.index, "_SET_UP_TO", 0)  # force reading entries, as with huge postings
     big = WordIndex()
     # 5,001 entries have "alpha", 5,000 have "beta"; only the last has both.
     for i in range(5_001):
@@ -84,7 +84,7 @@ def test_a_query_of_common_words_reads_a_bounded_number_of_entries(monkeypatch: 
         big.put(i, (f"beta {i}",))
     big.put(10_000, ("alpha beta",))
     assert keys(big, big.matching([["beta"], ["alpha"]], 5)) == []  # gave up within the budget
-    monkeypatch.setattr(bot.search_index, "_SCAN_BUDGET", 1 << 20)
+    monkeypatch.setattr(bot.search.index, "_SCAN_BUDGET", 1 << 20)
     assert keys(big, big.matching([["beta"], ["alpha"]], 5)) == [10_000]
 
 
@@ -123,7 +123,7 @@ async def test_writes_of_another_process_are_seen_within_the_recheck_interval(
         assert (await searcher.search("winter harbour"))[0].title == "Winter Harbour"
         review_id = await _add(cli_store, festivals, "Summer Lantern", "s.txt", director="Ines Costa")
         assert await searcher.search("summer lantern") == []  # checked less than a second ago
-        monkeypatch.setattr(bot.search, "_RECHECK_SECONDS", 0.0)
+        monkeypatch.setattr(bot.search.searcher, "_RECHECK_SECONDS", 0.0)
         assert [h.review_id for h in await searcher.search("summer lantern")] == [review_id]
         assert (await searcher.search("ines costa"))[0].matched == "person"
 
@@ -131,7 +131,7 @@ async def test_writes_of_another_process_are_seen_within_the_recheck_interval(
 async def test_bulk_loads_elsewhere_are_searchable_once_each(
     tmp_path: Path, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.search, "_RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(bot.search.searcher, "_RECHECK_SECONDS", 0.0)
     path = tmp_path / "shared.db"
     async with open_store(path) as bot_store, open_store(path) as cli_store:
         searcher = Searcher(bot_store)

@@ -6,12 +6,14 @@ import asyncio
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.client import FestivalBot
+from bot.client.bot import FestivalBot
+from bot.sources.feeds.feed_list import add_feed, list_feeds
 from tests.conftest import ROOT, SEED
-from tests.discord_harness import fake_discord, running_bot, settings_for, until, write_corpus
+from tests.discord_harness import EPHEMERAL, fake_discord, running_bot, settings_for, until, write_corpus
 from tests.fakediscord import FakeDiscord, P
 from tests.feedsite import FeedSite, FeedSpec, Item
 
@@ -35,9 +37,10 @@ async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[FestivalBot]:
         yield running
 
 
-async def admin(fake: FakeDiscord, command: str, options: dict[str, object] | None = None) -> dict:
+async def admin(fake: FakeDiscord, command: str, options: dict[str, object] | None = None) -> dict[str, Any]:
     res = await fake.slash_command(command, options or {}, member_permissions=P.ALL)
-    return (await res.response())["data"]
+    data: dict[str, Any] = (await res.response())["data"]
+    return data
 
 
 async def test_a_new_feed_entry_is_announced(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
@@ -54,6 +57,50 @@ async def test_a_new_feed_entry_is_announced(bot: FestivalBot, fake: FakeDiscord
     assert "reviews.xml" in listing["embeds"][0]["description"]
     refused = await fake.slash_command("feeds list", member_permissions=P.EVERYONE_DEFAULT)
     assert "Manage" in (await refused.response())["data"]["content"]
+
+
+async def test_feeds_remove_by_number_and_by_url(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
+    site.feeds["reviews"] = FeedSpec()
+    site.feeds["news"] = FeedSpec()
+    reviews, news = site.url("/feeds/reviews.xml"), site.url("/feeds/news.xml")
+    assert "Added feed #1" in (await admin(fake, "feeds add", {"url": reviews}))["content"]
+    assert "Added feed #2" in (await admin(fake, "feeds add", {"url": news}))["content"]
+
+    by_number = await admin(fake, "feeds remove", {"feed": "1"})
+    assert by_number["flags"] & EPHEMERAL and by_number["content"] == "Removed feed 1."
+    listing = (await admin(fake, "feeds list"))["embeds"][0]["description"]
+    assert "reviews.xml" not in listing and f"#2 {news}" in listing
+    by_url = await admin(fake, "feeds remove", {"feed": news})
+    assert by_url["content"] == f"Removed feed {news}."
+    assert (await admin(fake, "feeds list"))["content"] == "No feeds yet. Add one with /feeds add."
+
+    for unknown in ("1", site.url("/feeds/never-added.xml")):
+        answer = await admin(fake, "feeds remove", {"feed": unknown})
+        assert answer["flags"] & EPHEMERAL and answer["content"] == f"No feed {unknown!r}; see /feeds list."
+
+
+async def test_a_removed_feed_is_no_longer_fetched(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
+    site.feeds["reviews"] = FeedSpec()
+    path = "/feeds/reviews.xml"
+    # /feeds add polls every 5 minutes; as `festbot feeds add --every 0.2` would, poll often enough to see it stop.
+    feed = await add_feed(bot.services.store, site.url(path), interval=0.2)
+    bot.get_cog("Sources").feeds.wake()  # type: ignore[union-attr]
+    await until(lambda: site.requests[path] >= 3, what="the poller fetching the feed again and again")
+    removed = await admin(fake, "feeds remove", {"feed": str(feed.id)})
+    assert removed["content"] == f"Removed feed {feed.id}."
+    await asyncio.sleep(0.5)  # a fetch already under way may finish
+    fetched = site.requests[path]
+    await asyncio.sleep(1.0)  # five polls' worth
+    assert site.requests[path] == fetched
+
+
+async def test_only_manage_server_may_remove_a_feed(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
+    site.feeds["reviews"] = FeedSpec()
+    await admin(fake, "feeds add", {"url": site.url("/feeds/reviews.xml")})
+    refused = await fake.slash_command("feeds remove", {"feed": "1"}, member_permissions=P.EVERYONE_DEFAULT)
+    data = (await refused.response())["data"]
+    assert data["flags"] & EPHEMERAL and "Manage" in data["content"]
+    assert [feed.id for feed in await list_feeds(bot.services.store)] == [1]
 
 
 async def test_a_file_dropped_in_the_inbox_is_announced(bot: FestivalBot, fake: FakeDiscord) -> None:

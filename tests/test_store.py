@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.festivals import FestivalTable
-from bot.ingest import ensure_seeded, ingest_file, ingest_paths
-from bot.parser import parse_review_text
-from bot.store import Store, StoreError, open_store
+from bot.domain.festivals import FestivalTable
+from bot.parsing.parser import parse_review_text
+from bot.sources.ingest import ensure_seeded, ingest_file, ingest_paths
+from bot.storage import review_writes
+from bot.storage.connection import StoreError
+from bot.storage.store import Store, open_store
 from tests.conftest import FIXTURES, SEED
 
 
@@ -59,7 +61,7 @@ async def test_every_fixture_round_trips(store: Store, festivals: FestivalTable)
         stored = await store.get(outcome.review_id or 0)
         assert stored is not None
         text = outcome.path.read_bytes()
-        from bot.parser import decode_review_bytes
+        from bot.parsing.text_file import decode_review_bytes
 
         assert stored.review == parse_review_text(decode_review_bytes(text, "x"), table=festivals)
 
@@ -112,10 +114,10 @@ async def test_failure_inside_a_transaction_leaves_nothing(
 ) -> None:
     review = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
 
-    async def explode(*_args: object) -> None:
+    def explode(*_args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store, "_write_credits", explode)
+    monkeypatch.setattr(review_writes, "write_credits", explode)
     with pytest.raises(RuntimeError):
         await store.ingest(review, source="seed")
     assert _tables(store.path)["reviews"] == 0

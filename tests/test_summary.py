@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.festivals import FestivalTable
-from bot.models import Review, Summary
-from bot.parser import parse_review_text
-from bot.sentences import split_sentences
-from bot.summary import LOGLINE_LIMIT, MAX_SENTENCES, PARTS, summarize
+from bot.domain.festivals import FestivalTable
+from bot.domain.models import Review, Summary
+from bot.parsing.parser import parse_review_text
+from bot.summary.sentences import split_sentences
+from bot.summary.summarizer import LOGLINE_LIMIT, MAX_SENTENCES, PARTS, summarize
 from tests.conftest import ROOT, SEED
 
 SUMMARY_SET = ROOT / "bench" / "summary_set"
@@ -152,8 +152,8 @@ def test_same_review_same_summary(seed: Review) -> None:
 def test_summary_does_not_depend_on_hash_seed(seed_summary: Summary) -> None:
     """Set or dict iteration order leaking into the choice would show up under another hash seed."""
     script = (
-        "import sys; from pathlib import Path; from bot.parser import parse_review_text; "
-        "from bot.summary import summarize; "
+        "import sys; from pathlib import Path; from bot.parsing.parser import parse_review_text; "
+        "from bot.summary.summarizer import summarize; "
         "print(summarize(parse_review_text(Path(sys.argv[1]).read_text(encoding='utf-8'))).model_dump_json())"
     )
     for hash_seed in ("1", "4242"):
@@ -421,7 +421,7 @@ def test_sentences_are_the_text_in_order(text: str) -> None:
 
 def test_phrase_triggers_never_change_a_score(seed: Review, festivals: FestivalTable) -> None:
     """The trigger words only skip work: gated and ungated phrase scores agree on every sentence."""
-    from bot import summary
+    from bot.summary import summarizer as summary
 
     reviews = [seed, *(_review(path, festivals) for path in SET_REVIEWS)]
     sentences = [s for review in reviews for p in review.body for s in split_sentences(p)]

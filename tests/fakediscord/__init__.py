@@ -5,11 +5,14 @@ See :class:`FakeDiscord`. The bundled ``openapi.json`` is Discord's official API
 """
 
 from .gateway import GatewayFrame, GatewaySession, zstd_available
+from .interaction_payloads import AUTO
 from .interactions import CallbackType, InteractionHandle, InteractionType
-from .models import ChannelType, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, Overwrite, P
+from .models import ChannelType, FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser, Overwrite
+from .permissions import P
 from .ratelimit import Fault, RateLimiter, RateLimitRule
 from .records import RecordedRequest, UploadedFile
-from .server import AUTO, DiscordHTTPError, FakeDiscord
+from .rest import DiscordHTTPError
+from .server import FakeDiscord
 
 __all__ = [
     "AUTO",

@@ -14,10 +14,12 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from aiohttp import web
 
+_zstandard: ModuleType | None
 try:  # discord.py prefers zstd-stream when `zstandard` is importable; mirror it with the same library.
     import zstandard as _zstandard
 except ImportError:  # pragma: no cover - depends on the environment
@@ -43,6 +45,17 @@ class GatewayOp:
     INVALID_SESSION = 9
     HELLO = 10
     HEARTBEAT_ACK = 11
+
+
+class Intent:
+    """Gateway intent bits the fake acts on."""
+
+    GUILDS = 1 << 0
+    GUILD_MEMBERS = 1 << 1
+    GUILD_PRESENCES = 1 << 8
+    GUILD_MESSAGES = 1 << 9
+    MESSAGE_CONTENT = 1 << 15
+    PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 
 class CloseCode:
@@ -92,7 +105,8 @@ class _Encoder:
             return self._zlib.compress(text.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
         if self._zstd is not None:
             assert _zstandard is not None
-            return self._zstd.compress(text.encode()) + self._zstd.flush(_zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+            frame: bytes = self._zstd.compress(text.encode()) + self._zstd.flush(_zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+            return frame
         return text
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .records import RecordedRequest
 
 if TYPE_CHECKING:
-    from .server import FakeDiscord
+    from .core import FakeCore
 
 
 class InteractionType:
@@ -48,7 +48,7 @@ class InteractionHandle:
     callback request arrived, so :attr:`latency` is the bot's end-to-end reaction time.
     """
 
-    fake: FakeDiscord
+    fake: FakeCore
     id: int
     token: str
     type: int
@@ -90,7 +90,8 @@ class InteractionHandle:
     def modal(self) -> dict[str, Any] | None:
         """The modal the bot opened (callback type 9 data), if any."""
         if self.response_type == CallbackType.MODAL and self.callback is not None:
-            return self.callback.json.get("data")
+            data: dict[str, Any] | None = self.callback.json.get("data")
+            return data
         return None
 
     def __repr__(self) -> str:
@@ -110,7 +111,8 @@ class InteractionHandle:
             what=f"the callback of {self!r}",
             context=self.fake._diagnostics,
         )
-        return req.json
+        body: dict[str, Any] = req.json
+        return body
 
     async def original(self, timeout: float | None = None, *, resolved: bool = True) -> dict[str, Any]:
         """The current original-response message object.
@@ -155,7 +157,8 @@ class InteractionHandle:
             what=f"edit #{n} of the original response of {self!r}",
             context=self.fake._diagnostics,
         )
-        return req.json
+        body: dict[str, Any] = req.json
+        return body
 
     async def choices(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Autocomplete choices the bot returned (callback type 8)."""

@@ -1,0 +1,237 @@
+"""The delivery worker: claims due deliveries, paces them under Discord's limits, records outcomes.
+
+It knows nothing of Discord: a :class:`Sender` posts one delivery and says how it went. Pacing is
+ours rather than discord.py's, because discord.py only learns per-route buckets from response
+headers and does not pace the global 50 requests per second: a fan-out to hundreds of channels would
+otherwise be paced by 429s. Each channel's deliveries go out one after another, oldest first;
+different channels go out concurrently, evenly spaced rather than in bursts: a burst queues up on its
+way out, and its last requests reach Discord in its next window, alongside the next burst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.domain.models import DeliveryJob
+from bot.storage.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+# Discord allows 50 requests per second per bot. At most 49 go out in any second: 1 is left for the
+# bot's other REST calls (log-in, application info, edits made by commands), which this pacer does not see.
+GLOBAL_LIMIT = (49, 1.0)
+# Requests go (1 s + margin) / 49 apart, 48.5 per second; one up to the margin late keeps its slot, so
+# lateness does not add up over a fan-out. Discord could count 51 in one second only if a request took
+# 20 ms longer to reach it than one sent a second later.
+GLOBAL_MARGIN = 0.01
+CHANNEL_LIMIT = (5, 5.0)  # Discord: about 5 messages per 5 seconds per channel
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = 300.0
+POLL_INTERVAL = 2.0  # other processes (festbot ingest) queue deliveries too
+
+
+class SendOutcome(BaseModel):
+    """What happened to one send. ``pause`` stops only that subscription (403, unknown channel)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["sent", "retry", "pause", "fail"]
+    message_id: int | None = None
+    thread_id: int | None = None
+    retry_after: float | None = None
+    reason: str = ""
+
+    @classmethod
+    def sent(cls, message_id: int, thread_id: int | None = None) -> SendOutcome:
+        return cls(kind="sent", message_id=message_id, thread_id=thread_id)
+
+
+class Sender(Protocol):
+    async def deliver(self, job: DeliveryJob) -> SendOutcome: ...
+
+
+class SlidingWindow:
+    """At most ``limit`` events in any ``period`` seconds (so also in any fixed window of a server)."""
+
+    def __init__(self, limit: int, period: float, margin: float = 0.02) -> None:
+        self.limit = limit
+        self.period = period + margin
+        self._times: collections.deque[float] = collections.deque()
+
+    def delay(self, now: float) -> float:
+        while self._times and now - self._times[0] >= self.period:
+            self._times.popleft()
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[0] + self.period - now
+
+    def record(self, now: float) -> None:
+        self._times.append(now)
+
+
+class Pacer:
+    """Waits until a request to ``channel_id`` fits both the global pace and that channel's window.
+
+    Each global slot follows the previous slot, not the wake-up, by ``(period + margin) / limit``; what a
+    request is late beyond ``margin`` is lost rather than caught up, so ``limit + 1`` requests always span
+    at least ``period``, whatever the offset, and never go out in a burst.
+    """
+
+    def __init__(
+        self,
+        global_limit: tuple[int, float] = GLOBAL_LIMIT,
+        channel_limit: tuple[int, float] = CHANNEL_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = GLOBAL_MARGIN,
+    ) -> None:
+        limit, period = global_limit
+        self._interval = (period + margin) / limit
+        self._tolerance = margin
+        self._next = -math.inf  # the next request's slot
+        self._channel_limit = channel_limit
+        self._channels: dict[int, SlidingWindow] = {}
+        self._clock = clock
+        self._lock = asyncio.Lock()
+
+    async def acquire(self, channel_id: int) -> None:
+        channel = self._channels.setdefault(channel_id, SlidingWindow(*self._channel_limit))
+        while True:
+            wait = channel.delay(self._clock())
+            if wait > 0:  # waited for without the lock, so other channels go on meanwhile
+                await asyncio.sleep(wait)
+                continue
+            async with self._lock:  # first come, first served
+                now = self._clock()
+                if channel.delay(now) > 0:
+                    continue
+                # A request up to the margin late keeps its slot; later (or after a pause) it starts afresh.
+                slot = self._next if now <= self._next + self._tolerance else now
+                while (wait := slot - self._clock()) > 0:
+                    await asyncio.sleep(wait)
+                now = self._clock()
+                self._next = max(slot, now - self._tolerance) + self._interval
+                channel.record(now)
+                return
+
+
+def backoff(attempts: int) -> float:
+    """Exponential with jitter: 2, 4, 8 ... seconds, capped."""
+    return min(MAX_BACKOFF, 2.0**attempts) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+
+
+class Announcer:
+    """Runs in the bot: sends every due delivery exactly once, whatever Discord does meanwhile."""
+
+    def __init__(
+        self, ledger: Ledger, sender: Sender, *, pacer: Pacer | None = None, concurrency: int = 16, batch: int = 200
+    ) -> None:
+        self.ledger = ledger
+        self.sender = sender
+        self.pacer = pacer or Pacer()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._in_flight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        """Look for new deliveries now (called after an in-process ingest)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until cancelled: claim what is due, send it, sleep until the next is due or a wake-up."""
+        try:
+            while True:
+                self._wake.clear()  # before claiming, so a wake-up during the claim is not lost
+                if not await self.run_once():
+                    await self._sleep()
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+    async def run_once(self) -> int:
+        """Claim and start sending up to a batch; returns how many were claimed.
+
+        Claims nothing while more than half a batch is in flight: each claim reads up to a batch of rows
+        in a write transaction, too dear to repeat after every delivery of a fan-out.
+        """
+        free = self._batch - len(self._in_flight)
+        if free <= 0 or (self._in_flight and free < self._batch // 2):
+            return 0
+        jobs = await self.ledger.claim_due(free, exclude=self._in_flight)
+        by_channel: dict[int, list[DeliveryJob]] = collections.defaultdict(list)
+        for job in jobs:
+            self._in_flight.add(job.id)
+            by_channel[job.subscription.channel_id].append(job)
+        for channel_jobs in by_channel.values():
+            task = asyncio.create_task(self._send_channel(channel_jobs))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(jobs)
+
+    async def _sleep(self) -> None:
+        if self._in_flight:  # each finished channel wakes the worker (and in-flight rows count as due)
+            timeout = POLL_INTERVAL
+        else:
+            due = await self.ledger.next_due_at()
+            timeout = POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def drain(self) -> None:
+        """Wait for the sends already started (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _send_channel(self, jobs: list[DeliveryJob]) -> None:
+        async with self._slots:
+            for job in jobs:
+                try:
+                    await self.pacer.acquire(job.subscription.channel_id)
+                    outcome = await self.sender.deliver(job)
+                    paused = await self._record(job, outcome)
+                except Exception as exc:
+                    # One broken delivery must not stop the others; it is retried with backoff.
+                    log.exception("delivery %s to channel %s failed unexpectedly", job.id, job.subscription.channel_id)
+                    await self._record(job, SendOutcome(kind="retry", reason=f"{type(exc).__name__}: {exc}"))
+                    paused = False
+                finally:
+                    self._in_flight.discard(job.id)
+                if paused:
+                    for rest in jobs[jobs.index(job) + 1 :]:
+                        self._in_flight.discard(rest.id)
+                    break
+        self.wake()
+
+    async def _record(self, job: DeliveryJob, outcome: SendOutcome) -> bool:
+        """Store the outcome; returns whether the subscription was paused."""
+        if outcome.kind == "sent":
+            await self.ledger.record_sent(job.id, outcome.message_id or 0, outcome.thread_id)
+            return False
+        if outcome.kind == "pause":
+            log.warning(
+                "pausing subscription %s (channel %s): %s",
+                job.subscription.id,
+                job.subscription.channel_id,
+                outcome.reason,
+            )
+            await self.ledger.pause(job.subscription.id, outcome.reason)
+            return True
+        if outcome.kind == "retry" and job.attempts < MAX_ATTEMPTS:
+            delay = outcome.retry_after if outcome.retry_after is not None else backoff(job.attempts)
+            log.info("delivery %s retry in %.1fs: %s", job.id, delay, outcome.reason)
+            await self.ledger.record_retry(job.id, delay, outcome.reason)
+            return False
+        log.error("delivery %s to channel %s failed: %s", job.id, job.subscription.channel_id, outcome.reason)
+        await self.ledger.record_failed(job.id, outcome.reason or "gave up")
+        return False

@@ -1,0 +1,113 @@
+"""What announcements and the ``/announce`` commands say, without Discord."""
+
+from __future__ import annotations
+
+from bot.answers.cards import CONTENT_LIMIT, Card, Reply, escape
+from bot.answers.film_cards import review_card
+from bot.domain.models import DeliveryRecord, StoredReview, Subscription
+from bot.domain.text import truncate
+
+STATE_LABELS = {
+    "queued": "⏳ queued",
+    "sending": "📤 sending",
+    "retrying": "🔁 retrying",
+    "sent": "✅ sent",
+    "failed": "❌ failed",
+    "held": "⏸ held (subscription paused)",
+}
+
+
+def logline(stored: StoredReview) -> str:
+    """One line for compact announcements: the summary's logline, else the standfirst or pull quote."""
+    review = stored.review
+    if stored.summary and stored.summary.logline:
+        return stored.summary.logline
+    return truncate(review.headline or review.pull_quote or (review.body[0] if review.body else ""), 200)
+
+
+def announcement(stored: StoredReview, subscription: Subscription) -> Reply:
+    """The post for one subscription: the full review card, or one compact line with the link."""
+    ping = f"<@&{subscription.role_id}> " if subscription.role_id else ""
+    review = stored.review
+    if subscription.style == "compact":
+        facts = ", ".join(str(p) for p in (review.year, ", ".join(review.directors[:2])) if p)
+        link = f" <{review.url}>" if review.url else ""
+        line = f"{ping}**{escape(review.display_title)}**" + (f" ({escape(facts)})" if facts else "")
+        text = f"{line} — {escape(logline(stored))}"
+        return Reply(content=truncate(text, CONTENT_LIMIT - len(link)) + link)
+    card = review_card(stored)
+    return card.model_copy(update={"content": ping.strip(), "ephemeral": False})
+
+
+def thread_name(stored: StoredReview) -> str:
+    """A forum post's title: the film's title and year (Discord allows 100 characters)."""
+    review = stored.review
+    name = f"{review.display_title} ({review.year})" if review.year else review.display_title
+    return truncate(name, 100)
+
+
+def subscriptions_reply(subscriptions: list[Subscription]) -> Reply:
+    if not subscriptions:
+        return Reply.notice("This server has no announcement subscriptions. Add one with /announce subscribe.")
+    lines = []
+    for sub in subscriptions:
+        what = sub.festival or "every festival"
+        if sub.section:
+            what += f" · {sub.section}"
+        extras = [sub.style]
+        if sub.role_id:
+            extras.append(f"pings <@&{sub.role_id}>")
+        if sub.forum:
+            extras.append("a forum post per review")
+        state = "active" if sub.active else f"⏸ paused: {escape(sub.paused_reason or '')}"
+        lines.append(f"<#{sub.channel_id}> — {escape(what)} ({', '.join(extras)}) — {state}")
+    card = Card.make("Announcement subscriptions", "\n".join(lines))
+    return Reply(cards=[card], ephemeral=True)
+
+
+def explain(sub: Subscription, stored: StoredReview, record: DeliveryRecord | None) -> str:
+    """Why one channel did or did not get one review."""
+    if record is not None:
+        state = STATE_LABELS.get(record.state, record.state)
+        if record.action == "edit" and record.state != "sent":
+            state += " (an edit of the announced message)"
+        error = f" — last error: {escape(record.last_error)}" if record.last_error and record.state != "sent" else ""
+        return f"{state}{error}"
+    festival = stored.review.festival
+    if sub.festival and (festival is None or festival.name != sub.festival):
+        source = escape(festival.name) if festival else "no known festival"
+        return f"filtered out: the review is from {source}, not {escape(sub.festival)}"
+    if sub.section and (festival is None or (festival.section or "").casefold() != sub.section.casefold()):
+        where = festival.section if festival and festival.section else "no known section"
+        return f"filtered out: the review is in {escape(where)}, not {escape(sub.section)}"
+    if not sub.active:
+        return f"not sent: the subscription is paused ({escape(sub.paused_reason or '')})"
+    return (
+        "not sent: the review was stored before this subscription (use /announce backfill)"
+        " or came from a feed's back catalogue"
+    )
+
+
+def log_reply(records: list[DeliveryRecord]) -> Reply:
+    if not records:
+        return Reply.notice("No announcements have been queued for this server yet.")
+    lines = [
+        f"{STATE_LABELS.get(r.state, r.state)} — {escape(truncate(r.title, 60))} → <#{r.channel_id}>"
+        + (" (edit)" if r.action == "edit" else "")
+        + (f" — {escape(truncate(r.last_error, 80))}" if r.last_error and r.state != "sent" else "")
+        for r in records
+    ]
+    return Reply(cards=[Card.make("Recent announcements", "\n".join(lines))], ephemeral=True)
+
+
+def title_log_reply(stored: StoredReview, subscriptions: list[Subscription], records: list[DeliveryRecord]) -> Reply:
+    if not subscriptions:
+        return Reply.notice("This server has no announcement subscriptions.")
+    by_subscription = {r.subscription_id: r for r in records}
+    lines = "\n".join(
+        f"<#{sub.channel_id}> ({escape(sub.festival or 'all festivals')}): "
+        + explain(sub, stored, by_subscription.get(sub.id))
+        for sub in subscriptions
+    )
+    card = Card.make(f"Announcements of {escape(stored.review.display_title)}", lines)
+    return Reply(cards=[card], ephemeral=True)

@@ -1,0 +1,104 @@
+"""Replies as terminal text: what ``festbot ask`` and the no-token console print."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import textwrap
+
+from bot.answers.cards import Card, Reply
+from bot.answers.component_ids import ReviewAction, decode
+from bot.config import Settings
+
+_UNESCAPE = re.compile(r"\\(.)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\\*])\*(?!\*)(.+?)(?<!\\)\*")
+WIDTH = 88
+
+
+def _plain(text: str) -> str:
+    """Discord markdown to plain text: bold/italic markers dropped, escapes resolved."""
+    return _UNESCAPE.sub(r"\1", _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text)))
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    lines: list[str] = []
+    for paragraph in _plain(text).split("\n"):
+        wrapped = textwrap.wrap(paragraph, WIDTH - len(indent)) or [""]
+        lines.extend(indent + line for line in wrapped)
+    return lines
+
+
+def render_card(card: Card) -> list[str]:
+    title = _plain(card.title)
+    lines = [title, "=" * min(len(title), WIDTH)]
+    if card.url:
+        lines.append(card.url)
+    if card.description:
+        lines += ["", *_wrap(card.description)]
+    inline = [f for f in card.fields if f.inline]
+    if inline:
+        lines += ["", *_wrap(" | ".join(f"{_plain(f.name)}: {_plain(f.value)}" for f in inline))]
+    for field in (f for f in card.fields if not f.inline):
+        lines += ["", _plain(field.name) + ":", *_wrap(field.value, "  ")]
+    if card.footer:
+        lines += ["", *_wrap(card.footer)]
+    return lines
+
+
+def render_reply(reply: Reply) -> str:
+    lines: list[str] = []
+    if reply.ephemeral:
+        lines.append("(only you can see this)")
+    if reply.content:
+        lines += _wrap(reply.content)
+    for card in reply.cards:
+        lines += ["", *render_card(card)] if lines else render_card(card)
+    if reply.select:
+        lines.append("")
+        lines += [f"  [{o.value}] {_plain(o.label)}" for o in reply.select.options]
+        lines.append("  (ask again with the number, e.g. /review #12)")
+    clickable = [b for b in reply.buttons if not b.disabled or b.custom_id is None]
+    if clickable:
+        labels = [f"[{b.label}]" + (f" {b.url}" if b.url else _button_hint(b.custom_id)) for b in clickable]
+        lines += ["", "Buttons: " + "  ".join(labels)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _button_hint(custom_id: str | None) -> str:
+    """The typed command that does what a button does, so the console can 'press' it."""
+    match decode(custom_id or ""):
+        case ReviewAction(review_id, target):
+            return f" -> /{target} #{review_id}"
+        case _:
+            return ""
+
+
+async def run_console(settings: Settings, connect_help: str) -> int:
+    """Local console: type slash commands, see the answers the Discord bot would give."""
+    from bot.console.command_line import run_command_line, usage
+    from bot.services import open_services
+
+    async with open_services(settings) as services:
+        count = await services.store.count()
+        print(f"festbot console: no DISCORD_TOKEN set, so answering here instead of on Discord.\n{connect_help}\n")
+        noun = "review" if count == 1 else "reviews"
+        print(f"{count} {noun} in {settings.db_path}. Type a command, e.g. /review Return to Dust")
+        print(usage() + "\n  /quit\n")
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                line = await loop.run_in_executor(None, _prompt)
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return 0
+            if line.strip() in {"/quit", "/exit", "quit", "exit"}:
+                return 0
+            if line.strip():
+                reply = await run_command_line(services.answers, line)
+                sys.stdout.write(render_reply(reply) + "\n")
+
+
+def _prompt() -> str:
+    return input("> ")

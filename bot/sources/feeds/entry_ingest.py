@@ -1,0 +1,171 @@
+"""One feed entry -> its article page -> a review; what became of the entry is saved once.
+
+Entries are remembered in ``feed_entries`` by entry id, link, canonical URL and text hash, so a
+restart, a bumped GUID or date, or the same review under a second URL never causes a repost, and a
+page that is not a review is not fetched again on every poll. A page that failed for a reason that
+may pass (5xx, timeout, network) is saved as ``failed``: the poller retries it, up to ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from bot.domain.festivals import FestivalTable
+from bot.parsing.parser import parse_review_text
+from bot.parsing.text_file import ReviewParseError
+from bot.sources.article.front_matter import review_document
+from bot.sources.feeds.entries import EntryInfo
+from bot.sources.feeds.http import FetchError, FetchLimits
+from bot.sources.feeds.pages import ArticlePage, PageOutcome, fetch_page
+from bot.sources.ingest import store_review
+from bot.storage import feeds as feedstore
+from bot.storage.feeds import Feed
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Outcomes that are problems: logged once per reason and shown on the feed as its last entry problem.
+_PROBLEMS = ("rejected", "failed")
+#: What :func:`store_review` answers: the entry's page was stored as a review just now.
+_STORED = ("added", "updated", "unchanged")
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    """What one entry came to, as a step of :meth:`EntryIngester.ingest` decided it; saved as the entry's row."""
+
+    status: str
+    attempts: int
+    reason: str | None = None
+    page: ArticlePage | None = None  # once the page was fetched and read
+    review_id: int | None = None
+    title: str | None = None
+
+
+class EntryIngester:
+    """Works each new or retried entry of a feed through to its outcome, for :class:`FeedPoller`.
+
+    ``slots`` bounds the page requests in flight together with the poller's feed requests; ``http``
+    gives the poller's current session.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        table: FestivalTable,
+        limits: FetchLimits,
+        slots: asyncio.Semaphore,
+        http: Callable[[], aiohttp.ClientSession],
+        clock: Callable[[], dt.datetime],
+        max_attempts: int,
+    ) -> None:
+        self.store = store
+        self.table = table
+        self.limits = limits
+        self.max_attempts = max_attempts
+        self._slots = slots
+        self._http = http
+        self._clock = clock
+
+    async def ingest(
+        self, feed: Feed, info: EntryInfo, *, announce: bool, attempts: int = 0, previous: str | None = None
+    ) -> PageOutcome:
+        """Fetch, read and store the entry's page, then save the entry's outcome.
+
+        ``attempts`` and ``previous`` (the reason it failed last time) carry over from an earlier try,
+        so a problem that persists is not logged again.
+        """
+        result = await self._result(feed, info, announce=announce, attempts=attempts)
+        page = result.page
+        await feedstore.save_entry(
+            self.store,
+            feed_id=feed.id,
+            entry_key=info.key,
+            now=self._clock(),
+            status=result.status,
+            url=info.link,
+            canonical_url=page.canonical_url if page else None,
+            content_hash=page.digest if page else None,
+            reason=result.reason,
+            review_id=result.review_id,
+            announce=announce,
+            attempts=result.attempts,
+            entry=info.as_json(),
+        )
+        problem = result.status in _PROBLEMS
+        if problem and result.reason is not None and result.reason != previous:
+            await self._entry_problem(feed, info, result.reason, retry=result.status == "failed")
+        # The outcome names the page once it was read; it carries a reason only for a problem (a duplicate's
+        # "same page as" stays in its row) and ``announce`` only for a review this entry stored.
+        return PageOutcome(
+            url=page.canonical_url if page else info.link or info.title or info.key,
+            status=result.status,
+            review_id=result.review_id,
+            title=result.title,
+            reason=result.reason if problem else None,
+            announce=announce if result.status in _STORED else None,
+        )
+
+    async def _result(self, feed: Feed, info: EntryInfo, *, announce: bool, attempts: int) -> EntryResult:
+        """The entry's outcome, one return per path; nothing is saved here."""
+        if info.link is None:
+            return EntryResult(status="rejected", attempts=attempts, reason="entry has no link")
+        attempts += 1
+        try:
+            async with self._slots:
+                page = await fetch_page(self._http(), info.link, self.limits)
+        except FetchError as exc:
+            return self._not_fetched(exc, attempts)
+        known = await feedstore.find_page(self.store, canonical_url=page.canonical_url, digest=page.digest)
+        if known is not None:
+            # The same page under a new GUID or URL: remember the alias, never repost.
+            log.info("feed %s: %s is the same page as %s; not stored again", feed.url, info.link, known.canonical_url)
+            reason = f"same page as {known.canonical_url or known.url}"
+            return EntryResult("duplicate", attempts, reason, page=page, review_id=known.review_id)
+        return await self._store(feed, info, page, announce=announce, attempts=attempts)
+
+    def _not_fetched(self, exc: FetchError, attempts: int) -> EntryResult:
+        if not exc.retryable:
+            return EntryResult("rejected", attempts, exc.reason)
+        if attempts < self.max_attempts:
+            return EntryResult("failed", attempts, exc.reason)
+        return EntryResult("rejected", attempts, f"gave up after {attempts} attempts: {exc.reason}")
+
+    async def _store(
+        self, feed: Feed, info: EntryInfo, page: ArticlePage, *, announce: bool, attempts: int
+    ) -> EntryResult:
+        """The page as a review, with what the entry and the feed know added as front matter."""
+        document = review_document(
+            page.text,
+            url=page.canonical_url,
+            published_at=info.published,
+            reviewer=info.author,
+            festival=feed.festival,
+        )
+        try:
+            review = parse_review_text(document, source=page.canonical_url, table=self.table)
+        except ReviewParseError as exc:
+            return EntryResult("rejected", attempts, f"not a review: {exc.reason}", page=page)
+        stored = await store_review(self.store, review, source=page.canonical_url, announce=announce)
+        log.info(
+            "feed %s: %s %r (#%d) from %s%s",
+            feed.url,
+            stored.status,
+            stored.title,
+            stored.review_id,
+            page.canonical_url,
+            "" if announce else " (not announced: older than the feed's first fetch)",
+        )
+        return EntryResult(stored.status, attempts, page=page, review_id=stored.review_id, title=stored.title)
+
+    async def _entry_problem(self, feed: Feed, info: EntryInfo, reason: str, *, retry: bool) -> None:
+        label = info.link or info.title or info.key
+        log.warning("feed %s: entry %s: %s%s", feed.url, label, reason, " (will retry)" if retry else "")
+        await feedstore.set_entry_error(self.store, feed.id, f"{label}: {reason}")

@@ -1,0 +1,70 @@
+"""The seam between storage code and a database engine: two small protocols and one error.
+
+Storage modules never see the engine. A write is a plain function over a :class:`Connection`
+(the DB-API subset both SQLite's ``sqlite3`` and PostgreSQL's psycopg offer), run by the
+:class:`Database` as one whole transaction on a thread of its own: a review takes some twenty
+statements, and shipping the whole transaction across in one hand-over instead of twenty is what
+keeps ingest fast (0.15 ms a round trip through an async driver here, measured in bench/RESULTS.md).
+A read is one statement, awaited through :class:`Reads`. A second engine implements these two
+protocols and nothing else changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741 - an item of a batch
+
+#: A result row; columns are read by position.
+Row = Any
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or migrated; the message says what to do."""
+
+
+class Cursor(Protocol):
+    """What a statement leaves behind: its rows, and how many rows it changed."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Row | None: ...
+
+    def fetchall(self) -> list[Row]: ...
+
+
+class Connection(Protocol):
+    """The connection a write transaction's body runs on (synchronously, on the database's write thread)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor: ...
+
+
+class Reads(Protocol):
+    """Reads, one statement each: every read sees every commit made before it started."""
+
+    async def fetchall(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, parameters: Sequence[object] = ()) -> Row | None: ...
+
+
+class Database(Protocol):
+    """One database: its reads, and writes run as whole transactions on its write thread."""
+
+    @property
+    def reads(self) -> Reads: ...
+
+    async def write(self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``work(connection, *args)`` in one transaction: committed, or rolled back whole if it raises."""
+        ...
+
+    async def write_each(self, work: Callable[[Connection, I], T], items: Sequence[I]) -> list[T | Exception]:
+        """``work`` on every item in one transaction, each in a savepoint: one that raises is undone alone."""
+        ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,338 @@
+"""SQL for feeds and feed entries (tables from ``V003__feeds.sql``).
+
+Kept apart from the review store so it does not grow feed concerns. Every write is one transaction
+through :meth:`Store.write`; every read is one statement through :attr:`Store.reads`, so a dedupe
+decision always sees the latest commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.storage.connection import Connection
+from bot.storage.store import Store
+
+#: Entry statuses that mean the page was stored (or is the same as one stored).
+STORED_STATUSES = ("added", "updated", "unchanged", "duplicate")
+
+
+class Feed(BaseModel):
+    """A subscribed feed with its polling state, as ``festbot feeds list`` shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    url: str
+    festival: str | None = None
+    interval_seconds: float = 300.0
+    etag: str | None = None
+    last_modified: str | None = None
+    added_at: dt.datetime
+    first_fetch_at: dt.datetime | None = None
+    last_fetch_at: dt.datetime | None = None
+    last_success_at: dt.datetime | None = None
+    last_status: str | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_poll_at: dt.datetime | None = None
+    last_entry_error: str | None = None
+    entries_seen: int = 0
+    entries_stored: int = 0
+    entries_rejected: int = 0
+    entries_failed: int = 0
+
+    def line(self) -> str:
+        """One line per feed for a terminal: id, URL, festival, then its state."""
+        festival = f" [{self.festival}]" if self.festival else ""
+        fetched = _short(self.last_fetch_at) if self.last_fetch_at else "never"
+        state = f"error: {self.last_error}" if self.last_error else (self.last_status or "not fetched yet")
+        parts = [
+            f"#{self.id} {self.url}{festival}",
+            f"every {self.interval_seconds:g}s",
+            f"last fetch {fetched} ({state})",
+            f"next poll {_short(self.next_poll_at) if self.next_poll_at else 'now'}",
+            f"entries {self.entries_seen} seen, {self.entries_stored} stored, {self.entries_rejected} rejected,"
+            f" {self.entries_failed} to retry",
+        ]
+        if self.last_entry_error:
+            parts.append(f"last entry problem: {self.last_entry_error}")
+        return " | ".join(parts)
+
+
+class EntryRecord(BaseModel):
+    """One feed entry the poller has dealt with, and what became of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    feed_id: int | None
+    entry_key: str
+    url: str | None = None
+    canonical_url: str | None = None
+    content_hash: str | None = None
+    status: str
+    reason: str | None = None
+    review_id: int | None = None
+    announce: bool | None = None
+    attempts: int = 0
+    entry: dict[str, Any] = Field(default_factory=dict)
+    first_seen_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def _short(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """Timestamps are stored as ISO 8601 in UTC (with microseconds: test intervals are sub-second)."""
+    return value.astimezone(dt.UTC).isoformat() if value is not None else None
+
+
+def _when(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+_FEED_COLUMNS = (
+    "f.id, f.url, f.festival, f.interval_seconds, f.etag, f.last_modified, f.added_at, f.first_fetch_at,"
+    " f.last_fetch_at, f.last_success_at, f.last_status, f.last_error, f.error_count, f.next_poll_at,"
+    " f.last_entry_error,"
+    " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id),"
+    " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id"
+    "   AND e.status IN ('added', 'updated', 'unchanged', 'duplicate')),"
+    " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id AND e.status = 'rejected'),"
+    " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id AND e.status = 'failed')"
+)
+_FEED_BY_ID = f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.id = ?"  # noqa: S608
+_ENTRY_COLUMNS = (
+    "id, feed_id, entry_key, url, canonical_url, content_hash, status, reason, review_id, announce, attempts,"
+    " entry, first_seen_at, updated_at"
+)
+
+
+def _feed(row: Sequence[Any]) -> Feed:
+    return Feed(
+        id=row[0],
+        url=row[1],
+        festival=row[2],
+        interval_seconds=row[3],
+        etag=row[4],
+        last_modified=row[5],
+        added_at=dt.datetime.fromisoformat(row[6]),
+        first_fetch_at=_when(row[7]),
+        last_fetch_at=_when(row[8]),
+        last_success_at=_when(row[9]),
+        last_status=row[10],
+        last_error=row[11],
+        error_count=row[12],
+        next_poll_at=_when(row[13]),
+        last_entry_error=row[14],
+        entries_seen=row[15],
+        entries_stored=row[16],
+        entries_rejected=row[17],
+        entries_failed=row[18],
+    )
+
+
+def _entry(row: Sequence[Any]) -> EntryRecord:
+    return EntryRecord(
+        id=row[0],
+        feed_id=row[1],
+        entry_key=row[2],
+        url=row[3],
+        canonical_url=row[4],
+        content_hash=row[5],
+        status=row[6],
+        reason=row[7],
+        review_id=row[8],
+        announce=None if row[9] is None else bool(row[9]),
+        attempts=row[10],
+        entry=json.loads(row[11]) if row[11] else {},
+        first_seen_at=dt.datetime.fromisoformat(row[12]),
+        updated_at=dt.datetime.fromisoformat(row[13]),
+    )
+
+
+# --- feeds ---------------------------------------------------------------------------------------
+
+
+async def insert_feed(
+    store: Store, url: str, *, festival: str | None, interval_seconds: float, now: dt.datetime
+) -> Feed:
+    """Add a feed; raises ``sqlite3.IntegrityError`` when the URL is already subscribed."""
+
+    def write(conn: Connection) -> Feed:
+        row = conn.execute(
+            "INSERT INTO feeds(url, festival, interval_seconds, added_at) VALUES (?, ?, ?, ?) RETURNING id",
+            (url, festival, interval_seconds, iso(now)),
+        ).fetchall()[0]
+        # Read back inside the transaction: a read elsewhere would not see it before the commit.
+        return _feed(conn.execute(_FEED_BY_ID, (row[0],)).fetchall()[0])
+
+    return await store.write(write)
+
+
+async def delete_feed(store: Store, *, feed_id: int | None = None, url: str | None = None) -> bool:
+    """Remove a feed by id or URL; its entries stay (feed_id NULL) so their pages are never reposted."""
+
+    def write(conn: Connection) -> bool:
+        return conn.execute("DELETE FROM feeds WHERE id = ? OR url = ?", (feed_id, url)).rowcount > 0
+
+    return await store.write(write)
+
+
+async def get_feed(store: Store, feed_id: int) -> Feed | None:
+    row = await store.reads.fetchone(_FEED_BY_ID, (feed_id,))
+    return _feed(row) if row else None
+
+
+async def feed_ids(store: Store) -> list[int]:
+    return [int(row[0]) for row in await store.reads.fetchall("SELECT id FROM feeds ORDER BY id")]
+
+
+async def all_feeds(store: Store) -> list[Feed]:
+    return [_feed(row) for row in await store.reads.fetchall(f"SELECT {_FEED_COLUMNS} FROM feeds f ORDER BY f.id")]  # noqa: S608
+
+
+async def record_success(
+    store: Store,
+    feed_id: int,
+    *,
+    now: dt.datetime,
+    status: str,
+    etag: str | None,
+    last_modified: str | None,
+    next_poll_at: dt.datetime,
+) -> None:
+    """A fetch that worked (200 or 304): clear the error and the back-off, store the validators to send next."""
+    await _update(
+        store,
+        "UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, first_fetch_at = COALESCE(first_fetch_at, ?),"
+        " last_status = ?, last_error = NULL, error_count = 0, next_poll_at = ?,"
+        " etag = ?, last_modified = ? WHERE id = ?",
+        (iso(now), iso(now), iso(now), status, iso(next_poll_at), etag, last_modified, feed_id),
+    )
+
+
+async def record_failure(
+    store: Store, feed_id: int, *, now: dt.datetime, reason: str, error_count: int, next_poll_at: dt.datetime
+) -> None:
+    await _update(
+        store,
+        "UPDATE feeds SET last_fetch_at = ?, last_status = 'error', last_error = ?, error_count = ?,"
+        " next_poll_at = ? WHERE id = ?",
+        (iso(now), reason, error_count, iso(next_poll_at), feed_id),
+    )
+
+
+async def set_next_poll(store: Store, feed_id: int, next_poll_at: dt.datetime) -> None:
+    await _update(store, "UPDATE feeds SET next_poll_at = ? WHERE id = ?", (iso(next_poll_at), feed_id))
+
+
+async def set_entry_error(store: Store, feed_id: int, text: str | None) -> None:
+    await _update(store, "UPDATE feeds SET last_entry_error = ? WHERE id = ?", (text, feed_id))
+
+
+async def _update(store: Store, sql: str, params: Sequence[object]) -> None:
+    def write(conn: Connection) -> None:
+        conn.execute(sql, params)
+
+    await store.write(write)
+
+
+# --- entries -------------------------------------------------------------------------------------
+
+
+async def find_entry(store: Store, feed_id: int, entry_key: str, url: str | None) -> EntryRecord | None:
+    """An entry already seen: the same id in this feed, or the same link (as entry or canonical URL) anywhere."""
+    row = await store.reads.fetchone(
+        f"SELECT {_ENTRY_COLUMNS} FROM feed_entries"  # noqa: S608
+        " WHERE (feed_id = ? AND entry_key = ?) OR (? IS NOT NULL AND (url = ? OR canonical_url = ?))"
+        " ORDER BY feed_id = ? DESC, id LIMIT 1",
+        (feed_id, entry_key, url, url, url, feed_id),
+    )
+    return _entry(row) if row else None
+
+
+async def find_page(store: Store, *, canonical_url: str | None, digest: str | None) -> EntryRecord | None:
+    """An entry whose page was fetched before and is the same page (canonical URL) or the same text (hash)."""
+    row = await store.reads.fetchone(
+        f"SELECT {_ENTRY_COLUMNS} FROM feed_entries"  # noqa: S608
+        " WHERE status != 'failed' AND ((? IS NOT NULL AND (canonical_url = ? OR url = ?))"
+        "   OR (? IS NOT NULL AND content_hash = ?))"
+        " ORDER BY review_id IS NULL, id LIMIT 1",
+        (canonical_url, canonical_url, canonical_url, digest, digest),
+    )
+    return _entry(row) if row else None
+
+
+#: Insert or update the row of one entry (one per feed and entry key).
+_UPSERT_ENTRY = (
+    "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
+    " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(feed_id, entry_key) DO UPDATE SET url = excluded.url,"
+    " canonical_url = COALESCE(excluded.canonical_url, canonical_url),"
+    " content_hash = COALESCE(excluded.content_hash, content_hash), status = excluded.status,"
+    " reason = excluded.reason, review_id = COALESCE(excluded.review_id, review_id),"
+    " announce = COALESCE(excluded.announce, announce), attempts = excluded.attempts,"
+    " entry = excluded.entry, updated_at = excluded.updated_at"
+)
+#: A page ingested by URL, outside any feed: remembered so a feed carrying it later skips it.
+_INSERT_PAGE = (
+    "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
+    " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+)
+
+
+async def save_entry(
+    store: Store,
+    *,
+    feed_id: int | None,
+    entry_key: str,
+    now: dt.datetime,
+    status: str,
+    url: str | None = None,
+    canonical_url: str | None = None,
+    content_hash: str | None = None,
+    reason: str | None = None,
+    review_id: int | None = None,
+    announce: bool | None = None,
+    attempts: int = 0,
+    entry: dict[str, Any] | None = None,
+) -> None:
+    """Insert or update the row of one entry (one per feed and entry key)."""
+    values = (
+        url,
+        canonical_url,
+        content_hash,
+        status,
+        reason,
+        review_id,
+        None if announce is None else int(announce),
+        attempts,
+        json.dumps(entry or {}, ensure_ascii=False),
+        iso(now),
+    )
+    if feed_id is not None:
+        await _update(store, _UPSERT_ENTRY, (*values, feed_id, entry_key, iso(now)))
+    else:
+        await _update(store, _INSERT_PAGE, (*values, entry_key, iso(now)))
+
+
+async def failed_entries(store: Store, feed_id: int) -> list[EntryRecord]:
+    """Entries whose page could not be fetched yet (5xx, timeout, network): retried on the feed's polls."""
+    sql = f"SELECT {_ENTRY_COLUMNS} FROM feed_entries WHERE feed_id = ? AND status = 'failed' ORDER BY id"  # noqa: S608
+    return [_entry(row) for row in await store.reads.fetchall(sql, (feed_id,))]
+
+
+async def entries(store: Store, feed_id: int | None = None) -> list[EntryRecord]:
+    """Entries of one feed (or all), oldest first: for inspection and tests."""
+    sql = f"SELECT {_ENTRY_COLUMNS} FROM feed_entries WHERE ? IS NULL OR feed_id = ? ORDER BY id"  # noqa: S608
+    return [_entry(row) for row in await store.reads.fetchall(sql, (feed_id, feed_id))]

@@ -1,0 +1,154 @@
+"""Announcing, as the rest of the bot sees it: subscriptions and the delivery outbox over one store.
+
+The SQL is in :mod:`bot.storage.subscriptions` and :mod:`bot.storage.deliveries`; this class puts
+each operation in one transaction and turns rows into models.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from bot.domain.models import DeliveryJob, DeliveryRecord, Subscription
+from bot.storage import deliveries, subscriptions
+from bot.storage.connection import Connection
+from bot.storage.store import Store
+
+NONCE_SALT_KEY = "nonce_salt"
+
+
+class Ledger:
+    """Subscriptions and deliveries over one store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._salt: str | None = None
+
+    async def nonce_salt(self) -> str:
+        """Per-database salt, so a fresh database never reuses an old nonce in the same channel."""
+        if self._salt is None:
+            salt = await self.store.get_meta(NONCE_SALT_KEY)
+            if salt is None:
+                salt = secrets.token_hex(4)
+                await self.store.set_meta(NONCE_SALT_KEY, salt)
+            self._salt = salt
+        return self._salt
+
+    # -- subscriptions --------------------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        festival: str | None,
+        section: str | None = None,
+        style: str = "embed",
+        role_id: int | None = None,
+        forum: bool = False,
+        created_by: int | None = None,
+    ) -> tuple[Subscription, bool]:
+        """Create (or update and resume) a subscription; returns it and whether it is new.
+
+        Subscribing queues nothing: old reviews never flood a channel (``backfill`` does that on request).
+        """
+
+        def write(conn: Connection) -> tuple[int, bool]:
+            existing = subscriptions.find(conn, channel_id, festival, section)
+            if existing is not None:
+                subscriptions.update(conn, existing, style=style, role_id=role_id, forum=forum)
+                deliveries.release(conn, existing)
+                return existing, False
+            new = subscriptions.insert(
+                conn,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                festival=festival,
+                section=section,
+                style=style,
+                role_id=role_id,
+                forum=forum,
+                created_by=created_by,
+            )
+            return new, True
+
+        subscription_id, created = await self.store.write(write)
+        found = await self.subscription(subscription_id)
+        assert found is not None
+        return found, created
+
+    async def subscription(self, subscription_id: int) -> Subscription | None:
+        return await subscriptions.get(self.store.reads, subscription_id)
+
+    async def subscriptions(self, guild_id: int | None = None) -> list[Subscription]:
+        return await subscriptions.listed(self.store.reads, guild_id)
+
+    async def unsubscribe(self, guild_id: int, channel_id: int, festival: str | None = None) -> int:
+        """Remove a channel's subscriptions (one festival's, or all); unsent deliveries go with them."""
+        return await self.store.write(subscriptions.delete, guild_id, channel_id, festival)
+
+    async def pause(self, subscription_id: int, reason: str) -> None:
+        """Stop one subscription (missing access, deleted channel); its pending deliveries wait, held."""
+
+        def write(conn: Connection) -> None:
+            subscriptions.set_paused(conn, subscription_id, reason)
+            deliveries.hold(conn, subscription_id)
+
+        await self.store.write(write)
+
+    async def backfill(self, subscription: Subscription, count: int) -> int:
+        """Queue the newest ``count`` matching reviews that this subscription has not had."""
+
+        def write(conn: Connection) -> int:
+            ids = subscriptions.unsent_matching(conn, subscription, count)
+            # Oldest first, so the channel reads in publication order.
+            deliveries.enqueue(conn, subscription.id, subscription.channel_id, reversed(ids))
+            return len(ids)
+
+        return await self.store.write(write)
+
+    async def latest_matching(self, subscription: Subscription) -> int | None:
+        return await subscriptions.latest_matching(self.store.reads, subscription)
+
+    # -- the worker's side ----------------------------------------------------------------------------
+
+    async def claim_due(
+        self, limit: int, now: float | None = None, exclude: set[int] | frozenset[int] = frozenset()
+    ) -> list[DeliveryJob]:
+        """Take up to ``limit`` due deliveries, oldest first, counting the attempt before anything is sent."""
+        salt = await self.nonce_salt()
+        rows = await self.store.write(
+            deliveries.claim_due, limit, time.time() if now is None else now, frozenset(exclude)
+        )
+        return [
+            DeliveryJob(
+                id=row[0],
+                review_id=row[1],
+                action=row[2],
+                attempts=row[3] + 1,
+                message_id=row[4],
+                thread_id=row[5],
+                nonce=f"{salt}{row[0]}",
+                subscription=subscriptions.subscription_from_row(row[6:]),
+            )
+            for row in rows
+        ]
+
+    async def record_sent(self, delivery_id: int, message_id: int, thread_id: int | None = None) -> None:
+        await self.store.write(deliveries.record_sent, delivery_id, message_id, thread_id)
+
+    async def record_retry(self, delivery_id: int, delay: float, error: str) -> None:
+        await self.store.write(deliveries.record_retry, delivery_id, delay, error)
+
+    async def record_failed(self, delivery_id: int, error: str) -> None:
+        await self.store.write(deliveries.record_failed, delivery_id, error)
+
+    async def next_due_at(self) -> float | None:
+        """When the next delivery falls due, so the worker can sleep until then."""
+        return await deliveries.next_due_at(self.store.reads)
+
+    async def log(self, guild_id: int, review_id: int | None = None, limit: int = 20) -> list[DeliveryRecord]:
+        return await deliveries.log(self.store.reads, guild_id, review_id, limit)
+
+    async def counts(self) -> dict[str, int]:
+        return await deliveries.counts(self.store.reads)

@@ -1,0 +1,282 @@
+"""Reading reviews: one review whole, listings, and what the in-memory search indexes are built from.
+
+Each read is one statement (see :class:`bot.storage.connection.Reads`), so it sees one consistent
+snapshot; lists come back as JSON arrays, each in its stored order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any, Literal
+
+from bot.domain.models import FestivalRef, Review, SalesContact, StoredReview, Summary
+from bot.storage.connection import Reads
+from bot.storage.rows import IndexMarks, NamedCredit, ReviewRef, SearchDoc, TitleRow
+
+
+async def count(reads: Reads) -> int:
+    row = await reads.fetchone("SELECT count(*) FROM reviews")
+    return int(row[0]) if row else 0
+
+
+async def get(reads: Reads, review_id: int) -> StoredReview | None:
+    # One statement, so one consistent snapshot and one hand-over to the reader's thread; the
+    # lists come back as JSON, each in its stored order.
+    row = await reads.fetchone(
+        "SELECT r.id, f.title, f.original_title, f.year, f.runtime_minutes, r.headline, r.pull_quote,"
+        " r.image_credit, r.body, r.festival, r.section, r.festival_year, r.url, r.published_at, r.reviewer,"
+        " r.summary, r.source, r.content_hash, r.created_at, r.updated_at,"
+        " (SELECT json_group_array(name) FROM"
+        "   (SELECT name FROM film_countries WHERE film_id = r.film_id ORDER BY position)),"
+        " (SELECT json_group_array(json_array(kind, label, name)) FROM"
+        "   (SELECT c.kind, c.label, COALESCE(p.name, co.name) AS name FROM credits c"
+        "    LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
+        "    WHERE c.review_id = r.id ORDER BY c.rowid)),"
+        " (SELECT json_group_array(json_array(name, json(emails), json(phones), json(urls))) FROM"
+        "   (SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s"
+        "    JOIN companies co ON co.id = s.company_id WHERE s.review_id = r.id ORDER BY s.position))"
+        " FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.id = ?",
+        (review_id,),
+    )
+    if row is None:
+        return None
+    countries = json.loads(row[20])
+    credit_rows = json.loads(row[21])
+    sales = [
+        SalesContact(company=name, emails=emails, phones=phones, urls=urls)
+        for name, emails, phones, urls in json.loads(row[22])
+    ]
+    people: dict[str, list[str]] = {"director": [], "screenwriter": [], "cast": []}
+    credits: dict[str, list[str]] = {}
+    for kind, label, name in credit_rows:
+        (credits.setdefault(label, []) if kind == "credit" else people[kind]).append(name)
+    review = Review(
+        title=row[1],
+        original_title=row[2],
+        year=row[3],
+        runtime_minutes=row[4],
+        headline=row[5],
+        pull_quote=row[6],
+        image_credit=row[7],
+        body=json.loads(row[8]),
+        festival=FestivalRef(name=row[9], section=row[10]) if row[9] else None,
+        festival_year=row[11],
+        url=row[12],
+        published_at=dt.datetime.fromisoformat(row[13]) if row[13] else None,
+        reviewer=row[14],
+        directors=people["director"],
+        screenwriters=people["screenwriter"],
+        cast=people["cast"],
+        countries=countries,
+        credits=credits,
+        sales=sales,
+    )
+    return StoredReview(
+        id=row[0],
+        review=review,
+        summary=Summary.model_validate_json(row[15]) if row[15] else None,
+        source=row[16],
+        content_hash=row[17],
+        created_at=dt.datetime.fromisoformat(row[18]),
+        updated_at=dt.datetime.fromisoformat(row[19]),
+    )
+
+
+async def search_docs(reads: Reads, review_ids: Iterable[int]) -> list[SearchDoc]:
+    ids = list(dict.fromkeys(review_ids))
+    if not ids:
+        return []
+    rows = await reads.fetchall(
+        "SELECT r.id, f.title, f.original_title, f.year, r.festival, r.festival_year,"
+        " COALESCE(r.published_at, r.created_at),"
+        " (SELECT json_group_array(p.name) FROM credits c JOIN people p ON p.id = c.person_id"
+        "   WHERE c.review_id = r.id AND c.kind = 'director')"
+        " FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    return [
+        SearchDoc(
+            review_id=r[0],
+            title=r[1],
+            original_title=r[2],
+            year=r[3],
+            festival=r[4],
+            festival_year=r[5],
+            recency=r[6],
+            directors=json.loads(r[7]),
+        )
+        for r in rows
+    ]
+
+
+async def index_marks(reads: Reads) -> IndexMarks:
+    """Where the reviews and names stand, so an in-memory index can tell it is behind (any process)."""
+    row = await reads.fetchone(
+        "SELECT (SELECT max(id) FROM reviews), (SELECT max(updated_at) FROM reviews),"
+        " (SELECT max(id) FROM people), (SELECT max(id) FROM companies), (SELECT * FROM pragma_data_version())"
+    )
+    assert row is not None
+    return IndexMarks(row[0] or 0, row[1] or "", row[2] or 0, row[3] or 0, row[4])
+
+
+async def title_rows(reads: Reads, since: IndexMarks) -> list[TitleRow]:
+    """The titles of reviews added or updated since ``since``, and of the other reviews of their films."""
+    changed = "SELECT film_id FROM reviews WHERE id > ? UNION SELECT film_id FROM reviews WHERE updated_at >= ?"
+    sql = f"{_TITLE_ROWS} WHERE r.film_id IN ({changed})"
+    rows = await reads.fetchall(sql, (since.review_id, since.updated_at))
+    return [_title_row(row) for row in rows]
+
+
+async def title_pages(reads: Reads, size: int = 20_000) -> AsyncIterator[list[TitleRow]]:
+    """Every review's titles, a page at a time."""
+    async for rows in _pages(reads, f"{_TITLE_ROWS} WHERE r.id > ? ORDER BY r.id LIMIT ?", 0, size):
+        yield [_title_row(row) for row in rows]
+
+
+async def name_pages(
+    reads: Reads, table: Literal["people", "companies"], after: int = 0, size: int = 50_000
+) -> AsyncIterator[list[tuple[int, str]]]:
+    """(id, folded name) of the people or companies after ``after``, a page at a time."""
+    async for rows in _pages(reads, _NAME_ROWS[table], after, size):
+        yield [(int(row[0]), str(row[1])) for row in rows]
+
+
+async def _pages(reads: Reads, sql: str, after: int, size: int) -> AsyncIterator[list[Any]]:
+    """Rows of ``sql`` (ids above ``?``, ``?`` at most, id first, in id order), one buffered read a page."""
+    while True:
+        rows = await reads.fetchall(sql, (after, size))
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
+async def name_credits(
+    reads: Reads, person_ids: Sequence[int], company_ids: Sequence[int], per_name: int = 25
+) -> list[NamedCredit]:
+    """Where these people and companies are credited (sales agents included).
+
+    Names in the order given (best match first), each with its ``per_name`` latest credits, newest
+    first: a name credited on thousands of films costs no more than one credited once.
+    """
+    people, companies = json.dumps(list(person_ids)), json.dumps(list(company_ids))
+    rows = await reads.fetchall(
+        "SELECT * FROM (SELECT c.review_id, j.value, p.name, c.kind, c.label FROM json_each(?) j"
+        "  JOIN people p ON p.id = j.value JOIN credits c ON c.rowid IN"
+        "  (SELECT rowid FROM credits WHERE person_id = j.value ORDER BY rowid DESC LIMIT ?)"
+        "  ORDER BY j.key, c.rowid DESC)"
+        " UNION ALL SELECT * FROM (SELECT c.review_id, -j.value, co.name, c.kind, c.label FROM json_each(?) j"
+        "  JOIN companies co ON co.id = j.value JOIN credits c ON c.rowid IN"
+        "  (SELECT rowid FROM credits WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
+        "  ORDER BY j.key, c.rowid DESC)"
+        " UNION ALL SELECT * FROM (SELECT s.review_id, -j.value, co.name, 'credit', 'international_sales'"
+        "  FROM json_each(?) j JOIN companies co ON co.id = j.value JOIN sales_contacts s ON s.rowid IN"
+        "  (SELECT rowid FROM sales_contacts WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
+        "  ORDER BY j.key, s.rowid DESC)",
+        (people, per_name, companies, per_name, companies, per_name),
+    )
+    return [NamedCredit(*row) for row in rows]
+
+
+async def _refs(
+    reads: Reads, where: str, params: Sequence[object], role_sql: str = "NULL", limit: int = -1
+) -> list[ReviewRef]:
+    rows = await reads.fetchall(
+        f"SELECT DISTINCT r.id, f.title, f.original_title, f.year, r.festival, r.section, r.festival_year,"  # noqa: S608
+        f" r.published_at, {role_sql},"
+        " (SELECT json_group_array(p.name) FROM credits c JOIN people p ON p.id = c.person_id"
+        "   WHERE c.review_id = r.id AND c.kind = 'director')"
+        f" FROM reviews r JOIN films f ON f.id = r.film_id {where}"
+        " ORDER BY COALESCE(r.published_at, r.created_at) DESC, f.year DESC, r.id DESC LIMIT ?",
+        (*params, limit),
+    )
+    return [
+        ReviewRef(
+            review_id=r[0],
+            title=r[1],
+            original_title=r[2],
+            year=r[3],
+            festival=r[4],
+            section=r[5],
+            festival_year=r[6],
+            published_at=dt.datetime.fromisoformat(r[7]) if r[7] else None,
+            role=r[8],
+            directors=json.loads(r[9]),
+        )
+        for r in rows
+    ]
+
+
+async def reviews_crediting_person(reads: Reads, folded_name: str) -> list[ReviewRef]:
+    """Reviews where a person (matched by folded name) is credited, newest first, with the roles."""
+    return await _refs(
+        reads,
+        "JOIN credits c ON c.review_id = r.id JOIN people p ON p.id = c.person_id WHERE p.folded = ? GROUP BY r.id",
+        (folded_name,),
+        "group_concat(DISTINCT CASE c.kind WHEN 'credit' THEN c.label ELSE c.kind END)",
+    )
+
+
+async def reviews_selling_company(reads: Reads, folded_name: str) -> list[ReviewRef]:
+    """Reviews whose sales agent (or credited company) is this company, newest first."""
+    return await _refs(
+        reads,
+        "JOIN credits c ON c.review_id = r.id JOIN companies co ON co.id = c.company_id WHERE co.folded = ?"
+        " GROUP BY r.id",
+        (folded_name,),
+        "group_concat(DISTINCT c.label)",
+    )
+
+
+async def reviews_at_festival(reads: Reads, festival: str, year: int | None, section: str | None) -> list[ReviewRef]:
+    """Reviews from one festival (and edition year and section, when given), newest first."""
+    return await _refs(
+        reads,
+        "WHERE r.festival = ? AND (? IS NULL OR r.festival_year = ? OR (r.festival_year IS NULL AND f.year = ?))"
+        " AND (? IS NULL OR lower(r.section) = lower(?))",
+        (festival, year, year, year, section, section),
+    )
+
+
+async def recent_reviews(reads: Reads, limit: int) -> list[ReviewRef]:
+    """The newest reviews, for autocomplete before anything is typed."""
+    return await _refs(reads, "", (), limit=limit) if limit > 0 else []
+
+
+async def latest_contact(reads: Reads, folded_company: str) -> SalesContact | None:
+    """A company's contact details as its newest review gives them."""
+    row = await reads.fetchone(
+        "SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s JOIN companies co ON co.id = s.company_id"
+        " JOIN reviews r ON r.id = s.review_id WHERE co.folded = ?"
+        " ORDER BY COALESCE(r.published_at, r.created_at) DESC, r.id DESC LIMIT 1",
+        (folded_company,),
+    )
+    if row is None:
+        return None
+    return SalesContact(company=row[0], emails=json.loads(row[1]), phones=json.loads(row[2]), urls=json.loads(row[3]))
+
+
+async def names_by_id(reads: Reads, table: Literal["people", "companies"], ids: Sequence[int]) -> list[str]:
+    """The display names of these people or companies, in the order given."""
+    rows = await reads.fetchall(_NAMES_BY_ID[table], (json.dumps(list(ids)),))
+    return [str(row[0]) for row in rows]
+
+
+_NAMES_BY_ID = {
+    table: f"SELECT t.name FROM json_each(?) j JOIN {table} t ON t.id = j.value ORDER BY j.key"  # noqa: S608
+    for table in ("people", "companies")
+}
+_NAME_ROWS = {
+    table: f"SELECT id, folded FROM {table} WHERE id > ? ORDER BY id LIMIT ?"  # noqa: S608
+    for table in ("people", "companies")
+}
+_TITLE_ROWS = (
+    "SELECT r.id, f.title, f.original_title, f.film_key, COALESCE(r.published_at, r.created_at)"
+    " FROM reviews r JOIN films f ON f.id = r.film_id"
+)
+
+
+def _title_row(row: Sequence[Any]) -> TitleRow:
+    return TitleRow(row[0], row[1], row[2], str(row[3]).partition("|")[0], row[4])

@@ -1,0 +1,165 @@
+"""The review store: what the rest of the bot calls to keep and read reviews, over one :class:`Database`.
+
+Every method is one transaction or one read. The SQL lives beside this module, in
+:mod:`~bot.storage.review_writes` and :mod:`~bot.storage.review_reads`; other areas' stores
+(:mod:`~bot.storage.ledger`, :mod:`~bot.storage.feeds`) run their own statements through
+:meth:`Store.write` and :attr:`Store.reads`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Concatenate, Literal, NamedTuple
+
+from bot.domain.models import IngestStatus, Review, SalesContact, StoredReview, Summary
+from bot.storage import review_reads, review_writes
+from bot.storage.connection import Connection, Database, P, Reads, T
+from bot.storage.rows import IndexMarks, NamedCredit, ReviewRef, SearchDoc, TitleRow
+from bot.storage.sqlite import SQLiteDatabase
+
+
+class Incoming(NamedTuple):
+    """A review on its way into the store, with what :meth:`Store.ingest` takes besides it."""
+
+    review: Review
+    source: str | None = None
+    summary: Summary | None = None
+    announce: bool = True
+
+
+def _store_incoming(conn: Connection, item: Incoming) -> IngestStatus:
+    return review_writes.store_review(
+        conn, item.review, source=item.source, summary=item.summary, announce=item.announce
+    )
+
+
+class Store:
+    """Reviews in a database. Create with :func:`open_store`."""
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+        #: Bumped on every write so in-memory caches know to refresh.
+        self.generation = 0
+        #: Bumped on every write of a review (the rest, announcement bookkeeping or feeds, leaves it).
+        self.reviews_generation = 0
+
+    @property
+    def reads(self) -> Reads:
+        return self.db.reads
+
+    async def write(self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """One transaction of another area's statements (announcements, feeds)."""
+        try:
+            return await self.db.write(work, *args, **kwargs)
+        finally:
+            self.generation += 1
+
+    # -- writing reviews ------------------------------------------------------------------------------
+
+    async def ingest(
+        self, review: Review, *, source: str | None = None, summary: Summary | None = None, announce: bool = True
+    ) -> IngestStatus:
+        """Store ``review`` in one transaction: ``added``, ``updated`` in place, or ``unchanged``.
+
+        A new review queues its announcements in this same transaction (unless ``announce`` is false,
+        as for a feed's back catalogue); an updated one queues edits of what was announced.
+        """
+        try:
+            return await self.write(_store_incoming, Incoming(review, source, summary, announce))
+        finally:
+            self.reviews_generation += 1
+
+    async def ingest_many(self, incoming: Sequence[Incoming]) -> list[IngestStatus | Exception]:
+        """Store several reviews in order, each as :meth:`ingest` would, all in one transaction.
+
+        A commit writes every page its transaction changed to the WAL, and consecutive reviews
+        change many of the same pages (the ends of the reviews and credits tables, the upper
+        levels of every index), so a bulk ingest commits once per batch instead of once per file.
+        Each review runs in a savepoint of its own: one that raises is rolled back alone, never
+        half-written, and its exception is returned in its place while the others are stored.
+        """
+        if not incoming:
+            return []
+        try:
+            return await self.db.write_each(_store_incoming, incoming)
+        finally:
+            self.generation += 1
+            self.reviews_generation += 1
+
+    async def set_summary(self, review_id: int, summary: Summary) -> None:
+        await self.write(review_writes.set_summary, review_id, summary)
+
+    # -- meta -----------------------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self.reads.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.write(_set_meta, key, value)
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    async def count(self) -> int:
+        return await review_reads.count(self.reads)
+
+    async def get(self, review_id: int) -> StoredReview | None:
+        return await review_reads.get(self.reads, review_id)
+
+    async def search_docs(self, review_ids: Iterable[int]) -> list[SearchDoc]:
+        return await review_reads.search_docs(self.reads, review_ids)
+
+    async def index_marks(self) -> IndexMarks:
+        """Where the reviews and names stand, so an in-memory index can tell it is behind (any process)."""
+        return await review_reads.index_marks(self.reads)
+
+    async def title_rows(self, since: IndexMarks) -> list[TitleRow]:
+        return await review_reads.title_rows(self.reads, since)
+
+    def title_pages(self, size: int = 20_000) -> AsyncIterator[list[TitleRow]]:
+        return review_reads.title_pages(self.reads, size)
+
+    def name_pages(
+        self, table: Literal["people", "companies"], after: int = 0, size: int = 50_000
+    ) -> AsyncIterator[list[tuple[int, str]]]:
+        return review_reads.name_pages(self.reads, table, after, size)
+
+    async def name_credits(
+        self, person_ids: Sequence[int], company_ids: Sequence[int], per_name: int = 25
+    ) -> list[NamedCredit]:
+        return await review_reads.name_credits(self.reads, person_ids, company_ids, per_name)
+
+    async def reviews_crediting_person(self, folded_name: str) -> list[ReviewRef]:
+        return await review_reads.reviews_crediting_person(self.reads, folded_name)
+
+    async def reviews_selling_company(self, folded_name: str) -> list[ReviewRef]:
+        return await review_reads.reviews_selling_company(self.reads, folded_name)
+
+    async def reviews_at_festival(self, festival: str, year: int | None, section: str | None) -> list[ReviewRef]:
+        return await review_reads.reviews_at_festival(self.reads, festival, year, section)
+
+    async def recent_reviews(self, limit: int) -> list[ReviewRef]:
+        return await review_reads.recent_reviews(self.reads, limit)
+
+    async def latest_contact(self, folded_company: str) -> SalesContact | None:
+        return await review_reads.latest_contact(self.reads, folded_company)
+
+    async def names_by_id(self, table: Literal["people", "companies"], ids: Sequence[int]) -> list[str]:
+        return await review_reads.names_by_id(self.reads, table, ids)
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+@contextlib.asynccontextmanager
+async def open_store(path: Path) -> AsyncIterator[Store]:
+    """Open (creating and migrating as needed) the database at ``path``; raises ``StoreError`` if it cannot."""
+    db = await SQLiteDatabase.open(path)
+    try:
+        yield Store(db, path)
+    finally:
+        await db.close()

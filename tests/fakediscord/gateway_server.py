@@ -1,0 +1,314 @@
+"""The gateway endpoint (HELLO, IDENTIFY, RESUME, heartbeats, member requests) and delivery of events to the bot.
+
+Events caused by changes to the fake's state (guild setup, messages, interactions) go through
+:meth:`GatewayServer.dispatch`, :meth:`~GatewayServer.publish_message` or
+:meth:`~GatewayServer.send_interaction`, so which session receives them (by intents today) is
+decided in this one place. Only the session handshake and the raw controls of
+:class:`~.server.FakeDiscord` (``dispatch``, ``reconnect``...) address a session directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+from .gateway import CloseCode, GatewayConnection, GatewayFrame, GatewayOp, GatewaySession, Intent, zstd_available
+from .interactions import InteractionHandle
+from .models import FakeGuild, MessageFlag
+from .rest import Answer, Ctx, Route
+
+if TYPE_CHECKING:
+    from .core import FakeCore
+
+
+class GatewayServer:
+    """Serves ``/`` and ``/resume`` websockets and the ``/gateway`` REST routes that point at them."""
+
+    def __init__(self, core: FakeCore) -> None:
+        self.core = core
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", "/gateway", self.get_gateway, "none"),
+            Route("GET", "/gateway/bot", self.get_gateway_bot, "bot"),
+        ]
+
+    # ------------------------------------------------------------------ event delivery
+
+    def dispatch(self, event: str, data: dict[str, Any], *, intent: int = 0) -> asyncio.Future[float] | None:
+        """Send an event if a session exists and (when ``intent`` is given) subscribed to it."""
+        session = self.core.session
+        if session is None:
+            return None
+        if intent and not session.intents & intent:
+            return None
+        return session.dispatch(event, data)
+
+    def publish_message(self, msg: dict[str, Any], event: str) -> asyncio.Future[float] | None:
+        """Gateway echo of a message change (skipped for ephemeral messages and without GUILD_MESSAGES)."""
+        core = self.core
+        if msg.get("flags", 0) & MessageFlag.EPHEMERAL:
+            return None
+        session = core.session
+        if session is None or not session.intents & Intent.GUILD_MESSAGES:
+            return None
+        channel = core.channels.get(int(msg["channel_id"]))
+        if event == "MESSAGE_DELETE":
+            data: dict[str, Any] = {"id": msg["id"], "channel_id": msg["channel_id"]}
+            if channel is not None:
+                data["guild_id"] = str(channel.guild_id)
+            return session.dispatch(event, data)
+        data = copy.deepcopy(msg)
+        if channel is not None:
+            guild = core.guilds[channel.guild_id]
+            data["guild_id"] = str(guild.id)
+            author_id = int(msg["author"]["id"])
+            member = guild.members.get(author_id)
+            if member is not None and "webhook_id" not in msg:
+                data["member"] = member.payload(with_user=False)
+        is_own = int(msg["author"]["id"]) == core.bot_user.id
+        mentioned = any(int(u["id"]) == core.bot_user.id for u in msg.get("mentions", []))
+        if not is_own and not mentioned and not session.intents & Intent.MESSAGE_CONTENT:
+            data.update({"content": "", "embeds": [], "attachments": [], "components": []})
+        return session.dispatch(event, data)
+
+    async def send_interaction(self, handle: InteractionHandle) -> None:
+        """INTERACTION_CREATE, waiting until it is written; ``handle.dispatched_at`` is the exact write time."""
+        session = self.core.session
+        if session is None or session.connection is None:
+            raise RuntimeError(f"cannot dispatch {handle!r}: no client is connected to the fake gateway")
+
+        def sent(at: float) -> None:
+            handle.dispatched_at = at
+
+        handle.dispatched_at = time.perf_counter()
+        fut = session.dispatch("INTERACTION_CREATE", handle.payload, on_sent=sent)
+        if fut is not None:
+            await asyncio.wait_for(asyncio.shield(fut), self.core.default_timeout)
+
+    def guild_create_payload(self, guild: FakeGuild, intents: int) -> dict[str, Any]:
+        """GUILD_CREATE lists every member only with GUILD_MEMBERS; otherwise just the bot's own."""
+        members = (
+            list(guild.members.values()) if intents & Intent.GUILD_MEMBERS else [guild.members[self.core.bot_user.id]]
+        )
+        return guild.create_payload(include_members=members)
+
+    # ------------------------------------------------------------------ REST: where the gateway is
+
+    def get_gateway(self, ctx: Ctx) -> Answer:
+        return 200, {"url": self.core.gateway_url.rstrip("/")}
+
+    def get_gateway_bot(self, ctx: Ctx) -> Answer:
+        core = self.core
+        return 200, {
+            "url": core.gateway_url.rstrip("/"),
+            "shards": core.shard_count,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 1000 - core.identify_count,
+                "reset_after": 86400000,
+                "max_concurrency": 1,
+            },
+        }
+
+    # ------------------------------------------------------------------ the websocket
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        core = self.core
+        compress = request.query.get("compress")
+        if compress not in (None, "zlib-stream", "zstd-stream") or (compress == "zstd-stream" and not zstd_available()):
+            return web.Response(status=400, text=f"unsupported compress={compress}")
+        ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
+        await ws.prepare(request)
+        conn = GatewayConnection(ws, compress=compress, path=request.path, log=core.gateway_log)
+        core.connections.append(conn)
+        try:
+            if request.query.get("encoding", "json") != "json":
+                await conn.close(CloseCode.DECODE_ERROR, "Only encoding=json is supported by the fake.")
+                return ws
+            if request.query.get("v", "10") != "10":
+                await conn.close(CloseCode.INVALID_API_VERSION, "Invalid API version.")
+                return ws
+            conn.send(
+                {
+                    "op": GatewayOp.HELLO,
+                    "d": {"heartbeat_interval": core.heartbeat_interval, "_trace": ['["fakediscord"]']},
+                    "s": None,
+                    "t": None,
+                }
+            )
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    try:
+                        payload = json.loads(msg.data)
+                    except ValueError:
+                        await conn.close(CloseCode.DECODE_ERROR, "Error while decoding payload.")
+                        break
+                    core.gateway_log.append(GatewayFrame("recv", payload, time.perf_counter(), conn.id))
+                    await self._on_payload(conn, payload)
+                    core._notifier.notify()
+                    if conn.closed:
+                        break
+                elif msg.type == WSMsgType.BINARY:
+                    await conn.close(CloseCode.DECODE_ERROR, "Binary frames are not supported by the fake.")
+                    break
+                else:
+                    break
+        finally:
+            session = conn.session
+            if session is not None and session.connection is conn:
+                session.connection = None
+                if ws.close_code in (1000, 1001):
+                    session.resumable = False  # Discord invalidates the session on a clean client close
+            if not conn.closed:
+                await conn.abort()
+            if conn in core.connections:
+                core.connections.remove(conn)
+            core._notifier.notify()
+        return ws
+
+    async def _on_payload(self, conn: GatewayConnection, payload: Any) -> None:
+        if not isinstance(payload, dict):
+            await conn.close(CloseCode.DECODE_ERROR, "Error while decoding payload.")
+            return
+        op, d = payload.get("op"), payload.get("d")
+        if op == GatewayOp.HEARTBEAT:
+            conn.heartbeats += 1
+            conn.send({"op": GatewayOp.HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+        elif op == GatewayOp.IDENTIFY:
+            await self._identify(conn, d)
+        elif op == GatewayOp.RESUME:
+            await self._resume(conn, d)
+        elif conn.session is None:
+            await conn.close(CloseCode.NOT_AUTHENTICATED, "Not authenticated.")
+        elif op == GatewayOp.PRESENCE_UPDATE:
+            self.core.presence_updates.append(d)
+        elif op == GatewayOp.VOICE_STATE_UPDATE:
+            pass
+        elif op == GatewayOp.REQUEST_GUILD_MEMBERS:
+            self._members_chunk(conn.session, d if isinstance(d, dict) else {})
+        else:
+            await conn.close(CloseCode.UNKNOWN_OPCODE, "Unknown opcode.")
+
+    async def _identify(self, conn: GatewayConnection, d: Any) -> None:
+        core = self.core
+        if conn.session is not None:
+            await conn.close(CloseCode.ALREADY_AUTHENTICATED, "Already authenticated.")
+            return
+        if not isinstance(d, dict) or d.get("token") != core.token:
+            await conn.close(CloseCode.AUTHENTICATION_FAILED, "Authentication failed.")
+            return
+        intents = d.get("intents")
+        if not isinstance(intents, int) or intents < 0:
+            await conn.close(CloseCode.INVALID_INTENTS, "Invalid intent(s).")
+            return
+        if (
+            core.allowed_privileged_intents is not None
+            and intents & Intent.PRIVILEGED & ~core.allowed_privileged_intents
+        ):
+            await conn.close(CloseCode.DISALLOWED_INTENTS, "Disallowed intent(s).")
+            return
+        shard = d.get("shard")
+        if shard is not None and (len(shard) != 2 or not 0 <= shard[0] < shard[1]):
+            await conn.close(CloseCode.INVALID_SHARD, "Invalid shard.")
+            return
+        session = GatewaySession(
+            id=secrets.token_hex(16),
+            token=d["token"],
+            intents=intents,
+            identify=d,
+            shard=(shard[0], shard[1]) if shard else None,
+        )
+        core.sessions[session.id] = session
+        session.connection = conn
+        conn.session = session
+        core.session = session
+        core.identify_count += 1
+        guilds = [
+            g
+            for g in core.guilds.values()
+            if session.shard is None or (g.id >> 22) % session.shard[1] == session.shard[0]
+        ]
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": {**core.bot_user.payload(), "verified": True, "mfa_enabled": False, "email": None},
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "session_id": session.id,
+            "session_type": "normal",
+            "resume_gateway_url": core.resume_gateway_url,
+            "application": {"id": str(core.application_id), "flags": core.application_flags},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": ["fake-local"],
+            "user_settings": {},
+            "auth": {},
+            "_trace": ['["fakediscord",{"micros":0}]'],
+        }
+        if session.shard is not None:
+            ready["shard"] = list(session.shard)
+        session.dispatch("READY", ready)
+        for guild in guilds:
+            session.dispatch("GUILD_CREATE", self.guild_create_payload(guild, intents))
+
+    async def _resume(self, conn: GatewayConnection, d: Any) -> None:
+        core = self.core
+        d = d if isinstance(d, dict) else {}
+        session = core.sessions.get(d.get("session_id", ""))
+        seq = d.get("seq") or 0
+        if session is None or not session.resumable or d.get("token") != core.token or seq > session.seq:
+            conn.send({"op": GatewayOp.INVALID_SESSION, "d": False, "s": None, "t": None})
+            return
+        old = session.connection
+        if old is not None and old is not conn:
+            session.connection = None
+            asyncio.get_running_loop().create_task(old.close(CloseCode.UNKNOWN_ERROR, "Session resumed elsewhere."))
+        session.connection = conn
+        conn.session = session
+        session.resumes += 1
+        core.session = session
+        for frame in session.replay_after(seq):
+            conn.send(frame)
+        session.dispatch("RESUMED", {"_trace": ['["fakediscord"]']})
+
+    def _members_chunk(self, session: GatewaySession, d: Mapping[str, Any]) -> None:
+        gids = d.get("guild_id")
+        for gid in gids if isinstance(gids, list) else [gids]:
+            guild = self.core.guilds.get(int(gid)) if gid is not None else None
+            if guild is None:
+                continue
+            members = list(guild.members.values())
+            not_found: list[str] = []
+            user_ids = d.get("user_ids")
+            if user_ids is not None:
+                wanted = [int(u) for u in (user_ids if isinstance(user_ids, list) else [user_ids])]
+                not_found = [str(u) for u in wanted if u not in guild.members]
+                members = [guild.members[u] for u in wanted if u in guild.members]
+            elif d.get("query"):
+                q = str(d["query"]).lower()
+                members = [
+                    m for m in members if m.user.username.lower().startswith(q) or (m.nick or "").lower().startswith(q)
+                ]
+            limit = d.get("limit") or 0
+            if limit:
+                members = members[:limit]
+            chunk: dict[str, Any] = {
+                "guild_id": str(guild.id),
+                "members": [m.payload() for m in members],
+                "chunk_index": 0,
+                "chunk_count": 1,
+                "not_found": not_found,
+            }
+            if d.get("presences"):
+                chunk["presences"] = []
+            if d.get("nonce") is not None:
+                chunk["nonce"] = d["nonce"]
+            session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
