@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.festivals import FestivalTable
+from bot.domain.models import Rating
 from bot.parsing.parser import parse_review_text
 from bot.sources.ingest import ensure_seeded, ingest_file, ingest_paths
 from bot.storage import review_writes
@@ -177,3 +178,13 @@ async def test_corrected_title_leaves_no_orphan_film(store: Store, festivals: Fe
     assert (await ingest_file(store, path, table=festivals)).status == "updated"
     counts = _tables(store.path)
     assert counts["films"] == 1 and counts["film_countries"] == 1
+
+
+def test_a_reviews_hash_is_what_it_was_before_publication_rating_and_image(
+    festivals: FestivalTable,
+) -> None:
+    """Reviews stored by earlier versions must come back ``unchanged``, not ``updated`` (and re-announced)."""
+    review = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
+    assert review_writes.content_hash(review) == "e246d7f067fcd25344f6654470b198b920ca044e32871a72733cc1a7310e0361"
+    rated = review.model_copy(update={"rating": Rating(text="★★★★☆", score=80)})
+    assert review_writes.content_hash(rated) != review_writes.content_hash(review)

@@ -31,6 +31,9 @@ PARSE_JSON_KEYS: tuple[str, ...] = (
     "url",
     "published_at",
     "reviewer",
+    "publication",
+    "rating",
+    "image_url",
 )
 
 
@@ -52,6 +55,18 @@ class SalesContact(_Frozen):
     emails: list[str] = Field(default_factory=list)
     phones: list[str] = Field(default_factory=list)
     urls: list[str] = Field(default_factory=list)
+
+
+class Rating(_Frozen):
+    """A review's own rating: as written (``★★★☆☆``, ``B+``, ``4/5``) and as a score out of 100.
+
+    One scale, so ratings from different outlets sort and compare: stars and scores in proportion
+    (``★★★☆☆`` and ``3/5`` are 60), letter grades as review aggregators convert them (``A`` 100,
+    ``A-`` 91, ``B+`` 83, ``B`` 75, ... ``F`` 0).
+    """
+
+    text: str = Field(min_length=1)
+    score: float = Field(ge=0, le=100)
 
 
 class Summary(_Frozen):
@@ -87,6 +102,11 @@ class Review(_Frozen):
     url: str | None = None
     published_at: dt.datetime | None = None
     reviewer: str | None = None
+    #: The outlet (``Variety``, ``The Hollywood Reporter``): from the layout, the page's metadata or front matter.
+    publication: str | None = None
+    rating: Rating | None = None
+    #: The article page's lead image, shown with the review in Discord.
+    image_url: str | None = None
 
     @field_validator("published_at")
     @classmethod

@@ -27,8 +27,14 @@ def is_company_label(label: str) -> bool:
     return bool(_COMPANY_LABEL.search(label))
 
 
+#: Fields added after reviews were first stored: left out of the hash while empty, so a review stored
+#: before they existed hashes the same and is ``unchanged``, not ``updated``, when it comes again.
+_LATER_FIELDS = ("publication", "rating", "image_url")
+
+
 def content_hash(review: Review) -> str:
-    return hashlib.sha256(review.model_dump_json().encode()).hexdigest()
+    empty = {name for name in _LATER_FIELDS if getattr(review, name) is None}
+    return hashlib.sha256(review.model_dump_json(exclude=empty).encode()).hexdigest()
 
 
 def film_key(review: Review) -> str:
