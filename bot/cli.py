@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     edition.add_argument("start", type=dt.date.fromisoformat, help="first day, YYYY-MM-DD")
     edition.add_argument("end", type=dt.date.fromisoformat, help="last day, YYYY-MM-DD")
 
+    backup = sub.add_parser("backup", help="copy the database to a new file, consistently, even while the bot runs")
+    backup.add_argument("target", type=Path, metavar="PATH")
+    restore = sub.add_parser("restore", help="put a backup back in place of the database (stop the bot first)")
+    restore.add_argument("backup", type=Path, metavar="BACKUP")
+
     sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=int, help="publish to one server only (instant), instead of globally")
@@ -95,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_feeds(args, settings))
         if args.command == "festivals":
             return _festivals(args, settings)
+        if args.command in ("backup", "restore"):
+            return _backup_or_restore(args, settings)
         if args.command == "run":
             return _run(settings)
         if args.command == "sync":
@@ -105,6 +112,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return 2
+
+
+def _backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage import sqlite_files
+
+    if args.command == "backup":
+        version = sqlite_files.backup(settings.db_path, args.target)
+        print(f"backed up {settings.db_path} (schema version {version}) to {args.target}")
+        return 0
+    kept = sqlite_files.restore(args.backup, settings.db_path)
+    where = f"; the database it replaced was copied to {kept}" if kept else ""
+    print(f"restored {settings.db_path} from {args.backup}{where}")
+    return 0
 
 
 def _festivals(args: argparse.Namespace, settings: Settings) -> int:

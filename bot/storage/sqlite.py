@@ -12,17 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from pathlib import Path
 from typing import Any, Concatenate
 
 import aiosqlite
 
 from bot.storage.connection import Connection, I, P, Row, StoreError, T
+from bot.storage.migrations import latest_version, migrations
+from bot.storage.sqlite_files import backup_name, copy_database
 
 log = logging.getLogger(__name__)
 
@@ -38,31 +38,39 @@ _BULK_CACHE = "cache_size = -65536"
 _DEFAULT_CACHE = "cache_size = -2000"
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, file name, SQL) of every migration shipped, in order."""
-    found = []
-    for entry in resources.files("bot.storage.migrations").iterdir():
-        match = re.match(r"V(\d+)__(\w+)\.sql$", entry.name)
-        if match:
-            found.append((int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
+def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
+    """A database newer than this code is refused before anything touches it (even its journal mode): its
+    tables may mean things this version does not know, and writing to them could lose data."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    for version, name, sql in migrations():
-        if version > current:
-            log.info("applying migration %s", name)
-            # executescript commits first; wrap it so a failing migration leaves nothing behind.
-            conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+    if current > latest_version():
+        raise StoreError(
+            f"The database at {path} has schema version {current}, newer than this festbot knows (version"
+            f" {latest_version()}). Upgrade festbot, or restore a backup made by this version (festbot restore)."
+        )
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema up to date, after a backup of a database that already holds data."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    latest = latest_version()
+    pending = [(version, name, sql) for version, name, sql in migrations() if version > current]
+    if pending and current > 0:
+        target = backup_name(path, f"v{current}")
+        log.warning("backing up %s to %s before migrating it to schema version %d", path, target, latest)
+        copy_database(conn, target)
+    for version, name, sql in pending:
+        log.info("applying migration %s", name)
+        # executescript commits first; wrap it so a failing migration leaves nothing behind.
+        conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
 
 
 def _connect_writer(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
+        _refuse_newer(conn, path)
         for pragma in (*_PRAGMAS, *_WRITER_PRAGMAS):
             conn.execute(f"PRAGMA {pragma}")
-        _migrate(conn)
+        _migrate(conn, path)
     except BaseException:
         conn.close()
         raise
@@ -116,10 +124,12 @@ class SQLiteDatabase:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = await loop.run_in_executor(thread, _connect_writer, path)
             reader = await _connect_reader(path)
-        except (OSError, sqlite3.Error) as exc:
+        except (OSError, sqlite3.Error, StoreError) as exc:
             if writer is not None:
                 await loop.run_in_executor(thread, writer.close)
             thread.shutdown(wait=False)
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(
                 f"Cannot use the database at {path}: {exc}. Is FESTBOT_DB a writable festbot database?"
             ) from exc
