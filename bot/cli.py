@@ -5,18 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import io
 import json
 import logging
+import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from bot.config import Settings
-from bot.domain.festivals import FestivalTable
+from bot.config import Settings, SettingsError, load_settings
+from bot.domain.festivals import FIRST_YEAR, LAST_YEAR, FestivalTable
+from bot.failures import describe
 from bot.parsing.parser import parse_review_text
 from bot.parsing.text_file import ReviewParseError, decode_review_bytes
 from bot.sources.ingest import ingest_paths
-from bot.storage.connection import StoreError
 from bot.summary.summarizer import summarize
 
 log = logging.getLogger(__name__)
@@ -26,10 +30,64 @@ CONNECT_HELP = (
     "copy its token into a .env file as DISCORD_TOKEN=..., invite it with the 'bot' and 'applications.commands'\n"
     "scopes, then run `festbot sync` once and `festbot run` again (see README.md)."
 )
+SET_UP_DISCORD = (
+    "DISCORD_TOKEN is not set: copy the bot's token from https://discord.com/developers/applications "
+    "(your application's Bot page) into .env or the environment as DISCORD_TOKEN=... (see README.md)"
+)
+#: The largest id SQLite stores (feeds are numbered by it) and the largest Discord snowflake.
+MAX_ROW_ID = 2**63 - 1
+MAX_SNOWFLAKE = 2**64 - 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (it prints the whole usage block first by default)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _whole(text: str, low: int, high: int, what: str) -> int:
+    # ASCII digits only: "²".isdigit() is true, and int() of it fails.
+    if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}")
+    return int(text)
+
+
+def _year(text: str) -> int:
+    return _whole(text.strip(), FIRST_YEAR, LAST_YEAR, f"a year from {FIRST_YEAR} to {LAST_YEAR}")
+
+
+def _guild(text: str) -> int:
+    return _whole(text.strip(), 1, MAX_SNOWFLAKE, "a Discord server id (a number such as 1234567890123456789)")
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD, e.g. 2027-02-11)") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 10 <= seconds <= 7 * 86400:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"not a poll interval from 10 to 604800 seconds: {text!r}")
+    return seconds
+
+
+def _feed(text: str) -> int | str:
+    """A feed's number or URL; a number no feed can have is refused here rather than by the database."""
+    stripped = text.strip()
+    if not stripped.isdigit():
+        return stripped
+    return _whole(stripped, 1, MAX_ROW_ID, "a feed number")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="festbot", description="Film-festival review bot for Discord.")
+    parser = _Parser(prog="festbot", description="Film-festival review bot for Discord.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="store review files, folders of them, or review pages by URL")
@@ -53,9 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     feeds_add = feeds_sub.add_parser("add", help="read an RSS or Atom feed of reviews")
     feeds_add.add_argument("url", metavar="URL")
     feeds_add.add_argument("--festival", help='festival edition for its entries, e.g. "Berlinale 2026"')
-    feeds_add.add_argument("--every", type=float, default=300.0, metavar="SECONDS", help="poll interval (default 300)")
+    feeds_add.add_argument(
+        "--every", type=_seconds, default=300.0, metavar="SECONDS", help="poll interval (default 300)"
+    )
     feeds_sub.add_parser("list", help="the feeds with their state")
-    feeds_sub.add_parser("remove", help="stop reading a feed").add_argument("feed", metavar="ID_OR_URL")
+    feeds_sub.add_parser("remove", help="stop reading a feed").add_argument("feed", type=_feed, metavar="ID_OR_URL")
     feeds_sub.add_parser("poll", help="poll every feed once now")
 
     festivals = sub.add_parser("festivals", help="the festival calendar: list festivals, add or correct an edition")
@@ -64,9 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     flist.add_argument("name", nargs="?", help="one festival (any alias)")
     edition = fsub.add_parser("edition", help="add or correct one edition's dates")
     edition.add_argument("name", help="festival (any alias), e.g. Berlinale")
-    edition.add_argument("year", type=int)
-    edition.add_argument("start", type=dt.date.fromisoformat, help="first day, YYYY-MM-DD")
-    edition.add_argument("end", type=dt.date.fromisoformat, help="last day, YYYY-MM-DD")
+    edition.add_argument("year", type=_year)
+    edition.add_argument("start", type=_day, help="first day, YYYY-MM-DD")
+    edition.add_argument("end", type=_day, help="last day, YYYY-MM-DD")
 
     backup = sub.add_parser("backup", help="copy the database to a new file, consistently, even while the bot runs")
     backup.add_argument("target", type=Path, metavar="PATH")
@@ -75,42 +135,66 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
-    sync.add_argument("--guild", type=int, help="publish to one server only (instant), instead of globally")
+    sync.add_argument("--guild", type=_guild, help="publish to one server only (instant), instead of globally")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; whatever fails, the user gets one line on stderr and a non-zero status."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            # A reply echoing odd input must not fail on a terminal that cannot show every character.
+            stream.reconfigure(errors="replace")
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return _fail(str(exc))
     if args.command != "run" or settings.discord_token is None:
         # The Discord bot logs through discord.py's own setup (run_bot); everything else here.
+        # Terminal commands print their own results (sync also reports what it published); DEBUG
+        # adds the traceback of a failure to its one line.
+        quiet = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
         logging.basicConfig(
-            # Terminal commands print their own results; sync also reports what it published.
-            level=settings.log_level.upper() if args.command == "sync" else logging.WARNING,
+            level=settings.log_level_number if args.command == "sync" else quiet,
             format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
         )
     try:
-        if args.command in ("parse", "summarize"):
-            return _parse(args, settings)
-        if args.command == "ingest":
-            return asyncio.run(_ingest(args, settings))
-        if args.command == "ask":
-            return asyncio.run(_ask(" ".join(args.line), settings))
-        if args.command == "feeds":
-            return asyncio.run(_feeds(args, settings))
-        if args.command == "festivals":
-            return _festivals(args, settings)
-        if args.command in ("backup", "restore"):
-            return _backup_or_restore(args, settings)
-        if args.command == "run":
-            return _run(settings)
-        if args.command == "sync":
-            return _sync(settings, args.guild)
-    except StoreError as exc:
-        print(f"festbot: {exc}", file=sys.stderr)
-        return 1
+        return _command(args, settings)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (festbot festivals list | head): nothing more to say, nowhere to say it;
+        # stdout goes to /dev/null so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        log.debug("festbot %s failed", args.command, exc_info=True)
+        return _fail(describe(exc, settings.db_path))
+
+
+def _fail(message: str) -> int:
+    print(f"festbot: {message}", file=sys.stderr)
+    return 1
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command in ("parse", "summarize"):
+        return _parse(args, settings)
+    if args.command == "ingest":
+        return asyncio.run(_ingest(args, settings))
+    if args.command == "ask":
+        return asyncio.run(_ask(" ".join(args.line), settings))
+    if args.command == "feeds":
+        return asyncio.run(_feeds(args, settings))
+    if args.command == "festivals":
+        return _festivals(args, settings)
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(args, settings)
+    if args.command == "run":
+        return _run(settings)
+    if args.command == "sync":
+        return _sync(settings, args.guild)
     return 2
 
 
@@ -130,6 +214,8 @@ def _backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
 def _festivals(args: argparse.Namespace, settings: Settings) -> int:
     table = FestivalTable.load(settings.festivals_file)
     if args.festivals_command == "edition":
+        if args.start.year != args.year:
+            return _fail(f"the {args.year} edition must start in {args.year}, not on {args.start}")
         try:
             updated = table.with_edition(args.name, args.year, args.start, args.end)
         except KeyError:
@@ -138,7 +224,10 @@ def _festivals(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as exc:
             print(f"festbot: {exc}", file=sys.stderr)
             return 1
-        updated.save(settings.festivals_file)
+        try:
+            updated.save(settings.festivals_file)
+        except OSError as exc:  # a write error names no file; this one does, and says nothing changed
+            return _fail(f"cannot save {settings.festivals_file} (unchanged): {describe(exc, settings.db_path)}")
         festival = updated.find(args.name)
         assert festival is not None
         dates = f"{args.start:%-d %b %Y} to {args.end:%-d %b %Y}"
@@ -148,13 +237,19 @@ def _festivals(args: argparse.Namespace, settings: Settings) -> int:
     if chosen == [None]:
         print(f"festbot: no festival called {args.name!r}", file=sys.stderr)
         return 1
+    guessed = False
     for festival in chosen:
         assert festival is not None
-        editions = ", ".join(f"{e.year} ({e.start:%-d %b}-{e.end:%-d %b})" for e in festival.editions) or "no dates yet"
-        print(f"{festival.name}: {editions}")
+        editions = ", ".join(
+            f"{e.year} ({'~' if e.note else ''}{e.start:%-d %b}-{e.end:%-d %b})" for e in festival.editions
+        )
+        guessed = guessed or any(e.note for e in festival.editions)
+        print(f"{festival.name}: {editions or 'no dates yet'}")
         if args.name:
             print("  aliases: " + ", ".join(festival.aliases))
             print("  sections: " + ", ".join(s.name for s in festival.sections))
+    if guessed:
+        print("~ the customary slot, not the festival's announcement: correct it with festbot festivals edition")
     return 0
 
 
@@ -267,6 +362,11 @@ def _run(settings: Settings) -> int:
     if settings.discord_token is None:
         from bot.console.repl import run_console
 
+        if not sys.stdin.isatty():
+            # Under a service manager the console would read end-of-input at once and exit 0,
+            # as if the bot had run: say what is missing instead.
+            return _fail(SET_UP_DISCORD + "; without it `festbot run` is a local console, which needs a terminal")
+
         return asyncio.run(run_console(settings, CONNECT_HELP))
     from bot.client.bot import run_bot
 
@@ -275,8 +375,7 @@ def _run(settings: Settings) -> int:
 
 def _sync(settings: Settings, guild: int | None) -> int:
     if settings.discord_token is None:
-        print("festbot: DISCORD_TOKEN is not set.\n" + CONNECT_HELP, file=sys.stderr)
-        return 1
+        return _fail(SET_UP_DISCORD)
     from bot.client.bot import sync_commands
 
     return sync_commands(settings, guild)

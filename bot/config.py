@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: The level names ``logging`` knows, as FESTBOT_LOG_LEVEL spells them (any case).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names the variable and says what it should be."""
 
 
 class Settings(BaseSettings):
@@ -30,3 +38,33 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         # `DISCORD_TOKEN=` in a .env file means "no token", not an empty one.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        # Checked here, not where logging is set up: `logging` only refuses an unknown name once the
+        # bot is already starting, with a traceback.
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"not a log level; use one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def load_settings() -> Settings:
+    """The settings, or :class:`SettingsError` saying in one line which variables are wrong and why."""
+    try:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"cannot read the settings file .env: {exc}") from exc
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "settings"
+            reason = str(error["msg"]).removeprefix("Value error, ")
+            shown = "input" in error and name != "DISCORD_TOKEN"  # a token never reaches the terminal
+            problems.append(f"{name}={error['input']!r}: {reason}" if shown else f"{name}: {reason}")
+        raise SettingsError("; ".join(problems)) from exc

@@ -14,8 +14,18 @@ from discord import app_commands
 from bot.answers.cards import CHOICE_NAME_LIMIT, CHOICES_LIMIT, Choice
 from bot.client.bot import APOLOGY
 from bot.client.render import apologise
+from bot.domain.festivals import FIRST_YEAR, LAST_YEAR
 
 log = logging.getLogger(__name__)
+
+# Typed options are bounded where Discord checks them, so it refuses a bad value before the bot sees
+# it: its own limit for text is 6,000 characters, far past any title (the longest film titles run
+# to some 230), and a year must be one an edition can have (a 20-digit year overflows the database).
+TITLE_LENGTH = 300
+Title = app_commands.Range[str, 1, TITLE_LENGTH]
+Name = app_commands.Range[str, 1, 100]
+Link = app_commands.Range[str, 1, 2048]
+Year = app_commands.Range[int, FIRST_YEAR, LAST_YEAR]
 
 #: Autocomplete cannot be deferred; answer something (possibly nothing) well inside the 3 s deadline.
 AUTOCOMPLETE_TIMEOUT = 2.0

@@ -16,7 +16,7 @@ from bot.answers.announcements import announcement, log_reply, subscriptions_rep
 from bot.answers.cards import Reply
 from bot.client.render import NO_MENTIONS, answer, message_kwargs, send_reply
 from bot.domain.models import DeliveryJob, StoredReview, Subscription
-from cogs._shared import choices, named, require_manage_guild
+from cogs._shared import Name, Title, choices, named, require_manage_guild
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
@@ -157,8 +157,8 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self,
         interaction: discord.Interaction[Any],
         channel: discord.TextChannel | discord.ForumChannel,
-        festival: str,
-        section: str | None = None,
+        festival: Name,
+        section: Name | None = None,
         style: Literal["embed", "compact"] = "embed",
         role: discord.Role | None = None,
     ) -> None:
@@ -208,7 +208,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self,
         interaction: discord.Interaction[Any],
         channel: discord.TextChannel | discord.ForumChannel,
-        festival: str | None = None,
+        festival: Name | None = None,
     ) -> None:
         """Stop posting reviews to a channel."""
         name, error = self._festival(festival)
@@ -260,7 +260,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
 
     @app_commands.command(name="log")
     @app_commands.describe(title="Explain, for one film, why each channel did or did not get it")
-    async def log_(self, interaction: discord.Interaction[Any], title: str | None = None) -> None:
+    async def log_(self, interaction: discord.Interaction[Any], title: Title | None = None) -> None:
         """Recent deliveries and their state (sent, queued, retrying, failed, filtered out)."""
         await answer(interaction, self._log(interaction.guild.id if interaction.guild else 0, title))
 

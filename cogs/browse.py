@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.answers.component_ids import ComponentId, FestivalPage, ListPage, encode
 from bot.client.render import answer
-from cogs._shared import choices, guarded, named
+from cogs._shared import Name, Year, choices, guarded, named
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
@@ -28,7 +28,7 @@ class Browse(commands.Cog):
 
     @app_commands.command(name="person")
     @app_commands.describe(name="A director, writer, actor or crew member")
-    async def person(self, interaction: discord.Interaction[Any], name: str) -> None:
+    async def person(self, interaction: discord.Interaction[Any], name: Name) -> None:
         """Every reviewed film where this person is credited, with the role."""
         await answer(interaction, self.answers.person(name))
 
@@ -37,9 +37,9 @@ class Browse(commands.Cog):
     async def festival(
         self,
         interaction: discord.Interaction[Any],
-        name: str,
-        year: app_commands.Range[int, 1900, 2100] | None = None,
-        section: str | None = None,
+        name: Name,
+        year: Year | None = None,
+        section: Name | None = None,
     ) -> None:
         """The reviews from one festival edition."""
         await answer(interaction, self.answers.festival(name, year, section))

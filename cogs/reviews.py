@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.answers.component_ids import ComponentId, CreditsPage, Pick, ReviewAction, encode
 from bot.answers.labels import review_value
 from bot.client.render import answer
-from cogs._shared import choices, guarded, named
+from cogs._shared import Name, Title, choices, guarded, named
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
@@ -34,20 +34,20 @@ class Reviews(commands.Cog):
         title="Film title; original titles, directors and sales companies find films too",
         festival="Only reviews from this festival",
     )
-    async def review(self, interaction: discord.Interaction[Any], title: str, festival: str | None = None) -> None:
+    async def review(self, interaction: discord.Interaction[Any], title: Title, festival: Name | None = None) -> None:
         """A festival review in ten seconds: verdict, story, prospects and the film's facts."""
         await answer(interaction, self.answers.review(title, festival))
 
     @app_commands.command(name="credits")
     @app_commands.describe(title="Film title")
-    async def credits(self, interaction: discord.Interaction[Any], title: str) -> None:
+    async def credits(self, interaction: discord.Interaction[Any], title: Title) -> None:
         """The film's full credits as the review lists them."""
         await answer(interaction, self.answers.credits(title))
 
     @app_commands.command(name="sales")
     @app_commands.describe(title="Film title: its sales agents", company="Sales company: every film it handles")
     async def sales(
-        self, interaction: discord.Interaction[Any], title: str | None = None, company: str | None = None
+        self, interaction: discord.Interaction[Any], title: Title | None = None, company: Name | None = None
     ) -> None:
         """Who sells a film, with emails, phones and websites; or every film a sales company handles."""
         await answer(interaction, self.answers.sales(title, company))

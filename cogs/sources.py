@@ -15,7 +15,7 @@ from bot.client.render import send_reply
 from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
 from bot.sources.feeds.poller import FeedPoller
 from bot.sources.inbox import InboxWatcher
-from cogs._shared import choices, named, require_manage_guild
+from cogs._shared import Link, Name, choices, named, require_manage_guild
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
@@ -54,7 +54,7 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
 
     @app_commands.command(name="add")
     @app_commands.describe(url="RSS or Atom feed URL", festival='Festival for its entries, e.g. "Berlinale 2026"')
-    async def add(self, interaction: discord.Interaction[Any], url: str, festival: str | None = None) -> None:
+    async def add(self, interaction: discord.Interaction[Any], url: Link, festival: Name | None = None) -> None:
         """Read a publication's review feed."""
         try:
             feed = await add_feed(self.store, url.strip(), festival=festival)
@@ -76,7 +76,7 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
 
     @app_commands.command(name="remove")
     @app_commands.describe(feed="The feed's number or URL")
-    async def remove(self, interaction: discord.Interaction[Any], feed: str) -> None:
+    async def remove(self, interaction: discord.Interaction[Any], feed: Link) -> None:
         """Stop reading a feed (its reviews stay)."""
         removed = await remove_feed(self.store, feed.strip())
         text = f"Removed feed {feed}." if removed else f"No feed {feed!r}; see /feeds list."

@@ -93,6 +93,7 @@ ALLOWED: dict[str, set[str]] = {
     "bot.answers": {"bot.domain", "bot.parsing", "bot.summary", "bot.storage", "bot.search"},
     "bot.announce": {"bot.domain", "bot.storage", "bot.answers"},
     "bot.services": {*_CORE, "bot.storage", "bot.search", "bot.answers", "bot.sources"},
+    "bot.failures": {*_CORE, "bot.storage"},
     "bot.console": {*_CORE, "bot.answers", "bot.services"},
     "bot.client": {*_CORE, "bot.answers", "bot.services"},
 }

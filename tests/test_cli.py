@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from tests.conftest import FIXTURES, ROOT, SEED
 
 
-def festbot(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def festbot(env: dict[str, str], *args: str | bytes, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=ROOT,
@@ -18,9 +19,31 @@ def festbot(env: dict[str, str], *args: str, stdin: str | None = None) -> subpro
         capture_output=True,
         text=True,
         input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
         timeout=60,
         check=False,
     )
+
+
+def festbot_at_a_terminal(env: dict[str, str], *args: str, typed: bytes) -> subprocess.CompletedProcess[str]:
+    """``festbot`` reading a pseudo-terminal, as a person at a keyboard runs it; ``typed`` is what they type."""
+    keyboard, terminal = os.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *args],
+            cwd=ROOT,
+            env=env,
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.close(terminal)
+        os.write(keyboard, typed)
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(keyboard)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def test_parse_json_has_exactly_the_keys(cli_env: dict[str, str]) -> None:
@@ -86,19 +109,62 @@ def test_ask_answers_on_a_fresh_database(cli_env: dict[str, str]) -> None:
 
 
 def test_run_without_token_is_a_console(cli_env: dict[str, str]) -> None:
-    result = festbot(cli_env, "run", stdin="/review return to dust\n/quit\n")
+    result = festbot_at_a_terminal(cli_env, "run", typed=b"/review return to dust\n/quit\n")
     assert result.returncode == 0, result.stderr
     assert "DISCORD_TOKEN" in result.stdout and "discord.com/developers" in result.stdout
     assert "It packs a quiet emotional punch" in result.stdout
 
 
+def test_the_console_survives_odd_values_and_answers_the_next_command(cli_env: dict[str, str]) -> None:
+    typed = [
+        b"/festival Berlinale year:\xc2\xb2",  # year:² (ValueError)
+        b"/festival Berlinale year:99999999999999999999",  # OverflowError in SQLite
+        b"/review \xff\xfe",  # not UTF-8
+        b"/festival Berlinale page:0",
+        b"/review return to dust",
+        b"/quit",
+    ]
+    result = festbot_at_a_terminal(cli_env, "run", typed=b"\n".join(typed) + b"\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("The year must be a number from 1900 to 2100") == 2
+    assert "No review matches “\ufffd\ufffd”" in result.stdout
+    assert "The page must be a number from 1 to 10000" in result.stdout
+    assert "It packs a quiet emotional punch" in result.stdout  # the last command is still answered
+    assert result.stderr == ""
+
+
+def test_run_without_token_or_terminal_says_what_is_missing(cli_env: dict[str, str]) -> None:
+    """Under a service manager (stdin not a terminal) the console would end at once, exit 0, and run nothing."""
+    result = festbot(cli_env, "run")
+    assert result.returncode == 1
+    assert result.stderr.startswith("festbot: DISCORD_TOKEN is not set") and result.stderr.count("\n") == 1
+    assert "needs a terminal" in result.stderr
+    assert result.stdout == ""
+
+
+def test_ask_refuses_odd_values_with_a_notice(cli_env: dict[str, str]) -> None:
+    for value in ("²", "99999999999999999999"):
+        result = festbot(cli_env, "ask", f"/festival Berlinale year:{value}")
+        assert result.returncode == 0, result.stderr
+        assert "The year must be a number from 1900 to 2100" in result.stdout
+    undecodable = festbot(cli_env, "ask", b"/review \xff")  # argv bytes that are not UTF-8
+    assert undecodable.returncode == 0, undecodable.stderr
+    assert "No review matches “\ufffd”" in undecodable.stdout
+
+
 def test_festival_edition_is_added_and_corrected(cli_env: dict[str, str], tmp_path: Path) -> None:
     table = tmp_path / "festivals.json"
-    table.write_bytes((ROOT / "data" / "festivals.json").read_bytes())
+    shipped = (ROOT / "data" / "festivals.json").read_text(encoding="utf-8")
+    table.write_text(shipped, encoding="utf-8")
     cli_env["FESTBOT_FESTIVALS"] = str(table)
     added = festbot(cli_env, "festivals", "edition", "berlin film festival", "2031", "2031-02-13", "2031-02-23")
     assert added.returncode == 0, added.stderr
     assert "Berlinale 2031: 13 Feb 2031 to 23 Feb 2031" in added.stdout
+    # Written back as it was read, plus the one edition: every other edition keeps its note.
+    saved = json.loads(table.read_text(encoding="utf-8"))
+    expected = json.loads(shipped)
+    expected["festivals"][0]["editions"].append({"year": 2031, "start": "2031-02-13", "end": "2031-02-23"})
+    assert saved == expected
     corrected = festbot(cli_env, "festivals", "edition", "Berlinale", "2031", "2031-02-12", "2031-02-22")
     assert corrected.returncode == 0
     listed = festbot(cli_env, "festivals", "list", "Berlinale")
@@ -143,3 +209,19 @@ def test_typos_answer_directly_and_festival_year_in_the_name(cli_env: dict[str, 
     assert "Director: Li Ruijun" in typo.stdout and "Did you mean" not in typo.stdout
     edition = festbot(cli_env, "ask", "/festival berlinale 2022")
     assert "Reviews from Berlinale 2022" in edition.stdout
+
+
+def test_a_reader_that_goes_away_is_no_failure(cli_env: dict[str, str]) -> None:
+    """``festbot festivals list | head -1``: the pipe closes early, and nothing is printed about it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "festivals", "list"],
+        cwd=ROOT,
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before festbot has started: its first line meets a closed pipe
+    assert process.stderr.read() == ""
+    assert process.wait(timeout=60) == 1

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.client.bot import FestivalBot
+from cogs._shared import TITLE_LENGTH
 from tests.discord_harness import EPHEMERAL, TOKEN, fake_discord, running_bot, settings_for, write_corpus
 from tests.fakediscord import FakeDiscord
 
@@ -156,7 +157,9 @@ async def test_unknown_title_gets_private_suggestions(bot: FestivalBot, fake: Fa
     assert nothing["flags"] & EPHEMERAL and "No review matches" in nothing["content"]
 
 
-@pytest.mark.parametrize("title", ["x" * 1024, '"return" NEAR(dust', "' OR 1=1 --", "*", "🎬🍿", "-dust:"])
+@pytest.mark.parametrize(
+    "title", ["x" * TITLE_LENGTH, '"return" NEAR(dust', "' OR 1=1 --", "*", "🎬🍿", "-dust:"]
+)  # x * TITLE_LENGTH: the longest title Discord lets through
 async def test_hostile_titles_get_a_friendly_answer(bot: FestivalBot, fake: FakeDiscord, title: str) -> None:
     payload = await (await fake.slash_command("review", {"title": title})).response()
     assert payload["type"] == 4

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import time
 from typing import Any
 
@@ -16,6 +17,14 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client.failures import (
+    UNREACHABLE,
+    FirstConnectionFilter,
+    GatewayUnreachable,
+    discord_problem,
+    has_connected,
+    reason,
+)
 from bot.client.render import ActionButton, ActionSelect, apologise, interaction_data
 from bot.config import Settings
 from bot.services import Services, open_services
@@ -67,6 +76,10 @@ class FestivalBot(commands.Bot):
     """The bot. Dependencies come in through the constructor; nothing is read from globals."""
 
     def __init__(self, services: Services, **options: Any) -> None:
+        # The bot never joins voice: discord.py's warning on every start that the voice libraries are
+        # missing says nothing to act on. Only those two flags are cleared; other warnings still log.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -124,12 +137,29 @@ async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None
                     ready.set_result(bot)
 
             bot.add_listener(on_ready, "on_ready")
-        await bot.start(settings.discord_token.get_secret_value())
+        quiet = FirstConnectionFilter(bot)
+        logging.getLogger("discord.client").addFilter(quiet)
+        try:
+            await bot.start(settings.discord_token.get_secret_value())
+        except AttributeError as exc:
+            # discord.py 2.7 retries a failed first connection by resuming a session it never opened
+            # (Client.connect reads self.ws.sequence while ws is None): report what it tripped over.
+            cause = exc.__context__
+            if has_connected(bot) or not isinstance(cause, UNREACHABLE):
+                raise
+            url = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+            raise GatewayUnreachable(f"cannot open the Discord gateway at {url}: {reason(cause)}") from cause
+        finally:
+            logging.getLogger("discord.client").removeFilter(quiet)
 
 
 def run_bot(settings: Settings) -> int:
-    """``festbot run`` with a token: log through discord.py's setup, stop cleanly on SIGTERM."""
-    discord.utils.setup_logging(level=logging.getLevelName(settings.log_level.upper()), root=True)
+    """``festbot run`` with a token: log through discord.py's setup, stop cleanly on SIGTERM.
+
+    Discord's refusals and an unreachable Discord are one line on stderr and exit status 1; any
+    other failure (the database, the disk) is raised for the command line to describe.
+    """
+    discord.utils.setup_logging(level=settings.log_level_number, root=True)
 
     async def main() -> None:
         task = asyncio.ensure_future(serve(settings))
@@ -142,11 +172,11 @@ def run_bot(settings: Settings) -> int:
 
     try:
         asyncio.run(main())
-    except discord.LoginFailure:
-        log.error("Discord refused the token (DISCORD_TOKEN). Copy it again from the Developer Portal's Bot page.")
-        return 1
-    except discord.PrivilegedIntentsRequired:
-        log.error("The bot asked for an intent that is not enabled in the Developer Portal.")
+    except Exception as exc:
+        problem = discord_problem(exc)
+        if problem is None:
+            raise
+        print(f"festbot: {problem}", file=sys.stderr)
         return 1
     return 0
 
@@ -171,11 +201,13 @@ def sync_commands(settings: Settings, guild_id: int | None) -> int:
     started = time.perf_counter()
     try:
         synced = asyncio.run(sync(settings, guild_id))
-    except discord.LoginFailure:
-        print("festbot: Discord refused the token (DISCORD_TOKEN).")
-        return 1
-    except discord.HTTPException as exc:
-        print(f"festbot: Discord refused the commands: {exc}")
+    except Exception as exc:
+        problem = discord_problem(exc)
+        if problem is None:
+            raise
+        if isinstance(exc, discord.HTTPException) and not isinstance(exc, discord.LoginFailure):
+            problem = "the commands were not published: " + problem
+        print(f"festbot: {problem}", file=sys.stderr)
         return 1
     where = f"server {guild_id}" if guild_id else "all servers (global commands can take up to an hour to appear)"
     names = ", ".join(f"/{c.name}" for c in synced)

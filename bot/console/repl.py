@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import re
 import sys
 import textwrap
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.answers.cards import Card, Reply
-from bot.answers.component_ids import ReviewAction, decode
+from bot.answers.component_ids import CreditsPage, FestivalPage, ListPage, ReviewAction, decode
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.answers.service import Answers
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong while answering that; other commands still work."
 
 _UNESCAPE = re.compile(r"\\(.)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -71,13 +82,38 @@ def _button_hint(custom_id: str | None) -> str:
     match decode(custom_id or ""):
         case ReviewAction(review_id, target):
             return f" -> /{target} #{review_id}"
+        case CreditsPage(review_id, page):
+            return f" -> /credits #{review_id} page:{page + 1}"
+        case ListPage("person", name, page):
+            return f" -> /person {name} page:{page + 1}"
+        case ListPage("company", name, page):
+            return f" -> /sales company:{name} page:{page + 1}"
+        case FestivalPage(name, year, section, page):
+            chosen = (f" year:{year}" if year else "") + (f" section:{section}" if section else "")
+            return f" -> /festival {name}{chosen} page:{page + 1}"
         case _:
             return ""
 
 
-async def run_console(settings: Settings, connect_help: str) -> int:
-    """Local console: type slash commands, see the answers the Discord bot would give."""
-    from bot.console.command_line import run_command_line, usage
+async def answer_line(answers: Answers, line: str) -> Reply:
+    """The reply to one typed line; a failure nobody foresaw is an apology, and the console goes on."""
+    from bot.console.command_line import run_command_line
+
+    try:
+        return await run_command_line(answers, line)
+    except Exception as exc:
+        # The traceback is for whoever runs with FESTBOT_LOG_LEVEL=DEBUG, not for the person typing.
+        log.debug("console line %r failed", line[:200], exc_info=True)
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return Reply.notice(f"{APOLOGY} ({reason[:200]})")
+
+
+async def run_console(settings: Settings, connect_help: str, read_line: Callable[[], str] | None = None) -> int:
+    """Local console: type slash commands, see the answers the Discord bot would give.
+
+    ``read_line`` (``input`` with a prompt by default) blocks, so it runs off the event loop.
+    """
+    from bot.console.command_line import usage
     from bot.services import open_services
 
     async with open_services(settings) as services:
@@ -86,17 +122,21 @@ async def run_console(settings: Settings, connect_help: str) -> int:
         noun = "review" if count == 1 else "reviews"
         print(f"{count} {noun} in {settings.db_path}. Type a command, e.g. /review Return to Dust")
         print(usage() + "\n  /quit\n")
+        if read_line is None and isinstance(sys.stdin, io.TextIOWrapper):
+            # Bytes that are not UTF-8 arrive as surrogates (made printable per line) instead of
+            # failing input() itself.
+            sys.stdin.reconfigure(errors="surrogateescape")
         loop = asyncio.get_running_loop()
         while True:
             try:
-                line = await loop.run_in_executor(None, _prompt)
+                line = await loop.run_in_executor(None, read_line or _prompt)
             except (EOFError, KeyboardInterrupt):
                 print()
                 return 0
             if line.strip() in {"/quit", "/exit", "quit", "exit"}:
                 return 0
             if line.strip():
-                reply = await run_command_line(services.answers, line)
+                reply = await answer_line(services.answers, line)
                 sys.stdout.write(render_reply(reply) + "\n")
 
 

@@ -14,11 +14,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.domain.text import fold
 
 DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "data" / "festivals.json"
+#: Edition years anyone may ask for or record: every festival in the table is younger, and the bound
+#: keeps a typo such as ``year:99999999999`` from reaching the database as an out-of-range integer.
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+#: Reviews of an edition keep coming for a while after it ends.
+LATE_REVIEWS = dt.timedelta(days=31)
+
+
+class FestivalTableError(ValueError):
+    """The festival table file cannot be read or is not a valid table; the message names the file."""
 
 
 class Section(BaseModel):
@@ -31,9 +40,19 @@ class Section(BaseModel):
 class Edition(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    year: int
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
     start: dt.date
     end: dt.date
+    #: Where the dates come from when they are not the festival's own announcement.
+    note: str | None = None
+
+    def moved_to(self, year: int) -> Edition:
+        """The same slot in another year: same first day of the calendar, same length."""
+        try:
+            start = self.start.replace(year=self.start.year + year - self.year)
+        except ValueError:  # 29 February
+            start = self.start.replace(year=self.start.year + year - self.year, day=28)
+        return Edition(year=year, start=start, end=start + (self.end - self.start))
 
 
 class Festival(BaseModel):
@@ -48,10 +67,24 @@ class Festival(BaseModel):
     editions: list[Edition] = Field(default_factory=list)
 
     def edition_for(self, day: dt.date) -> Edition | None:
-        """The edition running on ``day``, or the one it is closest after within a month (late reviews)."""
+        """The edition running on ``day``, or the one it is closest after within a month (late reviews).
+
+        A year the table has no dates for yet (it is edited by hand, and falls behind) gets the
+        festival's customary slot: the latest known edition moved to that year. A year that has
+        dates and does not cover ``day`` gets none, rather than a second edition.
+        """
         for edition in self.editions:
-            if edition.start <= day <= edition.end + dt.timedelta(days=31):
+            if edition.start <= day <= edition.end + LATE_REVIEWS:
                 return edition
+        known = {edition.year for edition in self.editions}
+        latest = max(self.editions, key=lambda edition: edition.year, default=None)
+        if latest is None:
+            return None
+        for year in (day.year, day.year - 1):  # the previous year's slot may end in January
+            if year not in known and FIRST_YEAR <= year <= LAST_YEAR:
+                slot = latest.moved_to(year)
+                if slot.start <= day <= slot.end + LATE_REVIEWS:
+                    return slot
         return None
 
 
@@ -90,7 +123,18 @@ class FestivalTable(BaseModel):
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TABLE) -> FestivalTable:
-        return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        """The table in ``path``; :class:`FestivalTableError` says in one line why it cannot be used."""
+        try:
+            return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise FestivalTableError(f"cannot read the festival table {path}: {exc.strerror or exc}") from exc
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FestivalTableError(f"the festival table {path} is not valid JSON: {exc}") from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+            raise FestivalTableError(f"the festival table {path} is not valid: {where}: {first['msg']}{more}") from exc
 
     @cached_property
     def _by_folded_name(self) -> dict[str, Festival]:
@@ -105,6 +149,8 @@ class FestivalTable(BaseModel):
         festival = self.find(name)
         if festival is None:
             raise KeyError(name)
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}, not {year}")
         if end < start:
             raise ValueError(f"the edition ends ({end}) before it starts ({start})")
         editions = sorted(
@@ -116,10 +162,15 @@ class FestivalTable(BaseModel):
 
     def save(self, path: Path) -> None:
         """Write the table back, stable and readable, atomically (a crash never leaves half a file)."""
-        text = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        # exclude_none: an edition without a note is written without one, as the file has it.
+        text = json.dumps(self.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2) + "\n"
         temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
+        try:
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)  # a full disk leaves no half-written copy behind
+            raise
 
     def edition_year(self, festival: str, published: dt.date | None, film_year: int | None) -> int | None:
         """Which edition a review belongs to: the one running when it was published, else the film's year."""

@@ -1,0 +1,146 @@
+"""The console's typed commands against a real database: any line gets a reply, and the console goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.answers.cards import Reply
+from bot.config import Settings
+from bot.console.command_line import COMMANDS, CommandLineError, parse_command_line, run_command_line
+from bot.console.repl import APOLOGY, render_reply, run_console
+from bot.services import Services, open_services
+from tests.discord_harness import write_corpus
+
+#: Option values that broke the console once, or look as if they might.
+ODD_VALUES = [
+    "²",  # str.isdigit() says yes, int() says no
+    "٣",  # an Arabic-Indic digit: int() reads it
+    "99999999999999999999",  # more than SQLite's 64-bit integers
+    "-1",
+    "0",
+    "1e9",
+    "#99999999999999999999",
+    "#0",
+    "\x00",
+    "\udcff",  # a byte that was not UTF-8, as the terminal hands it over
+    "\ud800",  # any other lone surrogate
+    " ",
+    "",
+]
+
+typed_text = st.text(st.characters(exclude_categories=()), max_size=40)
+values = st.one_of(typed_text, st.integers().map(str), st.sampled_from(ODD_VALUES))
+option_names = st.sampled_from(sorted({o for opts in COMMANDS.values() for o in opts} | {"bogus", "YEAR"}))
+command_names = st.sampled_from([*(f"/{name}" for name in COMMANDS), "review", "/REVIEW", "/x", "/", ""])
+command_lines = st.one_of(
+    typed_text,
+    st.builds(
+        lambda command, head, options: " ".join([command, head, *(f"{name}:{value}" for name, value in options)]),
+        command_names,
+        values,
+        st.lists(st.tuples(option_names, values), max_size=4),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[asyncio.AbstractEventLoop, Services]]:
+    """One database for every example: the test corpus (several pages of Berlinale reviews, long credits)."""
+    folder = tmp_path_factory.mktemp("console")
+    app = Settings(FESTBOT_DB=folder / "festival.db", FESTBOT_SEED_DIR=write_corpus(folder / "corpus"))
+    loop = asyncio.new_event_loop()
+    opened = open_services(app)
+    services = loop.run_until_complete(opened.__aenter__())
+    try:
+        yield loop, services
+    finally:
+        loop.run_until_complete(opened.__aexit__(None, None, None))
+        loop.close()
+
+
+def ask(console: tuple[asyncio.AbstractEventLoop, Services], line: str) -> str:
+    loop, services = console
+    reply = loop.run_until_complete(run_command_line(services.answers, line))
+    assert isinstance(reply, Reply)
+    rendered = render_reply(reply)
+    rendered.encode("utf-8")  # printable: no lone surrogate echoed back
+    return rendered
+
+
+@given(command_lines)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_line_is_read_or_refused_with_a_reason(line: str) -> None:
+    try:
+        name, found = parse_command_line(line)
+    except CommandLineError as exc:
+        assert "Unknown command" in str(exc)
+        return
+    assert name in COMMANDS and set(found) <= set(COMMANDS[name])
+
+
+@given(command_lines)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_line_gets_a_reply(console: tuple[asyncio.AbstractEventLoop, Services], line: str) -> None:
+    assert ask(console, line).strip()
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "99999999999999999999", "1899", "2101", "-1", "0", "20 22"])
+def test_a_year_out_of_range_says_which_years_there_are(
+    console: tuple[asyncio.AbstractEventLoop, Services], value: str
+) -> None:
+    assert "The year must be a number from 1900 to 2100" in ask(console, f"/festival Berlinale year:{value}")
+
+
+@pytest.mark.parametrize("value", ["²", "0", "10001", "99999999999999999999", "two"])
+def test_a_page_out_of_range_says_which_pages_there_are(
+    console: tuple[asyncio.AbstractEventLoop, Services], value: str
+) -> None:
+    assert "The page must be a number from 1 to 10000" in ask(console, f"/festival Berlinale page:{value}")
+
+
+def test_pages_are_typed_as_the_buttons_say(console: tuple[asyncio.AbstractEventLoop, Services]) -> None:
+    first = ask(console, "/festival Berlinale")
+    assert "page 1 of 2" in first
+    assert "[Next ▶] -> /festival Berlinale page:2" in first
+    second = ask(console, "/festival Berlinale page:2")
+    assert "page 2 of 2" in second and "[◀ Previous] -> /festival Berlinale page:1" in second
+    assert "page 2 of 2" in ask(console, "/festival Berlinale page:9999")  # past the end: the last page
+    credits = ask(console, "/credits The Endless Credits")
+    assert "-> /credits #" in credits and "page:2" in credits
+
+
+async def test_a_failing_command_is_an_apology_and_the_console_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A table vanishing under the console (a real failure of a real database) spoils one answer only."""
+    app = Settings(FESTBOT_DB=tmp_path / "festival.db", FESTBOT_SEED_DIR=write_corpus(tmp_path / "corpus"))
+
+    def rename(old: str, new: str) -> None:
+        with sqlite3.connect(app.db_path) as conn:
+            conn.execute(f"ALTER TABLE {old} RENAME TO {new}")
+
+    script = iter(["/review Return to Dust", "break", "/review Return to Dust", "mend", "/review Return to Dust"])
+
+    def typed() -> str:
+        line = next(script, "/quit")
+        if line == "break":
+            rename("reviews", "reviews_elsewhere")
+            line = next(script)
+        elif line == "mend":
+            rename("reviews_elsewhere", "reviews")
+            line = next(script)
+        return line
+
+    assert await run_console(app, "(help)", read_line=typed) == 0
+    out = capsys.readouterr().out
+    answers = out.split("Director: Li Ruijun")
+    assert len(answers) == 3  # answered before and after the failure
+    assert APOLOGY in answers[1] and "no such table" in answers[1]
+    assert "Traceback" not in out
