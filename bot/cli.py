@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,8 @@ CONNECT_HELP = (
     "copy its token into a .env file as DISCORD_TOKEN=..., invite it with the 'bot' and 'applications.commands'\n"
     "scopes, then run `festbot sync` once and `festbot run` again (see README.md)."
 )
+#: ``scheme://`` in any case: an argument like this is a URL (``HTTP://`` too), never a file path.
+_URL_ARGUMENT = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     feeds_add = feeds_sub.add_parser("add", help="read an RSS or Atom feed of reviews")
     feeds_add.add_argument("url", metavar="URL")
     feeds_add.add_argument("--festival", help='festival edition for its entries, e.g. "Berlinale 2026"')
-    feeds_add.add_argument("--every", type=float, default=300.0, metavar="SECONDS", help="poll interval (default 300)")
+    feeds_add.add_argument(
+        "--every", type=float, default=300.0, metavar="SECONDS", help="poll interval, 60 to 86400 (default 300)"
+    )
     feeds_sub.add_parser("list", help="the feeds with their state")
     feeds_sub.add_parser("remove", help="stop reading a feed").add_argument("feed", metavar="ID_OR_URL")
     feeds_sub.add_parser("poll", help="poll every feed once now")
@@ -176,49 +181,55 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import fetch_policy
     from bot.sources.feeds.pages import ingest_url
     from bot.storage.store import open_store
 
     table = FestivalTable.load(settings.festivals_file)
-    urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
+    urls = [p for p in args.paths if _URL_ARGUMENT.match(p)]
     paths = [Path(p) for p in args.paths if p not in urls]
-    lines: list[str] = []
-    rejected = 0
+    done = rejected = 0
     async with open_store(settings.db_path) as store:
         outcomes = await ingest_paths(store, paths, festival=args.festival, table=table) if paths else []
-        lines += [o.line() for o in outcomes]
-        rejected += sum(o.status == "rejected" for o in outcomes)
+        for outcome in outcomes:
+            print(outcome.line())
+        done, rejected = len(outcomes), sum(o.status == "rejected" for o in outcomes)
         for url in urls:
-            page = await ingest_url(store, url, table=table, festival=args.festival)
-            lines.append(page.line())
+            # Each page's line as soon as it is done: a later one that fails never hides what was stored.
+            page = await ingest_url(store, url, table=table, festival=args.festival, policy=fetch_policy(settings))
+            print(page.line(), flush=True)
+            done += 1
             rejected += page.status in ("rejected", "failed", "error")
-    print("\n".join(lines))
-    if not lines:
+    if not done:
         print("festbot: no review files found in the given paths", file=sys.stderr)
         return 1
     return 1 if rejected else 0
 
 
 async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import fetch_policy
     from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
     from bot.sources.feeds.poller import FeedPoller
     from bot.storage.store import open_store
 
     async with open_store(settings.db_path) as store:
-        if args.feeds_command == "add":
-            try:
-                feed = await add_feed(store, args.url, festival=args.festival, interval=args.every)
-            except FeedError as exc:
-                print(f"festbot: {exc}", file=sys.stderr)
-                return 1
-            print(f"added feed #{feed.id}: {feed.url} (the running bot reads it within a minute)")
-        elif args.feeds_command == "remove":
-            if not await remove_feed(store, args.feed):
-                print(f"festbot: no feed {args.feed!r} (see festbot feeds list)", file=sys.stderr)
-                return 1
-            print(f"removed feed {args.feed}")
-        elif args.feeds_command == "poll":
-            async with FeedPoller(store, table=FestivalTable.load(settings.festivals_file)) as poller:
+        try:
+            if args.feeds_command == "add":
+                feed = await add_feed(
+                    store, args.url, festival=args.festival, interval=args.every, policy=fetch_policy(settings)
+                )
+                print(f"added feed #{feed.id}: {feed.url} (the running bot reads it within a minute)")
+            elif args.feeds_command == "remove":
+                if not await remove_feed(store, args.feed):
+                    print(f"festbot: no feed {args.feed!r} (see festbot feeds list)", file=sys.stderr)
+                    return 1
+                print(f"removed feed {args.feed}")
+        except FeedError as exc:
+            print(f"festbot: {exc}", file=sys.stderr)
+            return 1
+        if args.feeds_command == "poll":
+            table = FestivalTable.load(settings.festivals_file)
+            async with FeedPoller(store, table=table, policy=fetch_policy(settings)) as poller:
                 results = await poller.poll_all()
             for outcomes in results.values():
                 for outcome in outcomes:

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.answers.cards import Card, Reply
 from bot.client.render import send_reply
-from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+from bot.sources.feeds.feed_list import DEFAULT_INTERVAL, FeedError, add_feed, list_feeds, remove_feed
 from bot.sources.feeds.poller import FeedPoller
 from bot.sources.inbox import InboxWatcher
 from cogs._shared import choices, named, require_manage_guild
@@ -31,8 +31,9 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
     def __init__(self, bot: FestivalBot) -> None:
         services = bot.services
         self.store = services.store
+        self.policy = services.fetch_policy
         self.inbox = InboxWatcher(services.store, services.settings.inbox, table=services.festivals)
-        self.feeds = FeedPoller(services.store, table=services.festivals)
+        self.feeds = FeedPoller(services.store, table=services.festivals, policy=self.policy)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def cog_load(self) -> None:
@@ -53,11 +54,22 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
         return require_manage_guild(interaction, "Feeds")
 
     @app_commands.command(name="add")
-    @app_commands.describe(url="RSS or Atom feed URL", festival='Festival for its entries, e.g. "Berlinale 2026"')
-    async def add(self, interaction: discord.Interaction[Any], url: str, festival: str | None = None) -> None:
+    @app_commands.describe(
+        url="RSS or Atom feed URL",
+        festival='Festival for its entries, e.g. "Berlinale 2026"',
+        every="Minutes between reads, 1 to 1440 (default 5)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: str,
+        festival: str | None = None,
+        every: app_commands.Range[int, 1, 1440] | None = None,
+    ) -> None:
         """Read a publication's review feed."""
+        interval = every * 60.0 if every is not None else DEFAULT_INTERVAL
         try:
-            feed = await add_feed(self.store, url.strip(), festival=festival)
+            feed = await add_feed(self.store, url, festival=festival, interval=interval, policy=self.policy)
         except FeedError as exc:
             await send_reply(interaction, Reply.notice(f"Can't add that feed: {exc}"))
             return

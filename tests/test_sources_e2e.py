@@ -82,8 +82,9 @@ async def test_feeds_remove_by_number_and_by_url(bot: FestivalBot, fake: FakeDis
 async def test_a_removed_feed_is_no_longer_fetched(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
     site.feeds["reviews"] = FeedSpec()
     path = "/feeds/reviews.xml"
-    # /feeds add polls every 5 minutes; as `festbot feeds add --every 0.2` would, poll often enough to see it stop.
-    feed = await add_feed(bot.services.store, site.url(path), interval=0.2)
+    # A person may set a minute at least; through the Python API the feed is polled every 0.2 s,
+    # often enough to see it stop.
+    feed = await add_feed(bot.services.store, site.url(path), interval=0.2, min_interval=0.1)
     bot.get_cog("Sources").feeds.wake()  # type: ignore[union-attr]
     await until(lambda: site.requests[path] >= 3, what="the poller fetching the feed again and again")
     removed = await admin(fake, "feeds remove", {"feed": str(feed.id)})

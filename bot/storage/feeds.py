@@ -1,4 +1,4 @@
-"""SQL for feeds and feed entries (tables from ``V003__feeds.sql``).
+"""SQL for feeds and feed entries (tables from ``V003__feeds.sql``, retry times from ``V005__feed_owners.sql``).
 
 Kept apart from the review store so it does not grow feed concerns. Every write is one transaction
 through :meth:`Store.write`; every read is one statement through :attr:`Store.reads`, so a dedupe
@@ -19,6 +19,10 @@ from bot.storage.store import Store
 
 #: Entry statuses that mean the page was stored (or is the same as one stored).
 STORED_STATUSES = ("added", "updated", "unchanged", "duplicate")
+#: The longest poll interval (a day); the table's CHECK holds every row to it.
+MAX_INTERVAL = 86_400.0
+#: Reasons and errors come partly from publishers (HTTP reason phrases): stored at most this long.
+MAX_REASON = 500
 
 
 class Feed(BaseModel):
@@ -83,6 +87,7 @@ class EntryRecord(BaseModel):
     entry: dict[str, Any] = Field(default_factory=dict)
     first_seen_at: dt.datetime
     updated_at: dt.datetime
+    retry_at: float | None = None  # unix seconds: a failed entry is not fetched again before then
 
 
 def _short(value: dt.datetime) -> str:
@@ -111,7 +116,7 @@ _FEED_COLUMNS = (
 _FEED_BY_ID = f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.id = ?"  # noqa: S608
 _ENTRY_COLUMNS = (
     "id, feed_id, entry_key, url, canonical_url, content_hash, status, reason, review_id, announce, attempts,"
-    " entry, first_seen_at, updated_at"
+    " entry, first_seen_at, updated_at, retry_at"
 )
 
 
@@ -155,6 +160,7 @@ def _entry(row: Sequence[Any]) -> EntryRecord:
         entry=json.loads(row[11]) if row[11] else {},
         first_seen_at=dt.datetime.fromisoformat(row[12]),
         updated_at=dt.datetime.fromisoformat(row[13]),
+        retry_at=row[14],
     )
 
 
@@ -226,7 +232,7 @@ async def record_failure(
         store,
         "UPDATE feeds SET last_fetch_at = ?, last_status = 'error', last_error = ?, error_count = ?,"
         " next_poll_at = ? WHERE id = ?",
-        (iso(now), reason, error_count, iso(next_poll_at), feed_id),
+        (iso(now), reason[:MAX_REASON], error_count, iso(next_poll_at), feed_id),
     )
 
 
@@ -235,7 +241,7 @@ async def set_next_poll(store: Store, feed_id: int, next_poll_at: dt.datetime) -
 
 
 async def set_entry_error(store: Store, feed_id: int, text: str | None) -> None:
-    await _update(store, "UPDATE feeds SET last_entry_error = ? WHERE id = ?", (text, feed_id))
+    await _update(store, "UPDATE feeds SET last_entry_error = ? WHERE id = ?", (text and text[:MAX_REASON], feed_id))
 
 
 async def _update(store: Store, sql: str, params: Sequence[object]) -> None:
@@ -274,20 +280,20 @@ async def find_page(store: Store, *, canonical_url: str | None, digest: str | No
 #: Insert or update the row of one entry (one per feed and entry key).
 _UPSERT_ENTRY = (
     "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
-    " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " attempts, entry, updated_at, retry_at, feed_id, entry_key, first_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(feed_id, entry_key) DO UPDATE SET url = excluded.url,"
     " canonical_url = COALESCE(excluded.canonical_url, canonical_url),"
     " content_hash = COALESCE(excluded.content_hash, content_hash), status = excluded.status,"
     " reason = excluded.reason, review_id = COALESCE(excluded.review_id, review_id),"
     " announce = COALESCE(excluded.announce, announce), attempts = excluded.attempts,"
-    " entry = excluded.entry, updated_at = excluded.updated_at"
+    " entry = excluded.entry, updated_at = excluded.updated_at, retry_at = excluded.retry_at"
 )
 #: A page ingested by URL, outside any feed: remembered so a feed carrying it later skips it.
 _INSERT_PAGE = (
     "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
-    " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+    " attempts, entry, updated_at, retry_at, feed_id, entry_key, first_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
 )
 
 
@@ -306,30 +312,37 @@ async def save_entry(
     announce: bool | None = None,
     attempts: int = 0,
     entry: dict[str, Any] | None = None,
+    retry_at: dt.datetime | None = None,
 ) -> None:
-    """Insert or update the row of one entry (one per feed and entry key)."""
+    """Insert or update the row of one entry (one per feed and entry key); a failed one waits for ``retry_at``."""
     values = (
         url,
         canonical_url,
         content_hash,
         status,
-        reason,
+        reason and reason[:MAX_REASON],
         review_id,
         None if announce is None else int(announce),
         attempts,
         json.dumps(entry or {}, ensure_ascii=False),
         iso(now),
+        retry_at.timestamp() if retry_at is not None else None,
     )
+
     if feed_id is not None:
         await _update(store, _UPSERT_ENTRY, (*values, feed_id, entry_key, iso(now)))
     else:
         await _update(store, _INSERT_PAGE, (*values, entry_key, iso(now)))
 
 
-async def failed_entries(store: Store, feed_id: int) -> list[EntryRecord]:
-    """Entries whose page could not be fetched yet (5xx, timeout, network): retried on the feed's polls."""
-    sql = f"SELECT {_ENTRY_COLUMNS} FROM feed_entries WHERE feed_id = ? AND status = 'failed' ORDER BY id"  # noqa: S608
-    return [_entry(row) for row in await store.reads.fetchall(sql, (feed_id,))]
+async def failed_entries(store: Store, feed_id: int, *, due: dt.datetime, limit: int) -> list[EntryRecord]:
+    """Up to ``limit`` entries whose page could not be fetched yet (5xx, timeout, network) and whose
+    back-off has run out by ``due``, longest waiting first: retried on the feed's polls."""
+    sql = (
+        f"SELECT {_ENTRY_COLUMNS} FROM feed_entries WHERE feed_id = ? AND status = 'failed'"  # noqa: S608
+        " AND COALESCE(retry_at, 0) <= ? ORDER BY COALESCE(retry_at, 0), id LIMIT ?"
+    )
+    return [_entry(row) for row in await store.reads.fetchall(sql, (feed_id, due.timestamp(), limit))]
 
 
 async def entries(store: Store, feed_id: int | None = None) -> list[EntryRecord]:

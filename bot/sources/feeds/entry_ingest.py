@@ -3,7 +3,9 @@
 Entries are remembered in ``feed_entries`` by entry id, link, canonical URL and text hash, so a
 restart, a bumped GUID or date, or the same review under a second URL never causes a repost, and a
 page that is not a review is not fetched again on every poll. A page that failed for a reason that
-may pass (5xx, timeout, network) is saved as ``failed``: the poller retries it, up to ``max_attempts``.
+may pass (5xx, timeout, network) is saved as ``failed`` with a time to retry it: its own back-off,
+doubling from ``retry_delay``, or later if the server's ``Retry-After`` says so; the poller retries
+it then, up to ``max_attempts``.
 """
 
 from __future__ import annotations
@@ -46,13 +48,15 @@ class EntryResult:
     page: ArticlePage | None = None  # once the page was fetched and read
     review_id: int | None = None
     title: str | None = None
+    retry_after: float | None = None  # seconds the page's server asked us to wait (failed entries)
 
 
 class EntryIngester:
     """Works each new or retried entry of a feed through to its outcome, for :class:`FeedPoller`.
 
     ``slots`` bounds the page requests in flight together with the poller's feed requests; ``http``
-    gives the poller's current session.
+    gives the poller's current session. A failed entry is retried after ``retry_delay`` seconds,
+    doubling with each attempt up to ``max_backoff``.
     """
 
     def __init__(
@@ -65,11 +69,15 @@ class EntryIngester:
         http: Callable[[], aiohttp.ClientSession],
         clock: Callable[[], dt.datetime],
         max_attempts: int,
+        retry_delay: float = 60.0,
+        max_backoff: float = 3600.0,
     ) -> None:
         self.store = store
         self.table = table
         self.limits = limits
         self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.max_backoff = max_backoff
         self._slots = slots
         self._http = http
         self._clock = clock
@@ -84,11 +92,12 @@ class EntryIngester:
         """
         result = await self._result(feed, info, announce=announce, attempts=attempts)
         page = result.page
+        now = self._clock()
         await feedstore.save_entry(
             self.store,
             feed_id=feed.id,
             entry_key=info.key,
-            now=self._clock(),
+            now=now,
             status=result.status,
             url=info.link,
             canonical_url=page.canonical_url if page else None,
@@ -98,6 +107,7 @@ class EntryIngester:
             announce=announce,
             attempts=result.attempts,
             entry=info.as_json(),
+            retry_at=now + dt.timedelta(seconds=self._retry_delay(result)) if result.status == "failed" else None,
         )
         problem = result.status in _PROBLEMS
         if problem and result.reason is not None and result.reason != previous:
@@ -113,10 +123,14 @@ class EntryIngester:
             announce=announce if result.status in _STORED else None,
         )
 
+    def _retry_delay(self, result: EntryResult) -> float:
+        backoff = min(self.retry_delay * 2.0 ** min(result.attempts - 1, 20), max(self.max_backoff, self.retry_delay))
+        return max(backoff, result.retry_after or 0.0)
+
     async def _result(self, feed: Feed, info: EntryInfo, *, announce: bool, attempts: int) -> EntryResult:
         """The entry's outcome, one return per path; nothing is saved here."""
         if info.link is None:
-            return EntryResult(status="rejected", attempts=attempts, reason="entry has no link")
+            return EntryResult(status="rejected", attempts=attempts, reason=info.link_problem or "entry has no link")
         attempts += 1
         try:
             async with self._slots:
@@ -135,7 +149,7 @@ class EntryIngester:
         if not exc.retryable:
             return EntryResult("rejected", attempts, exc.reason)
         if attempts < self.max_attempts:
-            return EntryResult("failed", attempts, exc.reason)
+            return EntryResult("failed", attempts, exc.reason, retry_after=exc.retry_after)
         return EntryResult("rejected", attempts, f"gave up after {attempts} attempts: {exc.reason}")
 
     async def _store(
