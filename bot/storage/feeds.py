@@ -266,12 +266,16 @@ async def find_entry(store: Store, feed_id: int, entry_key: str, url: str | None
 
 
 async def find_page(store: Store, *, canonical_url: str | None, digest: str | None) -> EntryRecord | None:
-    """An entry whose page was fetched before and is the same page (canonical URL) or the same text (hash)."""
+    """An entry whose page was stored as a review and is the same page (canonical URL) or the same text (hash).
+
+    Only stored pages count: an entry refused when fetched (too large, not HTML, given up on) or read
+    as no review has no review to be a duplicate of, so a page matching it is worked through afresh.
+    """
     row = await store.reads.fetchone(
         f"SELECT {_ENTRY_COLUMNS} FROM feed_entries"  # noqa: S608
-        " WHERE status != 'failed' AND ((? IS NOT NULL AND (canonical_url = ? OR url = ?))"
-        "   OR (? IS NOT NULL AND content_hash = ?))"
-        " ORDER BY review_id IS NULL, id LIMIT 1",
+        " WHERE review_id IS NOT NULL AND status IN ('added', 'updated', 'unchanged', 'duplicate')"
+        " AND ((? IS NOT NULL AND (canonical_url = ? OR url = ?)) OR (? IS NOT NULL AND content_hash = ?))"
+        " ORDER BY id LIMIT 1",
         (canonical_url, canonical_url, canonical_url, digest, digest),
     )
     return _entry(row) if row else None

@@ -140,8 +140,8 @@ class EntryIngester:
         known = await feedstore.find_page(self.store, canonical_url=page.canonical_url, digest=page.digest)
         if known is not None:
             # The same page under a new GUID or URL: remember the alias, never repost.
-            log.info("feed %s: %s is the same page as %s; not stored again", feed.url, info.link, known.canonical_url)
             reason = f"same page as {known.canonical_url or known.url}"
+            log.info("feed %s: %s is the %s; not stored again", feed.url, info.link, reason)
             return EntryResult("duplicate", attempts, reason, page=page, review_id=known.review_id)
         return await self._store(feed, info, page, announce=announce, attempts=attempts)
 
