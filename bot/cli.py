@@ -207,6 +207,7 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """The operator's view: every server's feeds, each with its owner; feeds added here are the operator's."""
     from bot.services import fetch_policy
     from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
     from bot.sources.feeds.poller import FeedPoller
@@ -237,7 +238,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
         if args.feeds_command in ("list", "poll"):
             feeds = await list_feeds(store)
             for feed in feeds:
-                print(feed.line())
+                print(feed.line(owner=True))
             if not feeds:
                 print("no feeds yet: festbot feeds add URL [--festival NAME]")
     return 0

@@ -549,7 +549,10 @@ async def test_ingest_url_stores_one_page_and_remembers_it_for_the_feeds(
 
     site.feeds["reviews"] = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-9")])
     feed = await add_feed(store, site.url("/feeds/reviews.xml"))
-    assert await poller.poll_feed(feed.id) == []  # the feed's entry is the page already ingested
+    # The feed's entry is the page already ingested: remembered as its duplicate, not fetched or stored again.
+    outcomes = await poller.poll_feed(feed.id)
+    assert [(o.status, o.review_id) for o in outcomes] == [("duplicate", first.review_id)]
+    assert site.requests["/articles/salt-lanterns"] == 2
     assert len(spy.calls) == 2
 
 

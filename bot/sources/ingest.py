@@ -57,9 +57,14 @@ class FileOutcome(BaseModel):
         return f"{self.status:<10} {self.path}: {self.title} (#{self.review_id})"
 
 
-async def store_review(store: Store, review: Review, *, source: str, announce: bool = True) -> IngestStatus:
-    """The one way a parsed review enters the store, from any source: summarised, then stored."""
-    return await store.ingest(review, source=source, summary=summarize(review), announce=announce)
+async def store_review(
+    store: Store, review: Review, *, source: str, announce: bool = True, audience: int | None = None
+) -> IngestStatus:
+    """The one way a parsed review enters the store, from any source: summarised, then stored.
+
+    ``audience`` is the server told of a new review (the one whose feed brought it); None tells every subscription.
+    """
+    return await store.ingest(review, source=source, summary=summarize(review), announce=announce, audience=audience)
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:

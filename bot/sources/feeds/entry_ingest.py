@@ -6,6 +6,10 @@ page that is not a review is not fetched again on every poll. A page that failed
 may pass (5xx, timeout, network) is saved as ``failed`` with a time to retry it: its own back-off,
 doubling from ``retry_delay``, or later if the server's ``Retry-After`` says so; the poller retries
 it then, up to ``max_attempts``.
+
+A feed's reviews are announced to its owner's subscriptions (a server's, or every one for the
+operator's feeds); the same review arriving through another feed is told to that feed's owner too,
+once per subscription, without fetching its page again.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from bot.sources.feeds.http import FetchError, FetchLimits
 from bot.sources.feeds.pages import ArticlePage, PageOutcome, fetch_page
 from bot.sources.ingest import store_review
 from bot.storage import feeds as feedstore
-from bot.storage.feeds import Feed
+from bot.storage.feeds import EntryRecord, Feed
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -91,6 +95,18 @@ class EntryIngester:
         so a problem that persists is not logged again.
         """
         result = await self._result(feed, info, announce=announce, attempts=attempts)
+        return await self._save(feed, info, result, announce=announce, previous=previous)
+
+    async def same_as(self, feed: Feed, info: EntryInfo, known: EntryRecord, *, announce: bool) -> PageOutcome:
+        """An entry whose link another feed (or ``festbot ingest``) already stored: recorded as a duplicate,
+        and told to this feed's owner, without fetching the page again."""
+        reason = f"same page as {known.canonical_url or known.url}"
+        result = EntryResult("duplicate", 0, reason, review_id=known.review_id)
+        return await self._save(feed, info, result, announce=announce)
+
+    async def _save(
+        self, feed: Feed, info: EntryInfo, result: EntryResult, *, announce: bool, previous: str | None = None
+    ) -> PageOutcome:
         page = result.page
         now = self._clock()
         await feedstore.save_entry(
@@ -108,6 +124,8 @@ class EntryIngester:
             attempts=result.attempts,
             entry=info.as_json(),
             retry_at=now + dt.timedelta(seconds=self._retry_delay(result)) if result.status == "failed" else None,
+            audience=feed.guild_id,
+            enqueue=True,
         )
         problem = result.status in _PROBLEMS
         if problem and result.reason is not None and result.reason != previous:
@@ -167,7 +185,9 @@ class EntryIngester:
             review = parse_review_text(document, source=page.canonical_url, table=self.table)
         except ReviewParseError as exc:
             return EntryResult("rejected", attempts, f"not a review: {exc.reason}", page=page)
-        stored = await store_review(self.store, review, source=page.canonical_url, announce=announce)
+        stored = await store_review(
+            self.store, review, source=page.canonical_url, announce=announce, audience=feed.guild_id
+        )
         log.info(
             "feed %s: %s %r (#%d) from %s%s",
             feed.url,

@@ -1,4 +1,9 @@
-"""The subscribed feeds: add, list and remove (``festbot feeds`` and ``/feeds``)."""
+"""The subscribed feeds: add, list and remove (``festbot feeds`` and ``/feeds``).
+
+A feed belongs to whoever added it: a server (``guild_id``), whose subscriptions alone hear of the
+reviews it brings, or the operator (``guild_id`` None: ``festbot feeds``), whose feeds are announced
+to every subscription. A server sees and removes only its own feeds; the operator sees all.
+"""
 
 from __future__ import annotations
 
@@ -47,10 +52,12 @@ async def add_feed(
     *,
     festival: str | None = None,
     interval: float = DEFAULT_INTERVAL,
+    guild_id: int | None = None,
     min_interval: float = MIN_INTERVAL,
     policy: FetchPolicy | None = None,
 ) -> Feed:
-    """Subscribe to a feed; ``festival`` (``"Berlinale 2024"``) is applied to entries that name none.
+    """Subscribe ``guild_id`` (None: the operator) to a feed; ``festival`` (``"Berlinale 2024"``) is
+    applied to entries that name none.
 
     With a ``policy``, a URL whose host is an IP address it refuses is refused now; host names are
     checked when fetched, since what they resolve to can change.
@@ -69,20 +76,30 @@ async def add_feed(
         raise FeedError(refused)
     try:
         return await feedstore.insert_feed(
-            store, clean, festival=festival, interval_seconds=interval, now=dt.datetime.now(dt.UTC)
+            store, clean, guild_id=guild_id, festival=festival, interval_seconds=interval, now=dt.datetime.now(dt.UTC)
         )
     except sqlite3.IntegrityError as exc:
         raise FeedError(f"already subscribed to {clean}") from exc
 
 
-async def list_feeds(store: Store) -> list[Feed]:
-    """Every feed with its state: last fetch, last error, next poll, entries seen."""
-    return await feedstore.all_feeds(store)
+async def list_feeds(store: Store, *, guild_id: int | None = None) -> list[Feed]:
+    """One server's feeds (``guild_id``), or every feed (None, the operator), with their state."""
+    return await feedstore.all_feeds(store, guild_id=guild_id)
 
 
-async def remove_feed(store: Store, feed: int | str) -> bool:
-    """Unsubscribe by id (``3`` or ``"3"``) or by URL; False when no such feed exists."""
+async def remove_feed(store: Store, feed: int | str, *, guild_id: int | None = None) -> bool:
+    """Unsubscribe by id (``3`` or ``"3"``) or by URL; False when no such feed is ``guild_id``'s to remove.
+
+    The operator (``guild_id`` None) may remove any feed; a URL that several servers' feeds share
+    must then be named by number (:class:`FeedError`).
+    """
     if isinstance(feed, int) or feed.strip().isdigit():
-        return await feedstore.delete_feed(store, feed_id=int(feed))
+        return await feedstore.delete_feed(store, feed_id=int(feed), guild_id=guild_id)
     url = http_url(feed)
-    return url is not None and await feedstore.delete_feed(store, url=url)
+    if url is None:
+        return False
+    found = [f for f in await feedstore.all_feeds(store, guild_id=guild_id) if f.url == url]
+    if len(found) > 1:
+        numbers = ", ".join(f"#{f.id}" for f in found)
+        raise FeedError(f"{len(found)} feeds read {url} ({numbers}): remove one by its number")
+    return bool(found) and await feedstore.delete_feed(store, feed_id=found[0].id, guild_id=guild_id)

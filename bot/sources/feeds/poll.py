@@ -168,10 +168,16 @@ class FeedPoll:
     async def _new_entry(
         self, feed: Feed, info: EntryInfo, first_fetch: bool, first_fetch_at: dt.datetime
     ) -> PageOutcome | None:
-        if await feedstore.find_entry(self.store, feed.id, info.key, info.link) is not None:
-            return None  # seen before: same id here, or the same link anywhere (a bumped GUID or date)
+        seen = await feedstore.find_entry(self.store, feed.id, info.key, info.link)
         announce = self._announce(info.published, first_fetch, first_fetch_at)
-        return await self._entries.ingest(feed, info, announce=announce)
+        if seen is None or (seen.feed_id != feed.id and seen.status == "failed"):
+            # New, or failing for another feed so far: worked through here, with this feed's own retries.
+            return await self._entries.ingest(feed, info, announce=announce)
+        if seen.feed_id != feed.id and seen.review_id is not None:
+            # Stored through another feed (maybe another server's) or `festbot ingest`: this feed's owner
+            # is told too, without fetching the page again.
+            return await self._entries.same_as(feed, info, seen, announce=announce)
+        return None  # seen here (a bumped GUID or date), or elsewhere and no review came of it
 
     async def _retry_entry(self, feed: Feed, info: EntryInfo, record: EntryRecord) -> PageOutcome:
         announce = record.announce if record.announce is not None else True
