@@ -8,8 +8,8 @@ import datetime as dt
 import io
 import json
 import logging
-import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,22 +68,16 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD, e.g. 2027-02-11)") from None
 
 
-def _seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not 10 <= seconds <= 7 * 86400:  # also refuses nan and inf
-        raise argparse.ArgumentTypeError(f"not a poll interval from 10 to 604800 seconds: {text!r}")
-    return seconds
-
-
 def _feed(text: str) -> int | str:
     """A feed's number or URL; a number no feed can have is refused here rather than by the database."""
     stripped = text.strip()
     if not stripped.isdigit():
         return stripped
     return _whole(stripped, 1, MAX_ROW_ID, "a feed number")
+
+
+#: ``scheme://`` in any case: an argument like this is a URL (``HTTP://`` too), never a file path.
+_URL_ARGUMENT = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     feeds_add.add_argument("url", metavar="URL")
     feeds_add.add_argument("--festival", help='festival edition for its entries, e.g. "Berlinale 2026"')
     feeds_add.add_argument(
-        "--every", type=_seconds, default=300.0, metavar="SECONDS", help="poll interval (default 300)"
+        "--every", type=float, default=300.0, metavar="SECONDS", help="poll interval, 60 to 86400 (default 300)"
     )
     feeds_sub.add_parser("list", help="the feeds with their state")
     feeds_sub.add_parser("remove", help="stop reading a feed").add_argument("feed", type=_feed, metavar="ID_OR_URL")
@@ -291,49 +285,56 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import fetch_policy
     from bot.sources.feeds.pages import ingest_url
     from bot.storage.store import open_store
 
     table = FestivalTable.load(settings.festivals_file)
-    urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
+    urls = [p for p in args.paths if _URL_ARGUMENT.match(p)]
     paths = [Path(p) for p in args.paths if p not in urls]
-    lines: list[str] = []
-    rejected = 0
+    done = rejected = 0
     async with open_store(settings.db_path) as store:
         outcomes = await ingest_paths(store, paths, festival=args.festival, table=table) if paths else []
-        lines += [o.line() for o in outcomes]
-        rejected += sum(o.status == "rejected" for o in outcomes)
+        for outcome in outcomes:
+            print(outcome.line())
+        done, rejected = len(outcomes), sum(o.status == "rejected" for o in outcomes)
         for url in urls:
-            page = await ingest_url(store, url, table=table, festival=args.festival)
-            lines.append(page.line())
+            # Each page's line as soon as it is done: a later one that fails never hides what was stored.
+            page = await ingest_url(store, url, table=table, festival=args.festival, policy=fetch_policy(settings))
+            print(page.line(), flush=True)
+            done += 1
             rejected += page.status in ("rejected", "failed", "error")
-    print("\n".join(lines))
-    if not lines:
+    if not done:
         print("festbot: no review files found in the given paths", file=sys.stderr)
         return 1
     return 1 if rejected else 0
 
 
 async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """The operator's view: every server's feeds, each with its owner; feeds added here are the operator's."""
+    from bot.services import fetch_policy
     from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
     from bot.sources.feeds.poller import FeedPoller
     from bot.storage.store import open_store
 
     async with open_store(settings.db_path) as store:
-        if args.feeds_command == "add":
-            try:
-                feed = await add_feed(store, args.url, festival=args.festival, interval=args.every)
-            except FeedError as exc:
-                print(f"festbot: {exc}", file=sys.stderr)
-                return 1
-            print(f"added feed #{feed.id}: {feed.url} (the running bot reads it within a minute)")
-        elif args.feeds_command == "remove":
-            if not await remove_feed(store, args.feed):
-                print(f"festbot: no feed {args.feed!r} (see festbot feeds list)", file=sys.stderr)
-                return 1
-            print(f"removed feed {args.feed}")
-        elif args.feeds_command == "poll":
-            async with FeedPoller(store, table=FestivalTable.load(settings.festivals_file)) as poller:
+        try:
+            if args.feeds_command == "add":
+                feed = await add_feed(
+                    store, args.url, festival=args.festival, interval=args.every, policy=fetch_policy(settings)
+                )
+                print(f"added feed #{feed.id}: {feed.url} (the running bot reads it within a minute)")
+            elif args.feeds_command == "remove":
+                if not await remove_feed(store, args.feed):
+                    print(f"festbot: no feed {args.feed!r} (see festbot feeds list)", file=sys.stderr)
+                    return 1
+                print(f"removed feed {args.feed}")
+        except FeedError as exc:
+            print(f"festbot: {exc}", file=sys.stderr)
+            return 1
+        if args.feeds_command == "poll":
+            table = FestivalTable.load(settings.festivals_file)
+            async with FeedPoller(store, table=table, policy=fetch_policy(settings)) as poller:
                 results = await poller.poll_all()
             for outcomes in results.values():
                 for outcome in outcomes:
@@ -341,7 +342,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
         if args.feeds_command in ("list", "poll"):
             feeds = await list_feeds(store)
             for feed in feeds:
-                print(feed.line())
+                print(feed.line(owner=True))
             if not feeds:
                 print("no feeds yet: festbot feeds add URL [--festival NAME]")
     return 0

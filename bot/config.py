@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -32,6 +33,13 @@ class Settings(BaseSettings):
     festivals_file: Path = Field(default=DATA_DIR / "festivals.json", validation_alias="FESTBOT_FESTIVALS")
     dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")
     log_level: str = Field(default="INFO", validation_alias="FESTBOT_LOG_LEVEL")
+    #: Feeds and pages on loopback, private, link-local... addresses are refused unless allowed here:
+    #: a feed URL typed in Discord must not reach the host's own network or its cloud metadata service.
+    fetch_allow_private: bool = Field(default=False, validation_alias="FESTBOT_FETCH_ALLOW_PRIVATE")
+    #: Host names (or IP addresses) fetched whatever they resolve to, comma-separated: "feeds.lan,10.0.0.5".
+    fetch_allow_hosts: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), validation_alias="FESTBOT_FETCH_ALLOW_HOSTS"
+    )
 
     @field_validator("discord_token", "discord_api_base_url", "discord_gateway_url", "dev_guild_id", mode="before")
     @classmethod
@@ -52,6 +60,19 @@ class Settings(BaseSettings):
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+    @field_validator("fetch_allow_private", mode="before")
+    @classmethod
+    def _blank_is_false(cls, value: object) -> object:
+        return False if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # One plain line in the environment, not JSON: "a.example, b.example." names two hosts.
+        if isinstance(value, str):
+            return frozenset(host.strip().rstrip(".").lower() for host in value.split(",") if host.strip())
+        return value
 
 
 def load_settings() -> Settings:

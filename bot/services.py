@@ -10,6 +10,7 @@ from bot.answers.service import Answers
 from bot.config import Settings
 from bot.domain.festivals import FestivalTable
 from bot.search.searcher import Searcher
+from bot.sources.feeds.guard import FetchPolicy
 from bot.sources.ingest import ensure_seeded
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store, open_store
@@ -23,6 +24,15 @@ class Services:
     searcher: Searcher
     answers: Answers
     ledger: Ledger
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        return fetch_policy(self.settings)
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    """Which addresses feeds and pages may be fetched from, as the operator configured it."""
+    return FetchPolicy(allow_private=settings.fetch_allow_private, allow_hosts=settings.fetch_allow_hosts)
 
 
 @contextlib.asynccontextmanager

@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.answers.cards import Card, Reply
 from bot.client.render import send_reply
-from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+from bot.sources.feeds.feed_list import DEFAULT_INTERVAL, FeedError, add_feed, list_feeds, remove_feed
 from bot.sources.feeds.poller import FeedPoller
 from bot.sources.inbox import InboxWatcher
 from cogs._shared import Link, Name, choices, named, require_manage_guild
@@ -31,8 +31,9 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
     def __init__(self, bot: FestivalBot) -> None:
         services = bot.services
         self.store = services.store
+        self.policy = services.fetch_policy
         self.inbox = InboxWatcher(services.store, services.settings.inbox, table=services.festivals)
-        self.feeds = FeedPoller(services.store, table=services.festivals)
+        self.feeds = FeedPoller(services.store, table=services.festivals, policy=self.policy)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def cog_load(self) -> None:
@@ -49,15 +50,28 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
         await self.feeds.aclose()
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        # Feeds are one list for the whole bot: only server managers may see or change them.
+        # A server's feeds are its own (announced to its subscriptions only): its managers alone see or change them.
         return require_manage_guild(interaction, "Feeds")
 
     @app_commands.command(name="add")
-    @app_commands.describe(url="RSS or Atom feed URL", festival='Festival for its entries, e.g. "Berlinale 2026"')
-    async def add(self, interaction: discord.Interaction[Any], url: Link, festival: Name | None = None) -> None:
-        """Read a publication's review feed."""
+    @app_commands.describe(
+        url="RSS or Atom feed URL",
+        festival='Festival for its entries, e.g. "Berlinale 2026"',
+        every="Minutes between reads, 1 to 1440 (default 5)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: Link,
+        festival: Name | None = None,
+        every: app_commands.Range[int, 1, 1440] | None = None,
+    ) -> None:
+        """Read a publication's review feed; its new reviews are announced in this server."""
+        interval = every * 60.0 if every is not None else DEFAULT_INTERVAL
         try:
-            feed = await add_feed(self.store, url.strip(), festival=festival)
+            feed = await add_feed(
+                self.store, url, festival=festival, interval=interval, guild_id=_guild(interaction), policy=self.policy
+            )
         except FeedError as exc:
             await send_reply(interaction, Reply.notice(f"Can't add that feed: {exc}"))
             return
@@ -66,8 +80,8 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
 
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
-        """The feeds, with their last fetch, errors and counts."""
-        feeds = await list_feeds(self.store)
+        """This server's feeds, with their last fetch, errors and counts."""
+        feeds = await list_feeds(self.store, guild_id=_guild(interaction))
         if not feeds:
             await send_reply(interaction, Reply.notice("No feeds yet. Add one with /feeds add."))
             return
@@ -77,8 +91,12 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
     @app_commands.command(name="remove")
     @app_commands.describe(feed="The feed's number or URL")
     async def remove(self, interaction: discord.Interaction[Any], feed: Link) -> None:
-        """Stop reading a feed (its reviews stay)."""
-        removed = await remove_feed(self.store, feed.strip())
+        """Stop reading one of this server's feeds (its reviews stay)."""
+        try:
+            removed = await remove_feed(self.store, feed.strip(), guild_id=_guild(interaction))
+        except FeedError as exc:
+            await send_reply(interaction, Reply.notice(f"Can't remove that feed: {exc}"))
+            return
         text = f"Removed feed {feed}." if removed else f"No feed {feed!r}; see /feeds list."
         await send_reply(interaction, Reply.notice(text))
 
@@ -87,9 +105,17 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         async def urls() -> list[str]:
-            return [f.url for f in await list_feeds(self.store) if current.casefold() in f.url.casefold()]
+            feeds = await list_feeds(self.store, guild_id=_guild(interaction))
+            return [f.url for f in feeds if current.casefold() in f.url.casefold()]
 
         return await choices(named(urls), "feed")
+
+
+def _guild(interaction: discord.Interaction[Any]) -> int:
+    """The server a /feeds command acts for; never None, which would mean the operator's feeds."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage("Feeds are managed per server.")
+    return interaction.guild_id
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:

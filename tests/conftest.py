@@ -8,13 +8,23 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.domain.festivals import FestivalTable
 from bot.search.searcher import Searcher
+from bot.services import fetch_policy as configured_fetch_policy
+from bot.sources.feeds.guard import FetchPolicy
 from bot.storage.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = ROOT / "data" / "reviews" / "return-to-dust.txt"
+
+#: The suite's web servers (tests/feedsite.py) listen on 127.0.0.1, which the bot refuses to fetch
+#: unless the operator allows private addresses. This is that operator's switch, for the whole suite:
+#: the bots the tests run read it through Settings, the `festbot` subprocesses inherit it (cli_env), and
+#: code called directly gets it from the ``fetch_policy`` fixture. Tests of the refusal make their own policy.
+ALLOW_PRIVATE = {"FESTBOT_FETCH_ALLOW_PRIVATE": "1"}
+os.environ.update(ALLOW_PRIVATE)
 
 
 @pytest.fixture(scope="session")
@@ -33,10 +43,17 @@ def searcher(store: Store) -> Searcher:
     return Searcher(store)
 
 
+@pytest.fixture(scope="session")
+def fetch_policy() -> FetchPolicy:
+    """The policy the operator's settings give (with the suite's switch above: private addresses allowed)."""
+    return configured_fetch_policy(Settings())
+
+
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running ``festbot`` as a subprocess against a throwaway database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "FESTBOT_"))}
     env["FESTBOT_DB"] = str(tmp_path / "cli.db")
     env["DISCORD_TOKEN"] = ""
+    env.update(ALLOW_PRIVATE)
     return env

@@ -4,8 +4,9 @@ Everything it serves is invented (films, people, sentences). Feeds are built fro
 objects the tests edit between polls (bump a GUID or a date, add an entry, make the feed fail), and
 they honour ``If-None-Match`` / ``If-Modified-Since`` so the 304 path can be counted. The bad cases
 are fixed endpoints: a slow response (for timeouts), a 50 MB streamed response (written in 64 KB
-chunks, never held in memory), a redirect loop, HTTP 500, non-HTML content, invalid XML and an entry
-without a link.
+chunks, never held in memory), a redirect loop, HTTP 500, non-HTML content, invalid XML, an entry
+without a link, a busy server (429 for a feed, 503 for a page, with the ``Retry-After`` a test sets)
+and redirects to wherever a test says (``/go/NAME``).
 
 Run it by hand with ``python -m tests.feedsite`` to point ``festbot feeds add`` at it.
 """
@@ -88,6 +89,10 @@ class FeedSite:
         self.inflight: Counter[str] = Counter()
         self.bytes_sent: Counter[str] = Counter()
         self.request_headers: dict[str, dict[str, str]] = {}
+        #: ``/go/NAME`` answers 302 to ``redirects[NAME]`` (any absolute URL).
+        self.redirects: dict[str, str] = {}
+        #: The Retry-After header of the busy endpoints (None: they send none).
+        self.retry_after: str | None = None
         self.base = ""
         self._runner: web.AppRunner | None = None
 
@@ -99,6 +104,7 @@ class FeedSite:
         app.router.add_get("/feeds/loop.xml", self._loop_a)
         app.router.add_get("/feeds/loop-b.xml", self._loop_b)
         app.router.add_get("/feeds/image.png", self._png)
+        app.router.add_get("/feeds/busy.xml", self._busy)
         app.router.add_get("/feeds/{name}.xml", self._feed)
         app.router.add_get("/articles/{slug}", self._article)
         app.router.add_get("/pages/slow", self._slow)
@@ -109,6 +115,8 @@ class FeedSite:
         app.router.add_get("/pages/loop-b", self._loop_b)
         app.router.add_get("/pages/report.pdf", self._pdf)
         app.router.add_get("/pages/photo.png", self._png)
+        app.router.add_get("/pages/busy", self._busy)
+        app.router.add_get("/go/{name}", self._go)
         self.app = app
 
     # -- lifecycle ------------------------------------------------------------------------------------
@@ -312,6 +320,17 @@ class FeedSite:
 
     async def _loop_b(self, request: web.Request) -> web.Response:
         raise web.HTTPFound(request.path.replace("loop-b", "loop", 1))
+
+    async def _busy(self, request: web.Request) -> web.Response:
+        status = 429 if request.path.startswith("/feeds/") else 503
+        headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
+        return web.Response(status=status, text="Busy (on purpose)", headers=headers)
+
+    async def _go(self, request: web.Request) -> web.Response:
+        target = self.redirects.get(request.match_info["name"])
+        if target is None:
+            raise web.HTTPNotFound()
+        raise web.HTTPFound(target)
 
     async def _png(self, request: web.Request) -> web.Response:
         return web.Response(body=PNG_BYTES, content_type="image/png")

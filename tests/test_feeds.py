@@ -17,6 +17,7 @@ from bot.domain.festivals import FestivalTable
 from bot.search.searcher import Searcher
 from bot.sources.feeds.entries import parse_feed
 from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
+from bot.sources.feeds.guard import FetchPolicy
 from bot.sources.feeds.http import FetchError, FetchLimits
 from bot.sources.feeds.pages import ingest_url
 from bot.sources.feeds.poller import FeedPoller
@@ -59,8 +60,8 @@ async def site() -> AsyncIterator[FeedSite]:
 
 
 @pytest.fixture
-async def poller(store: Store, festivals: FestivalTable) -> AsyncIterator[FeedPoller]:
-    async with FeedPoller(store, table=festivals, limits=LIMITS) as opened:
+async def poller(store: Store, festivals: FestivalTable, fetch_policy: FetchPolicy) -> AsyncIterator[FeedPoller]:
+    async with FeedPoller(store, table=festivals, limits=LIMITS, policy=fetch_policy) as opened:
         yield opened
 
 
@@ -181,7 +182,7 @@ async def test_atom_feed_with_last_modified(site: FeedSite, store: Store, poller
 
 
 async def test_entries_are_not_ingested_again_after_a_restart(
-    site: FeedSite, tmp_path: Path, festivals: FestivalTable
+    site: FeedSite, tmp_path: Path, festivals: FestivalTable, fetch_policy: FetchPolicy
 ) -> None:
     site.feeds["reviews"] = FeedSpec(
         items=[
@@ -190,12 +191,18 @@ async def test_entries_are_not_ingested_again_after_a_restart(
         ]
     )
     db = tmp_path / "festival.db"
-    async with open_store(db) as store, FeedPoller(store, table=festivals, limits=LIMITS) as poller:
+    async with (
+        open_store(db) as store,
+        FeedPoller(store, table=festivals, limits=LIMITS, policy=fetch_policy) as poller,
+    ):
         feed = await add_feed(store, site.url("/feeds/reviews.xml"))
         assert [o.status for o in await poller.poll_feed(feed.id)] == ["added", "added"]
 
     site.feeds["reviews"].items[0].summary = "A new teaser: the feed body and its ETag change."
-    async with open_store(db) as store, FeedPoller(store, table=festivals, limits=LIMITS) as poller:
+    async with (
+        open_store(db) as store,
+        FeedPoller(store, table=festivals, limits=LIMITS, policy=fetch_policy) as poller,
+    ):
         spy = IngestSpy(store)
         assert await poller.poll_feed(feed.id) == []
         assert spy.calls == []
@@ -262,7 +269,7 @@ async def test_on_first_fetch_old_entries_are_stored_but_not_announced(
 
 
 async def test_a_large_backlog_is_worked_through_over_several_polls(
-    site: FeedSite, store: Store, festivals: FestivalTable
+    site: FeedSite, store: Store, festivals: FestivalTable, fetch_policy: FetchPolicy
 ) -> None:
     site.feeds["reviews"] = FeedSpec(
         items=[
@@ -272,7 +279,7 @@ async def test_a_large_backlog_is_worked_through_over_several_polls(
         ]
     )
     feed = await add_feed(store, site.url("/feeds/reviews.xml"))
-    async with FeedPoller(store, table=festivals, limits=LIMITS, max_entries_per_poll=2) as poller:
+    async with FeedPoller(store, table=festivals, limits=LIMITS, max_entries_per_poll=2, policy=fetch_policy) as poller:
         first = await poller.poll_feed(feed.id)
         second = await poller.poll_feed(feed.id)
     assert [o.title for o in first] == ["Salt Lanterns", "The Copper Hymnal"]  # oldest first
@@ -301,11 +308,12 @@ async def test_a_broken_feed_is_logged_once_recorded_and_backed_off(
     caplog: pytest.LogCaptureFixture,
     path: str,
     reason: str,
+    fetch_policy: FetchPolicy,
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.sources.feeds")
-    feed = await add_feed(store, site.url(path), interval=10)
+    feed = await add_feed(store, site.url(path), interval=10, min_interval=0.1)
     delays = []
-    async with FeedPoller(store, table=festivals, limits=LIMITS, max_backoff=25) as poller:
+    async with FeedPoller(store, table=festivals, limits=LIMITS, max_backoff=25, policy=fetch_policy) as poller:
         for _ in range(3):
             assert await poller.poll_feed(feed.id) == []
             state = (await list_feeds(store))[0]
@@ -327,7 +335,7 @@ async def test_a_feed_logs_again_when_the_reason_changes_or_after_recovery(
     caplog.set_level(logging.INFO, logger="bot.sources.feeds")
     spec = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")], fault="500")
     site.feeds["reviews"] = spec
-    feed = await add_feed(store, site.url("/feeds/reviews.xml"), interval=10)
+    feed = await add_feed(store, site.url("/feeds/reviews.xml"), interval=10, min_interval=0.1)
     url = site.url("/feeds/reviews.xml")
 
     await poller.poll_feed(feed.id)
@@ -349,7 +357,7 @@ async def test_a_feed_logs_again_when_the_reason_changes_or_after_recovery(
 
 
 async def test_bad_entries_are_recorded_once_retried_only_when_it_helps_and_never_block_the_good_one(
-    site: FeedSite, store: Store, festivals: FestivalTable, caplog: pytest.LogCaptureFixture
+    site: FeedSite, store: Store, festivals: FestivalTable, caplog: pytest.LogCaptureFixture, fetch_policy: FetchPolicy
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.sources.feeds")
     site.feeds["mixed"] = FeedSpec(
@@ -367,7 +375,9 @@ async def test_bad_entries_are_recorded_once_retried_only_when_it_helps_and_neve
         ]
     )
     feed = await add_feed(store, site.url("/feeds/mixed.xml"))
-    async with FeedPoller(store, table=festivals, limits=LIMITS, max_entry_attempts=3) as poller:
+    async with FeedPoller(
+        store, table=festivals, limits=LIMITS, max_entry_attempts=3, entry_retry_delay=0, policy=fetch_policy
+    ) as poller:
         first = {o.url.rsplit("/", 1)[-1]: o for o in await poller.poll_feed(feed.id)}
         statuses = {e.entry_key: (e.status, e.reason) for e in await feedstore.entries(store, feed.id)}
         assert statuses["good"][0] == "added"
@@ -465,13 +475,15 @@ async def running(poller: FeedPoller) -> AsyncIterator[asyncio.Task[None]]:
             await task
 
 
-async def test_a_slow_feed_does_not_delay_a_good_one(site: FeedSite, store: Store, festivals: FestivalTable) -> None:
+async def test_a_slow_feed_does_not_delay_a_good_one(
+    site: FeedSite, store: Store, festivals: FestivalTable, fetch_policy: FetchPolicy
+) -> None:
     site.feeds["reviews"] = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")])
     await add_feed(store, site.url("/feeds/slow.xml"))  # first in line, and it hangs for 5 s
     await add_feed(store, site.url("/feeds/reviews.xml"))
     spy = IngestSpy(store)
     limits = FetchLimits(timeout=4.0)
-    poller = FeedPoller(store, table=festivals, limits=limits)
+    poller = FeedPoller(store, table=festivals, limits=limits, policy=fetch_policy)
     started = time.monotonic()
     async with running(poller):
         async with asyncio.timeout(3.0):
@@ -484,16 +496,16 @@ async def test_a_slow_feed_does_not_delay_a_good_one(site: FeedSite, store: Stor
 
 
 async def test_run_keeps_polling_good_feeds_while_broken_ones_fail_and_follows_added_and_removed_feeds(
-    site: FeedSite, store: Store, festivals: FestivalTable
+    site: FeedSite, store: Store, festivals: FestivalTable, fetch_policy: FetchPolicy
 ) -> None:
     items = [Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")]
     site.feeds["reviews"] = FeedSpec(items=items)
     for path in ("/feeds/broken.xml", "/feeds/error500.xml", "/feeds/image.png", "/feeds/loop.xml"):
-        await add_feed(store, site.url(path), interval=0.2)
+        await add_feed(store, site.url(path), interval=0.2, min_interval=0.1)
     spy = IngestSpy(store)
-    poller = FeedPoller(store, table=festivals, limits=LIMITS, reload_interval=5.0)
+    poller = FeedPoller(store, table=festivals, limits=LIMITS, reload_interval=5.0, policy=fetch_policy)
     async with running(poller):
-        good = await add_feed(store, site.url("/feeds/reviews.xml"), interval=0.2)
+        good = await add_feed(store, site.url("/feeds/reviews.xml"), interval=0.2, min_interval=0.1)
         poller.wake()  # added while running
         await eventually(lambda: _count(spy, 1))
         items.append(Item("The Copper Hymnal", "/articles/copper-hymnal", guid="tw-2"))
@@ -520,11 +532,15 @@ async def _not_polled(poller: FeedPoller, feed_id: int) -> bool:
 
 
 async def test_ingest_url_stores_one_page_and_remembers_it_for_the_feeds(
-    site: FeedSite, store: Store, festivals: FestivalTable, poller: FeedPoller
+    site: FeedSite, store: Store, festivals: FestivalTable, poller: FeedPoller, fetch_policy: FetchPolicy
 ) -> None:
     spy = IngestSpy(store)
-    first = await ingest_url(store, site.url("/articles/salt-lanterns"), table=festivals, festival="Berlinale 2024")
-    again = await ingest_url(store, site.url("/articles/salt-lanterns"), table=festivals, festival="Berlinale 2024")
+    first = await ingest_url(
+        store, site.url("/articles/salt-lanterns"), table=festivals, festival="Berlinale 2024", policy=fetch_policy
+    )
+    again = await ingest_url(
+        store, site.url("/articles/salt-lanterns"), table=festivals, festival="Berlinale 2024", policy=fetch_policy
+    )
     assert (first.status, first.announce) == ("added", True)
     assert (again.status, again.announce) == ("unchanged", False)
     stored = await store.get(first.review_id or 0)
@@ -533,7 +549,10 @@ async def test_ingest_url_stores_one_page_and_remembers_it_for_the_feeds(
 
     site.feeds["reviews"] = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-9")])
     feed = await add_feed(store, site.url("/feeds/reviews.xml"))
-    assert await poller.poll_feed(feed.id) == []  # the feed's entry is the page already ingested
+    # The feed's entry is the page already ingested: remembered as its duplicate, not fetched or stored again.
+    outcomes = await poller.poll_feed(feed.id)
+    assert [(o.status, o.review_id) for o in outcomes] == [("duplicate", first.review_id)]
+    assert site.requests["/articles/salt-lanterns"] == 2
     assert len(spy.calls) == 2
 
 
@@ -547,9 +566,15 @@ async def test_ingest_url_stores_one_page_and_remembers_it_for_the_feeds(
     ],
 )
 async def test_ingest_url_reports_bad_pages(
-    site: FeedSite, store: Store, festivals: FestivalTable, path: str, status: str, reason: str
+    site: FeedSite,
+    store: Store,
+    festivals: FestivalTable,
+    path: str,
+    status: str,
+    reason: str,
+    fetch_policy: FetchPolicy,
 ) -> None:
-    outcome = await ingest_url(store, site.url(path), table=festivals, limits=LIMITS)
+    outcome = await ingest_url(store, site.url(path), table=festivals, limits=LIMITS, policy=fetch_policy)
     assert outcome.status == status
     assert outcome.reason and reason in outcome.reason
     assert reason in outcome.line()

@@ -37,8 +37,10 @@ async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[FestivalBot]:
         yield running
 
 
-async def admin(fake: FakeDiscord, command: str, options: dict[str, object] | None = None) -> dict[str, Any]:
-    res = await fake.slash_command(command, options or {}, member_permissions=P.ALL)
+async def admin(
+    fake: FakeDiscord, command: str, options: dict[str, object] | None = None, *, guild_id: int | None = None
+) -> dict[str, Any]:
+    res = await fake.slash_command(command, options or {}, member_permissions=P.ALL, guild_id=guild_id)
     data: dict[str, Any] = (await res.response())["data"]
     return data
 
@@ -57,6 +59,40 @@ async def test_a_new_feed_entry_is_announced(bot: FestivalBot, fake: FakeDiscord
     assert "reviews.xml" in listing["embeds"][0]["description"]
     refused = await fake.slash_command("feeds list", member_permissions=P.EVERYONE_DEFAULT)
     assert "Manage" in (await refused.response())["data"]["content"]
+
+
+async def test_a_servers_feed_is_its_own_to_see_remove_and_hear_from(
+    bot: FestivalBot, fake: FakeDiscord, site: FeedSite
+) -> None:
+    here, there = fake.default_guild.id, fake.add_guild("Another festival club").id
+    channels = {guild: fake.add_channel(guild, "reviews").id for guild in (here, there)}
+    for guild, channel in channels.items():
+        answer = await admin(fake, "announce subscribe", {"channel": channel, "festival": "all"}, guild_id=guild)
+        assert "Subscribed" in answer["content"]
+    site.feeds["reviews"] = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")])
+    url = site.url("/feeds/reviews.xml")
+
+    added = await admin(fake, "feeds add", {"url": url, "every": 10}, guild_id=here)
+    assert "Added feed #1" in added["content"]
+    await until(lambda: len(fake.channel_messages(channels[here])) == 1, timeout=20, what="the announcement here")
+    # The review is announced where its feed belongs; the other server's queue never had it.
+    assert await bot.services.ledger.log(there) == []
+    assert fake.channel_messages(channels[there]) == []
+
+    assert (await admin(fake, "feeds list", guild_id=there))["content"] == "No feeds yet. Add one with /feeds add."
+    for name in ("1", url):
+        refused = await admin(fake, "feeds remove", {"feed": name}, guild_id=there)
+        assert refused["content"] == f"No feed {name!r}; see /feeds list."
+    for guild, expected in ((here, [url]), (there, [])):
+        choices = await fake.autocomplete(
+            "feeds remove", {"feed": ""}, focused="feed", guild_id=guild, member_permissions=P.ALL
+        )
+        assert [c["value"] for c in choices] == expected
+    (feed,) = await list_feeds(bot.services.store)
+    assert (feed.guild_id, feed.interval_seconds) == (here, 600.0)
+    assert "reviews.xml" in (await admin(fake, "feeds list", guild_id=here))["embeds"][0]["description"]
+    # The same URL may be the other server's own feed too: its own copy, under its own number.
+    assert "Added feed #2" in (await admin(fake, "feeds add", {"url": url}, guild_id=there))["content"]
 
 
 async def test_feeds_remove_by_number_and_by_url(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
@@ -82,8 +118,10 @@ async def test_feeds_remove_by_number_and_by_url(bot: FestivalBot, fake: FakeDis
 async def test_a_removed_feed_is_no_longer_fetched(bot: FestivalBot, fake: FakeDiscord, site: FeedSite) -> None:
     site.feeds["reviews"] = FeedSpec()
     path = "/feeds/reviews.xml"
-    # /feeds add polls every 5 minutes; as `festbot feeds add --every 0.2` would, poll often enough to see it stop.
-    feed = await add_feed(bot.services.store, site.url(path), interval=0.2)
+    # A person may set a minute at least; through the Python API the server's feed is polled every 0.2 s,
+    # often enough to see it stop.
+    guild = fake.default_guild.id
+    feed = await add_feed(bot.services.store, site.url(path), interval=0.2, min_interval=0.1, guild_id=guild)
     bot.get_cog("Sources").feeds.wake()  # type: ignore[union-attr]
     await until(lambda: site.requests[path] >= 3, what="the poller fetching the feed again and again")
     removed = await admin(fake, "feeds remove", {"feed": str(feed.id)})

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import stat
 from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -24,6 +25,8 @@ from bot.summary.summarizer import summarize
 log = logging.getLogger(__name__)
 
 REVIEW_SUFFIXES = (".txt", ".text")
+#: A review file is tens of kilobytes; a larger one is a mistake (or /dev/zero), refused before reading.
+MAX_FILE_BYTES = 5_000_000
 SEEDED_KEY = "seeded"
 #: From this many files on, reading, parsing and summarising run in worker processes (one per CPU,
 #: at most four) while this process writes; below it, starting the workers costs more than it saves.
@@ -54,9 +57,14 @@ class FileOutcome(BaseModel):
         return f"{self.status:<10} {self.path}: {self.title} (#{self.review_id})"
 
 
-async def store_review(store: Store, review: Review, *, source: str, announce: bool = True) -> IngestStatus:
-    """The one way a parsed review enters the store, from any source: summarised, then stored."""
-    return await store.ingest(review, source=source, summary=summarize(review), announce=announce)
+async def store_review(
+    store: Store, review: Review, *, source: str, announce: bool = True, audience: int | None = None
+) -> IngestStatus:
+    """The one way a parsed review enters the store, from any source: summarised, then stored.
+
+    ``audience`` is the server told of a new review (the one whose feed brought it); None tells every subscription.
+    """
+    return await store.ingest(review, source=source, summary=summarize(review), announce=announce, audience=audience)
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -71,10 +79,34 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+class FileTooLarge(ValueError):
+    """A file refused before it was read whole; the message says why."""
+
+
+def read_capped(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; raises :class:`FileTooLarge` otherwise.
+
+    The size is checked before reading (a device such as ``/dev/zero`` or a FIFO is never opened for
+    reading) and again while reading, at most ``limit + 1`` bytes, in case the file grew meanwhile.
+    """
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise FileTooLarge("not a regular file")
+    if info.st_size > limit:
+        raise FileTooLarge(f"larger than {limit:,} bytes ({info.st_size:,})")
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(f"larger than {limit:,} bytes")
+    return data
+
+
 def read_review(path: Path, festival: str | None, table: FestivalTable | None) -> Review | FileOutcome:
     """One file read and parsed, or its rejection (nothing is stored either way)."""
     try:
-        data = path.read_bytes()
+        data = read_capped(path)
+    except FileTooLarge as exc:
+        return FileOutcome(path=path, status="rejected", reason=f"cannot read the file: {exc}")
     except OSError as exc:
         return FileOutcome(path=path, status="rejected", reason=f"cannot read the file ({exc.strerror or exc})")
     try:

@@ -29,9 +29,14 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def enqueue_for_review(conn: Connection, review_id: int, festival: FestivalRef | None) -> int:
-    """Queue one delivery per matching active subscription; runs inside the transaction storing the review."""
-    rows = conn.execute(SELECT_SUBSCRIPTIONS + " WHERE s.paused_reason IS NULL").fetchall()
+def enqueue_for_review(
+    conn: Connection, review_id: int, festival: FestivalRef | None, *, guild_id: int | None = None
+) -> int:
+    """Queue one delivery per matching active subscription (of one server, or of all when ``guild_id`` is
+    None: a server's feed is announced in that server alone); runs inside the transaction storing the review."""
+    rows = conn.execute(
+        SELECT_SUBSCRIPTIONS + " WHERE s.paused_reason IS NULL AND (? IS NULL OR s.guild_id = ?)", (guild_id, guild_id)
+    ).fetchall()
     subscriptions = [subscription_from_row(row) for row in rows]
     now = now_iso()
     queued = [(review_id, s.id, s.channel_id, now, now) for s in subscriptions if s.matches(festival)]

@@ -1,8 +1,9 @@
-"""SQL for feeds and feed entries (tables from ``V003__feeds.sql``).
+"""SQL for feeds and feed entries (tables from ``V003__feeds.sql``, owners from ``V005__feed_owners.sql``).
 
 Kept apart from the review store so it does not grow feed concerns. Every write is one transaction
 through :meth:`Store.write`; every read is one statement through :attr:`Store.reads`, so a dedupe
-decision always sees the latest commit.
+decision always sees the latest commit. A feed's ``guild_id`` is the server that added it, whose
+subscriptions alone are told of what it brings; NULL is the operator's feed, told to every subscription.
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.domain.models import FestivalRef
+from bot.storage import deliveries
 from bot.storage.connection import Connection
 from bot.storage.store import Store
 
 #: Entry statuses that mean the page was stored (or is the same as one stored).
 STORED_STATUSES = ("added", "updated", "unchanged", "duplicate")
+#: The longest poll interval (a day); the table's CHECK holds every row to it.
+MAX_INTERVAL = 86_400.0
+#: Reasons and errors come partly from publishers (HTTP reason phrases): stored at most this long.
+MAX_REASON = 500
 
 
 class Feed(BaseModel):
@@ -28,6 +35,7 @@ class Feed(BaseModel):
 
     id: int
     url: str
+    guild_id: int | None = None  # the server that added it; None for the operator's
     festival: str | None = None
     interval_seconds: float = 300.0
     etag: str | None = None
@@ -46,9 +54,11 @@ class Feed(BaseModel):
     entries_rejected: int = 0
     entries_failed: int = 0
 
-    def line(self) -> str:
-        """One line per feed for a terminal: id, URL, festival, then its state."""
+    def line(self, *, owner: bool = False) -> str:
+        """One line per feed: id, URL, festival (and with ``owner``, whose it is), then its state."""
         festival = f" [{self.festival}]" if self.festival else ""
+        if owner:
+            festival += f" (server {self.guild_id})" if self.guild_id is not None else " (operator)"
         fetched = _short(self.last_fetch_at) if self.last_fetch_at else "never"
         state = f"error: {self.last_error}" if self.last_error else (self.last_status or "not fetched yet")
         parts = [
@@ -83,6 +93,7 @@ class EntryRecord(BaseModel):
     entry: dict[str, Any] = Field(default_factory=dict)
     first_seen_at: dt.datetime
     updated_at: dt.datetime
+    retry_at: float | None = None  # unix seconds: a failed entry is not fetched again before then
 
 
 def _short(value: dt.datetime) -> str:
@@ -106,12 +117,13 @@ _FEED_COLUMNS = (
     " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id"
     "   AND e.status IN ('added', 'updated', 'unchanged', 'duplicate')),"
     " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id AND e.status = 'rejected'),"
-    " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id AND e.status = 'failed')"
+    " (SELECT count(*) FROM feed_entries e WHERE e.feed_id = f.id AND e.status = 'failed'),"
+    " f.guild_id"
 )
 _FEED_BY_ID = f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.id = ?"  # noqa: S608
 _ENTRY_COLUMNS = (
     "id, feed_id, entry_key, url, canonical_url, content_hash, status, reason, review_id, announce, attempts,"
-    " entry, first_seen_at, updated_at"
+    " entry, first_seen_at, updated_at, retry_at"
 )
 
 
@@ -136,6 +148,7 @@ def _feed(row: Sequence[Any]) -> Feed:
         entries_stored=row[16],
         entries_rejected=row[17],
         entries_failed=row[18],
+        guild_id=row[19],
     )
 
 
@@ -155,6 +168,7 @@ def _entry(row: Sequence[Any]) -> EntryRecord:
         entry=json.loads(row[11]) if row[11] else {},
         first_seen_at=dt.datetime.fromisoformat(row[12]),
         updated_at=dt.datetime.fromisoformat(row[13]),
+        retry_at=row[14],
     )
 
 
@@ -162,14 +176,16 @@ def _entry(row: Sequence[Any]) -> EntryRecord:
 
 
 async def insert_feed(
-    store: Store, url: str, *, festival: str | None, interval_seconds: float, now: dt.datetime
+    store: Store, url: str, *, guild_id: int | None, festival: str | None, interval_seconds: float, now: dt.datetime
 ) -> Feed:
-    """Add a feed; raises ``sqlite3.IntegrityError`` when the URL is already subscribed."""
+    """Add a feed for ``guild_id`` (None: the operator); raises ``sqlite3.IntegrityError`` when that owner
+    already has the URL, or the interval is out of bounds."""
 
     def write(conn: Connection) -> Feed:
         row = conn.execute(
-            "INSERT INTO feeds(url, festival, interval_seconds, added_at) VALUES (?, ?, ?, ?) RETURNING id",
-            (url, festival, interval_seconds, iso(now)),
+            "INSERT INTO feeds(guild_id, url, festival, interval_seconds, added_at) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING id",
+            (guild_id, url, festival, interval_seconds, iso(now)),
         ).fetchall()[0]
         # Read back inside the transaction: a read elsewhere would not see it before the commit.
         return _feed(conn.execute(_FEED_BY_ID, (row[0],)).fetchall()[0])
@@ -177,11 +193,13 @@ async def insert_feed(
     return await store.write(write)
 
 
-async def delete_feed(store: Store, *, feed_id: int | None = None, url: str | None = None) -> bool:
-    """Remove a feed by id or URL; its entries stay (feed_id NULL) so their pages are never reposted."""
+async def delete_feed(store: Store, *, feed_id: int, guild_id: int | None = None) -> bool:
+    """Remove a feed if it is ``guild_id``'s (None: any feed); its entries stay (feed_id NULL) so their
+    pages are never reposted."""
 
     def write(conn: Connection) -> bool:
-        return conn.execute("DELETE FROM feeds WHERE id = ? OR url = ?", (feed_id, url)).rowcount > 0
+        sql = "DELETE FROM feeds WHERE id = ? AND (? IS NULL OR guild_id = ?)"
+        return conn.execute(sql, (feed_id, guild_id, guild_id)).rowcount > 0
 
     return await store.write(write)
 
@@ -195,8 +213,10 @@ async def feed_ids(store: Store) -> list[int]:
     return [int(row[0]) for row in await store.reads.fetchall("SELECT id FROM feeds ORDER BY id")]
 
 
-async def all_feeds(store: Store) -> list[Feed]:
-    return [_feed(row) for row in await store.reads.fetchall(f"SELECT {_FEED_COLUMNS} FROM feeds f ORDER BY f.id")]  # noqa: S608
+async def all_feeds(store: Store, *, guild_id: int | None = None) -> list[Feed]:
+    """One server's feeds, or (``guild_id`` None) every feed."""
+    sql = f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE ? IS NULL OR f.guild_id = ? ORDER BY f.id"  # noqa: S608
+    return [_feed(row) for row in await store.reads.fetchall(sql, (guild_id, guild_id))]
 
 
 async def record_success(
@@ -226,7 +246,7 @@ async def record_failure(
         store,
         "UPDATE feeds SET last_fetch_at = ?, last_status = 'error', last_error = ?, error_count = ?,"
         " next_poll_at = ? WHERE id = ?",
-        (iso(now), reason, error_count, iso(next_poll_at), feed_id),
+        (iso(now), reason[:MAX_REASON], error_count, iso(next_poll_at), feed_id),
     )
 
 
@@ -235,7 +255,7 @@ async def set_next_poll(store: Store, feed_id: int, next_poll_at: dt.datetime) -
 
 
 async def set_entry_error(store: Store, feed_id: int, text: str | None) -> None:
-    await _update(store, "UPDATE feeds SET last_entry_error = ? WHERE id = ?", (text, feed_id))
+    await _update(store, "UPDATE feeds SET last_entry_error = ? WHERE id = ?", (text and text[:MAX_REASON], feed_id))
 
 
 async def _update(store: Store, sql: str, params: Sequence[object]) -> None:
@@ -260,12 +280,16 @@ async def find_entry(store: Store, feed_id: int, entry_key: str, url: str | None
 
 
 async def find_page(store: Store, *, canonical_url: str | None, digest: str | None) -> EntryRecord | None:
-    """An entry whose page was fetched before and is the same page (canonical URL) or the same text (hash)."""
+    """An entry whose page was stored as a review and is the same page (canonical URL) or the same text (hash).
+
+    Only stored pages count: an entry refused when fetched (too large, not HTML, given up on) or read
+    as no review has no review to be a duplicate of, so a page matching it is worked through afresh.
+    """
     row = await store.reads.fetchone(
         f"SELECT {_ENTRY_COLUMNS} FROM feed_entries"  # noqa: S608
-        " WHERE status != 'failed' AND ((? IS NOT NULL AND (canonical_url = ? OR url = ?))"
-        "   OR (? IS NOT NULL AND content_hash = ?))"
-        " ORDER BY review_id IS NULL, id LIMIT 1",
+        " WHERE review_id IS NOT NULL AND status IN ('added', 'updated', 'unchanged', 'duplicate')"
+        " AND ((? IS NOT NULL AND (canonical_url = ? OR url = ?)) OR (? IS NOT NULL AND content_hash = ?))"
+        " ORDER BY id LIMIT 1",
         (canonical_url, canonical_url, canonical_url, digest, digest),
     )
     return _entry(row) if row else None
@@ -274,20 +298,20 @@ async def find_page(store: Store, *, canonical_url: str | None, digest: str | No
 #: Insert or update the row of one entry (one per feed and entry key).
 _UPSERT_ENTRY = (
     "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
-    " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " attempts, entry, updated_at, retry_at, feed_id, entry_key, first_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(feed_id, entry_key) DO UPDATE SET url = excluded.url,"
     " canonical_url = COALESCE(excluded.canonical_url, canonical_url),"
     " content_hash = COALESCE(excluded.content_hash, content_hash), status = excluded.status,"
     " reason = excluded.reason, review_id = COALESCE(excluded.review_id, review_id),"
     " announce = COALESCE(excluded.announce, announce), attempts = excluded.attempts,"
-    " entry = excluded.entry, updated_at = excluded.updated_at"
+    " entry = excluded.entry, updated_at = excluded.updated_at, retry_at = excluded.retry_at"
 )
 #: A page ingested by URL, outside any feed: remembered so a feed carrying it later skips it.
 _INSERT_PAGE = (
     "INSERT INTO feed_entries(url, canonical_url, content_hash, status, reason, review_id, announce,"
-    " attempts, entry, updated_at, feed_id, entry_key, first_seen_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+    " attempts, entry, updated_at, retry_at, feed_id, entry_key, first_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)"
 )
 
 
@@ -306,30 +330,59 @@ async def save_entry(
     announce: bool | None = None,
     attempts: int = 0,
     entry: dict[str, Any] | None = None,
+    retry_at: dt.datetime | None = None,
+    audience: int | None = None,
+    enqueue: bool = False,
 ) -> None:
-    """Insert or update the row of one entry (one per feed and entry key)."""
+    """Insert or update the row of one entry (one per feed and entry key).
+
+    With ``enqueue``, an entry whose page is a stored review and that is to be announced also queues
+    that review for ``audience`` (a server; None: every subscription), in the same transaction. A
+    review that came first from elsewhere (another server's feed, the operator's) thereby still reaches
+    this feed's subscriptions, and each subscription gets it once whichever way it arrives: a
+    delivery is one row per (review, subscription).
+    """
     values = (
         url,
         canonical_url,
         content_hash,
         status,
-        reason,
+        reason and reason[:MAX_REASON],
         review_id,
         None if announce is None else int(announce),
         attempts,
         json.dumps(entry or {}, ensure_ascii=False),
         iso(now),
+        retry_at.timestamp() if retry_at is not None else None,
     )
-    if feed_id is not None:
-        await _update(store, _UPSERT_ENTRY, (*values, feed_id, entry_key, iso(now)))
-    else:
-        await _update(store, _INSERT_PAGE, (*values, entry_key, iso(now)))
+
+    def write(conn: Connection) -> None:
+        if feed_id is not None:
+            conn.execute(_UPSERT_ENTRY, (*values, feed_id, entry_key, iso(now)))
+        else:
+            conn.execute(_INSERT_PAGE, (*values, entry_key, iso(now)))
+        if enqueue and announce and review_id is not None and status in STORED_STATUSES:
+            _enqueue(conn, review_id, audience)
+
+    await store.write(write)
 
 
-async def failed_entries(store: Store, feed_id: int) -> list[EntryRecord]:
-    """Entries whose page could not be fetched yet (5xx, timeout, network): retried on the feed's polls."""
-    sql = f"SELECT {_ENTRY_COLUMNS} FROM feed_entries WHERE feed_id = ? AND status = 'failed' ORDER BY id"  # noqa: S608
-    return [_entry(row) for row in await store.reads.fetchall(sql, (feed_id,))]
+def _enqueue(conn: Connection, review_id: int, audience: int | None) -> None:
+    row = conn.execute("SELECT festival, section FROM reviews WHERE id = ?", (review_id,)).fetchone()
+    if row is None:
+        return  # the review was deleted meanwhile: nothing to announce
+    festival = FestivalRef(name=row[0], section=row[1]) if row[0] else None
+    deliveries.enqueue_for_review(conn, review_id, festival, guild_id=audience)
+
+
+async def failed_entries(store: Store, feed_id: int, *, due: dt.datetime, limit: int) -> list[EntryRecord]:
+    """Up to ``limit`` entries whose page could not be fetched yet (5xx, timeout, network) and whose
+    back-off has run out by ``due``, longest waiting first: retried on the feed's polls."""
+    sql = (
+        f"SELECT {_ENTRY_COLUMNS} FROM feed_entries WHERE feed_id = ? AND status = 'failed'"  # noqa: S608
+        " AND COALESCE(retry_at, 0) <= ? ORDER BY COALESCE(retry_at, 0), id LIMIT ?"
+    )
+    return [_entry(row) for row in await store.reads.fetchall(sql, (feed_id, due.timestamp(), limit))]
 
 
 async def entries(store: Store, feed_id: int | None = None) -> list[EntryRecord]:

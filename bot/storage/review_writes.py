@@ -58,13 +58,15 @@ def store_review(
     source: str | None = None,
     summary: Summary | None = None,
     announce: bool = True,
+    audience: int | None = None,
 ) -> IngestStatus:
     """Store ``review``: ``added``, ``updated`` in place, or ``unchanged``.
 
     A review is the same one when it has the same URL, the same source (an edited file), or the
     same film key (title, year and director) with neither URL nor source telling otherwise.
     A new review queues its announcements (unless ``announce`` is false, as for a feed's back
-    catalogue); an updated one queues edits of what was announced.
+    catalogue) to the subscriptions of ``audience`` (a server, for its own feed; None: every one);
+    an updated one queues edits of what was announced.
     """
     digest = content_hash(review)
     existing = find_existing(conn, review, source)
@@ -79,7 +81,7 @@ def store_review(
         return IngestStatus(status="updated", review_id=review_id, title=review.title)
     review_id = write_review(conn, review, digest, source, summary, None)
     if announce:
-        deliveries.enqueue_for_review(conn, review_id, review.festival)
+        deliveries.enqueue_for_review(conn, review_id, review.festival, guild_id=audience)
     return IngestStatus(status="added", review_id=review_id, title=review.title)
 
 

@@ -27,11 +27,12 @@ class Incoming(NamedTuple):
     source: str | None = None
     summary: Summary | None = None
     announce: bool = True
+    audience: int | None = None  # the server whose subscriptions are told (its own feed's review); None: all
 
 
 def _store_incoming(conn: Connection, item: Incoming) -> IngestStatus:
     return review_writes.store_review(
-        conn, item.review, source=item.source, summary=item.summary, announce=item.announce
+        conn, item.review, source=item.source, summary=item.summary, announce=item.announce, audience=item.audience
     )
 
 
@@ -60,15 +61,22 @@ class Store:
     # -- writing reviews ------------------------------------------------------------------------------
 
     async def ingest(
-        self, review: Review, *, source: str | None = None, summary: Summary | None = None, announce: bool = True
+        self,
+        review: Review,
+        *,
+        source: str | None = None,
+        summary: Summary | None = None,
+        announce: bool = True,
+        audience: int | None = None,
     ) -> IngestStatus:
         """Store ``review`` in one transaction: ``added``, ``updated`` in place, or ``unchanged``.
 
         A new review queues its announcements in this same transaction (unless ``announce`` is false,
-        as for a feed's back catalogue); an updated one queues edits of what was announced.
+        as for a feed's back catalogue), to ``audience``'s subscriptions (a server's; None: all); an
+        updated one queues edits of what was announced.
         """
         try:
-            return await self.write(_store_incoming, Incoming(review, source, summary, announce))
+            return await self.write(_store_incoming, Incoming(review, source, summary, announce, audience))
         finally:
             self.reviews_generation += 1
 

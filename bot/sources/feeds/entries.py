@@ -1,4 +1,10 @@
-"""An RSS 2.0 or Atom document -> the entries the poller works on, oldest first."""
+"""An RSS 2.0 or Atom document -> the entries the poller works on, oldest first.
+
+What a publisher writes in a feed is stored (as the entry's JSON, its key and link), so it is
+bounded here: at most :data:`MAX_ENTRIES` entries from one document, the newest, and each text field
+cut to a sensible length. A link that is not an http(s) URL is dropped with the reason, so the entry
+is skipped with that reason rather than fetched as a mangled URL.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,15 @@ from typing import Any, cast
 
 import feedparser  # type: ignore[import-untyped]  # ships no types: its result is narrowed in _parse below
 
-from bot.sources.feeds.http import FetchError, http_url
+from bot.sources.feeds.http import FetchError, http_url, url_problem
 
 # Problems feedparser flags that do not make the document unreadable.
 _BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+#: Entries taken from one feed document (its newest): real feeds carry tens; more is a runaway or an attack.
+MAX_ENTRIES = 500
+#: Titles and author names longer than this are cut; ids longer than :data:`MAX_KEY` stand as their hash.
+MAX_TEXT = 300
+MAX_KEY = 512
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,7 @@ class EntryInfo:
     title: str | None = None
     author: str | None = None
     published: dt.datetime | None = None
+    link_problem: str | None = None  # why the entry's link was dropped, when it had one that is no URL
 
     def as_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -43,6 +55,7 @@ class EntryInfo:
             title=data.get("title"),
             author=data.get("author"),
             published=dt.datetime.fromisoformat(published) if published else None,
+            link_problem=data.get("link_problem"),
         )
 
 
@@ -96,23 +109,46 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _short(value: object) -> str | None:
+    text = value.strip() if isinstance(value, str) else ""
+    return (text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…") or None
+
+
+def _sha256(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _link(raw: str | None, feed_url: str) -> tuple[str | None, str | None]:
+    """The entry's link as an absolute http(s) URL, or None and why not (None, None: it had none)."""
+    if not raw or not raw.strip():
+        return None, None
+    # feedparser resolves relative links itself, so "No link" arrives as "http://host/No link".
+    joined = urllib.parse.urljoin(feed_url, raw.strip())
+    problem = url_problem(joined)
+    if problem is not None:
+        shown = raw.strip() if len(raw.strip()) <= 80 else raw.strip()[:77] + "..."
+        return None, f"the entry's link is {problem}: {shown!r}"
+    return http_url(joined), None
+
+
 def _entry_info(entry: Mapping[str, object], feed_url: str) -> EntryInfo:
-    raw_link = _text(entry.get("link"))
-    link = http_url(urllib.parse.urljoin(feed_url, raw_link)) if raw_link else None
+    link, link_problem = _link(_text(entry.get("link")), feed_url)
     author_detail = entry.get("author_detail") or {}
     author = (author_detail.get("name") if isinstance(author_detail, Mapping) else None) or entry.get("author")
-    title = _text(entry.get("title"))
-    key = entry.get("id") or link
+    title = _short(entry.get("title"))
+    key = str(entry.get("id") or link or "")
     if not key:
         # Neither id nor link: the entry's own words are its only identity.
-        digest = hashlib.sha256(f"{title}\n{entry.get('summary', '')}".encode()).hexdigest()
-        key = f"sha256:{digest}"
+        key = _sha256(f"{entry.get('title')}\n{entry.get('summary', '')}")
+    elif len(key) > MAX_KEY:
+        key = _sha256(key)  # still the same key on every poll
     return EntryInfo(
-        key=str(key),
+        key=key,
         link=link,
         title=title,
-        author=author.strip() if isinstance(author, str) and author.strip() else None,
+        author=_short(author),
         published=_utc(entry.get("published_parsed")) or _utc(entry.get("updated_parsed")),
+        link_problem=link_problem,
     )
 
 
@@ -129,4 +165,4 @@ def parse_feed(data: bytes, *, url: str, content_type: str | None = None) -> lis
         raise FetchError("not an RSS or Atom feed", retryable=True)
     infos = [_entry_info(entry, url) for entry in reversed(parsed.entries)]  # feeds list newest first
     earliest = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return sorted(infos, key=lambda info: info.published or earliest)
+    return sorted(infos, key=lambda info: info.published or earliest)[-MAX_ENTRIES:]

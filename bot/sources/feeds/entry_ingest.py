@@ -3,7 +3,13 @@
 Entries are remembered in ``feed_entries`` by entry id, link, canonical URL and text hash, so a
 restart, a bumped GUID or date, or the same review under a second URL never causes a repost, and a
 page that is not a review is not fetched again on every poll. A page that failed for a reason that
-may pass (5xx, timeout, network) is saved as ``failed``: the poller retries it, up to ``max_attempts``.
+may pass (5xx, timeout, network) is saved as ``failed`` with a time to retry it: its own back-off,
+doubling from ``retry_delay``, or later if the server's ``Retry-After`` says so; the poller retries
+it then, up to ``max_attempts``.
+
+A feed's reviews are announced to its owner's subscriptions (a server's, or every one for the
+operator's feeds); the same review arriving through another feed is told to that feed's owner too,
+once per subscription, without fetching its page again.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from bot.sources.feeds.http import FetchError, FetchLimits
 from bot.sources.feeds.pages import ArticlePage, PageOutcome, fetch_page
 from bot.sources.ingest import store_review
 from bot.storage import feeds as feedstore
-from bot.storage.feeds import Feed
+from bot.storage.feeds import EntryRecord, Feed
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -46,13 +52,15 @@ class EntryResult:
     page: ArticlePage | None = None  # once the page was fetched and read
     review_id: int | None = None
     title: str | None = None
+    retry_after: float | None = None  # seconds the page's server asked us to wait (failed entries)
 
 
 class EntryIngester:
     """Works each new or retried entry of a feed through to its outcome, for :class:`FeedPoller`.
 
     ``slots`` bounds the page requests in flight together with the poller's feed requests; ``http``
-    gives the poller's current session.
+    gives the poller's current session. A failed entry is retried after ``retry_delay`` seconds,
+    doubling with each attempt up to ``max_backoff``.
     """
 
     def __init__(
@@ -65,11 +73,15 @@ class EntryIngester:
         http: Callable[[], aiohttp.ClientSession],
         clock: Callable[[], dt.datetime],
         max_attempts: int,
+        retry_delay: float = 60.0,
+        max_backoff: float = 3600.0,
     ) -> None:
         self.store = store
         self.table = table
         self.limits = limits
         self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.max_backoff = max_backoff
         self._slots = slots
         self._http = http
         self._clock = clock
@@ -83,12 +95,25 @@ class EntryIngester:
         so a problem that persists is not logged again.
         """
         result = await self._result(feed, info, announce=announce, attempts=attempts)
+        return await self._save(feed, info, result, announce=announce, previous=previous)
+
+    async def same_as(self, feed: Feed, info: EntryInfo, known: EntryRecord, *, announce: bool) -> PageOutcome:
+        """An entry whose link another feed (or ``festbot ingest``) already stored: recorded as a duplicate,
+        and told to this feed's owner, without fetching the page again."""
+        reason = f"same page as {known.canonical_url or known.url}"
+        result = EntryResult("duplicate", 0, reason, review_id=known.review_id)
+        return await self._save(feed, info, result, announce=announce)
+
+    async def _save(
+        self, feed: Feed, info: EntryInfo, result: EntryResult, *, announce: bool, previous: str | None = None
+    ) -> PageOutcome:
         page = result.page
+        now = self._clock()
         await feedstore.save_entry(
             self.store,
             feed_id=feed.id,
             entry_key=info.key,
-            now=self._clock(),
+            now=now,
             status=result.status,
             url=info.link,
             canonical_url=page.canonical_url if page else None,
@@ -98,6 +123,9 @@ class EntryIngester:
             announce=announce,
             attempts=result.attempts,
             entry=info.as_json(),
+            retry_at=now + dt.timedelta(seconds=self._retry_delay(result)) if result.status == "failed" else None,
+            audience=feed.guild_id,
+            enqueue=True,
         )
         problem = result.status in _PROBLEMS
         if problem and result.reason is not None and result.reason != previous:
@@ -113,10 +141,14 @@ class EntryIngester:
             announce=announce if result.status in _STORED else None,
         )
 
+    def _retry_delay(self, result: EntryResult) -> float:
+        backoff = min(self.retry_delay * 2.0 ** min(result.attempts - 1, 20), max(self.max_backoff, self.retry_delay))
+        return max(backoff, result.retry_after or 0.0)
+
     async def _result(self, feed: Feed, info: EntryInfo, *, announce: bool, attempts: int) -> EntryResult:
         """The entry's outcome, one return per path; nothing is saved here."""
         if info.link is None:
-            return EntryResult(status="rejected", attempts=attempts, reason="entry has no link")
+            return EntryResult(status="rejected", attempts=attempts, reason=info.link_problem or "entry has no link")
         attempts += 1
         try:
             async with self._slots:
@@ -126,8 +158,8 @@ class EntryIngester:
         known = await feedstore.find_page(self.store, canonical_url=page.canonical_url, digest=page.digest)
         if known is not None:
             # The same page under a new GUID or URL: remember the alias, never repost.
-            log.info("feed %s: %s is the same page as %s; not stored again", feed.url, info.link, known.canonical_url)
             reason = f"same page as {known.canonical_url or known.url}"
+            log.info("feed %s: %s is the %s; not stored again", feed.url, info.link, reason)
             return EntryResult("duplicate", attempts, reason, page=page, review_id=known.review_id)
         return await self._store(feed, info, page, announce=announce, attempts=attempts)
 
@@ -135,7 +167,7 @@ class EntryIngester:
         if not exc.retryable:
             return EntryResult("rejected", attempts, exc.reason)
         if attempts < self.max_attempts:
-            return EntryResult("failed", attempts, exc.reason)
+            return EntryResult("failed", attempts, exc.reason, retry_after=exc.retry_after)
         return EntryResult("rejected", attempts, f"gave up after {attempts} attempts: {exc.reason}")
 
     async def _store(
@@ -153,7 +185,9 @@ class EntryIngester:
             review = parse_review_text(document, source=page.canonical_url, table=self.table)
         except ReviewParseError as exc:
             return EntryResult("rejected", attempts, f"not a review: {exc.reason}", page=page)
-        stored = await store_review(self.store, review, source=page.canonical_url, announce=announce)
+        stored = await store_review(
+            self.store, review, source=page.canonical_url, announce=announce, audience=feed.guild_id
+        )
         log.info(
             "feed %s: %s %r (#%d) from %s%s",
             feed.url,

@@ -18,7 +18,8 @@ from bot.sources.article.front_matter import review_document
 from bot.sources.article.metadata import PageMeta, page_metadata
 from bot.sources.article.review_text import extract_review_text, text_digest
 from bot.sources.article.tree import ExtractError
-from bot.sources.feeds.http import FetchError, FetchLimits, client_session, fetch, http_url
+from bot.sources.feeds.guard import FetchPolicy
+from bot.sources.feeds.http import FetchError, FetchLimits, client_session, fetch, http_url, url_problem
 from bot.sources.ingest import store_review
 from bot.storage import feeds as feedstore
 from bot.storage.store import Store
@@ -94,19 +95,24 @@ async def ingest_url(
     festival: str | None = None,
     session: aiohttp.ClientSession | None = None,
     limits: FetchLimits | None = None,
+    policy: FetchPolicy | None = None,
     announce: bool = True,
 ) -> PageOutcome:
     """Fetch one article page and store it as a review (``festbot ingest URL``).
 
     A page a feed already brought is updated silently (announce=False) rather than announced twice.
+    Without a ``session``, one is opened that fetches only what ``policy`` allows (by default, only
+    public addresses).
     """
     limits = limits or FetchLimits()
+    problem = url_problem(url)
     clean = http_url(url)
-    if clean is None:
-        return PageOutcome(url=url, status="rejected", reason="not an http(s) URL")
+    if problem is not None or clean is None:
+        shown = url.strip() if len(url.strip()) <= 200 else url.strip()[:197] + "..."
+        return PageOutcome(url=shown, status="rejected", reason=problem)
     async with contextlib.AsyncExitStack() as stack:
         if session is None:
-            session = await stack.enter_async_context(client_session())
+            session = await stack.enter_async_context(client_session(policy or FetchPolicy()))
         try:
             page = await fetch_page(session, clean, limits)
         except FetchError as exc:

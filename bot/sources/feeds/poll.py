@@ -1,10 +1,12 @@
 """One poll of one feed: a conditional fetch, its new and retried entries, the feed's state and back-off.
 
 Requests are conditional (ETag / Last-Modified), so an unchanged feed costs a 304. A failing feed
-backs off exponentially (capped) and recovers on the next success; each problem is logged once, when
-it first appears or changes, and kept in the feed's state for ``festbot feeds list``. On a feed's
-first fetch, entries older than ``first_fetch_max_age`` are stored without an announcement, so
-subscribing to a feed does not flood the channels with its back catalogue.
+backs off exponentially (capped), or for as long as its server's ``Retry-After`` asks (within
+:attr:`FetchLimits.max_retry_after`), and recovers on the next success; each problem is logged once,
+when it first appears or changes, and kept in the feed's state for ``festbot feeds list``. Failed
+entries are retried once their own back-off has run out, at most ``max_retries_per_poll`` a poll.
+On a feed's first fetch, entries older than ``first_fetch_max_age`` are stored without an
+announcement, so subscribing to a feed does not flood the channels with its back catalogue.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from bot.sources.feeds.entry_ingest import EntryIngester
 from bot.sources.feeds.http import FetchError, FetchLimits, fetch
 from bot.sources.feeds.pages import PageOutcome
 from bot.storage import feeds as feedstore
-from bot.storage.feeds import EntryRecord, Feed
+from bot.storage.feeds import MAX_INTERVAL, EntryRecord, Feed
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,12 +50,14 @@ class FeedPoll:
         max_backoff: float,
         first_fetch_max_age: dt.timedelta,
         max_entries_per_poll: int,
+        max_retries_per_poll: int = 10,
     ) -> None:
         self.store = store
         self.limits = limits
         self.max_backoff = max_backoff
         self.first_fetch_max_age = first_fetch_max_age
         self.max_entries_per_poll = max_entries_per_poll
+        self.max_retries_per_poll = max_retries_per_poll
         self._entries = entries
         self._slots = slots
         self._http = http
@@ -78,7 +82,7 @@ class FeedPoll:
                 )
             )
         except FetchError as exc:
-            await self._feed_failed(feed, exc.reason, started)
+            await self._feed_failed(feed, exc, started)
             return []
         if feed.last_error:
             log.info("feed %s: fetched again after %d failure(s) (%s)", feed.url, feed.error_count, feed.last_error)
@@ -98,7 +102,8 @@ class FeedPoll:
                 outcomes.append(outcome)
                 # An entry that crashed is not recorded: refetch the whole feed next time rather than get a 304.
                 complete = complete and outcome.status != "error"
-        for record in await feedstore.failed_entries(self.store, feed.id):
+        retries = await feedstore.failed_entries(self.store, feed.id, due=started, limit=self.max_retries_per_poll)
+        for record in retries:
             if record.entry_key not in handled and record.entry:
                 info = EntryInfo.from_json(record.entry)
                 outcome = await self._guarded(feed, info, self._retry_entry(feed, info, record))
@@ -118,11 +123,12 @@ class FeedPoll:
             status=str(fetched.status),
             etag=etag,
             last_modified=last_modified,
-            next_poll_at=started + dt.timedelta(seconds=feed.interval_seconds),
+            next_poll_at=started + dt.timedelta(seconds=_bounded(feed.interval_seconds)),
         )
         return outcomes
 
     def _backoff(self, interval: float, errors: int) -> float:
+        interval = _bounded(interval)
         return min(interval * 2.0 ** min(errors - 1, 20), max(self.max_backoff, interval))
 
     def _announce(self, published: dt.datetime | None, first_fetch: bool, first_fetch_at: dt.datetime) -> bool:
@@ -131,9 +137,11 @@ class FeedPoll:
             return not first_fetch
         return published >= first_fetch_at - self.first_fetch_max_age
 
-    async def _feed_failed(self, feed: Feed, reason: str, now: dt.datetime) -> None:
+    async def _feed_failed(self, feed: Feed, exc: FetchError, now: dt.datetime) -> None:
+        reason = exc.reason
         errors = feed.error_count + 1
-        delay = self._backoff(feed.interval_seconds, errors)
+        # The server's Retry-After (already capped) wins over a shorter back-off: coming back sooner is refused anyway.
+        delay = max(self._backoff(feed.interval_seconds, errors), exc.retry_after or 0.0)
         if reason != feed.last_error:
             log.warning("feed %s: %s (failure %d, next attempt in %g s)", feed.url, reason, errors, delay)
         else:
@@ -160,13 +168,25 @@ class FeedPoll:
     async def _new_entry(
         self, feed: Feed, info: EntryInfo, first_fetch: bool, first_fetch_at: dt.datetime
     ) -> PageOutcome | None:
-        if await feedstore.find_entry(self.store, feed.id, info.key, info.link) is not None:
-            return None  # seen before: same id here, or the same link anywhere (a bumped GUID or date)
+        seen = await feedstore.find_entry(self.store, feed.id, info.key, info.link)
         announce = self._announce(info.published, first_fetch, first_fetch_at)
-        return await self._entries.ingest(feed, info, announce=announce)
+        if seen is None or (seen.feed_id != feed.id and seen.status == "failed"):
+            # New, or failing for another feed so far: worked through here, with this feed's own retries.
+            return await self._entries.ingest(feed, info, announce=announce)
+        if seen.feed_id != feed.id and seen.review_id is not None:
+            # Stored through another feed (maybe another server's) or `festbot ingest`: this feed's owner
+            # is told too, without fetching the page again.
+            return await self._entries.same_as(feed, info, seen, announce=announce)
+        return None  # seen here (a bumped GUID or date), or elsewhere and no review came of it
 
     async def _retry_entry(self, feed: Feed, info: EntryInfo, record: EntryRecord) -> PageOutcome:
         announce = record.announce if record.announce is not None else True
         return await self._entries.ingest(
             feed, info, announce=announce, attempts=record.attempts, previous=record.reason
         )
+
+
+def _bounded(seconds: float) -> float:
+    """An interval from the database within (0, 1 day]: the table holds it there, and a poll must never
+    overflow computing its next time whatever a row says."""
+    return min(seconds, MAX_INTERVAL) if seconds > 0 else MAX_INTERVAL

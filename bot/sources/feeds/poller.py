@@ -17,6 +17,7 @@ import aiohttp
 
 from bot.domain.festivals import FestivalTable
 from bot.sources.feeds.entry_ingest import EntryIngester
+from bot.sources.feeds.guard import FetchPolicy
 from bot.sources.feeds.http import FetchLimits, client_session
 from bot.sources.feeds.pages import PageOutcome
 from bot.sources.feeds.poll import FeedPoll
@@ -35,8 +36,12 @@ class FeedPoller:
 
     Feeds added or removed in the database (``festbot feeds add`` from another process) are picked up
     within ``reload_interval`` seconds, or at once after :meth:`wake`. ``max_concurrency`` bounds the
-    requests in flight across all feeds; each is bounded by ``limits``. ``http_session_factory`` lets a
-    caller supply the aiohttp session (proxy, connector); the poller closes what it opened.
+    requests in flight across all feeds; each is bounded by ``limits``, and ``policy`` says which
+    addresses may be fetched at all (by default only public ones). ``http_session_factory`` lets a
+    caller supply the aiohttp session; it must come from :func:`~bot.sources.feeds.http.client_session`
+    to keep the address checks. The poller closes what it opened. A failed entry is retried after
+    ``entry_retry_delay`` seconds, doubling per attempt up to ``max_backoff``, at most
+    ``max_retries_per_poll`` entries a poll.
     """
 
     def __init__(
@@ -46,16 +51,20 @@ class FeedPoller:
         table: FestivalTable,
         http_session_factory: Callable[[], aiohttp.ClientSession] | None = None,
         limits: FetchLimits | None = None,
+        policy: FetchPolicy | None = None,
         max_backoff: float = 3600.0,
         first_fetch_max_age: dt.timedelta = dt.timedelta(days=3),
         reload_interval: float = 30.0,
         max_entry_attempts: int = 5,
+        entry_retry_delay: float = 60.0,
         max_entries_per_poll: int = 50,
+        max_retries_per_poll: int = 10,
         max_concurrency: int = 16,
         clock: Callable[[], dt.datetime] = _now,
     ) -> None:
         self.store = store
         self.limits = limits or FetchLimits()
+        self.policy = policy or FetchPolicy()
         self.reload_interval = reload_interval
         self._session_factory = http_session_factory
         self._session: aiohttp.ClientSession | None = None
@@ -72,6 +81,8 @@ class FeedPoller:
             http=self._http,
             clock=clock,
             max_attempts=max_entry_attempts,
+            retry_delay=entry_retry_delay,
+            max_backoff=max_backoff,
         )
         self._poll_one = FeedPoll(
             store,
@@ -83,6 +94,7 @@ class FeedPoller:
             max_backoff=max_backoff,
             first_fetch_max_age=first_fetch_max_age,
             max_entries_per_poll=max_entries_per_poll,
+            max_retries_per_poll=max_retries_per_poll,
         )
 
     async def __aenter__(self) -> FeedPoller:
@@ -100,7 +112,7 @@ class FeedPoller:
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             factory = self._session_factory
-            self._session = factory() if factory else client_session()
+            self._session = factory() if factory else client_session(self.policy)
         return self._session
 
     def wake(self) -> None:
