@@ -76,6 +76,7 @@ def test_escaped_text_is_not_cut_inside_an_escape() -> None:
 
 def test_hit_label_fits_a_choice() -> None:
     hit = SearchHit(
+        film_id=1,
         review_id=1,
         title="A" * 90 + " title",
         original_title="Original " * 10,

@@ -14,7 +14,7 @@ from bot.sources.ingest import ensure_seeded, ingest_file, ingest_paths
 from bot.storage import review_writes
 from bot.storage.connection import StoreError
 from bot.storage.store import Store, open_store
-from tests.conftest import FIXTURES, SEED
+from tests.conftest import FIXTURES, SEED, second_critic
 
 
 def _tables(db: Path) -> dict[str, int]:
@@ -176,8 +176,8 @@ async def test_corrected_title_leaves_no_orphan_film(store: Store, festivals: Fe
     await ingest_file(store, path, table=festivals)
     path.write_text(path.read_text(encoding="utf-8").replace("Return To Dust", "Return To The Dust"), encoding="utf-8")
     assert (await ingest_file(store, path, table=festivals)).status == "updated"
-    counts = _tables(store.path)
-    assert counts["films"] == 1 and counts["film_countries"] == 1
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT title FROM films").fetchall() == [("Return To The Dust",)]
 
 
 def test_a_reviews_hash_is_what_it_was_before_publication_rating_and_image(
@@ -188,3 +188,39 @@ def test_a_reviews_hash_is_what_it_was_before_publication_rating_and_image(
     assert review_writes.content_hash(review) == "e246d7f067fcd25344f6654470b198b920ca044e32871a72733cc1a7310e0361"
     rated = review.model_copy(update={"rating": Rating(text="★★★★☆", score=80)})
     assert review_writes.content_hash(rated) != review_writes.content_hash(review)
+
+
+# -- one film, many reviews -------------------------------------------------------------------------------
+
+
+async def test_a_second_critics_review_survives_opening_the_store_with_the_seed(
+    store: Store, festivals: FestivalTable, tmp_path: Path
+) -> None:
+    """The reported defect: the shipped seed, loaded on the next start, overwrote review #1."""
+    path = tmp_path / "jane.txt"
+    path.write_text(second_critic(), encoding="utf-8")
+    first = await ingest_file(store, path, table=festivals)
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "return-to-dust.txt").write_bytes(SEED.read_bytes())
+    await ensure_seeded(store, shipped, festivals)  # what `festbot ask` does on opening the store
+    stored = await store.get(first.review_id or 0)
+    assert stored is not None
+    assert stored.review.reviewer == "Jane Critic"
+    assert stored.review.body[0].startswith("A farmer and his bride build a house of mud bricks")
+    assert await store.count() == 1  # the seed goes only into an empty database
+
+
+async def test_two_critics_reviews_of_one_film_from_files_without_urls_both_survive(
+    store: Store, festivals: FestivalTable, tmp_path: Path
+) -> None:
+    jane, omar = tmp_path / "jane.txt", tmp_path / "omar.txt"
+    jane.write_text(second_critic("Jane Critic", url=None), encoding="utf-8")
+    omar.write_text(second_critic("Omar Writer", url=None), encoding="utf-8")
+    outcomes = [await ingest_file(store, path, table=festivals) for path in (jane, omar, jane, omar)]
+    assert [o.status for o in outcomes] == ["added", "added", "unchanged", "unchanged"]
+    assert outcomes[0].review_id != outcomes[1].review_id
+    for outcome, reviewer in zip(outcomes[:2], ["Jane Critic", "Omar Writer"], strict=True):
+        stored = await store.get(outcome.review_id or 0)
+        assert stored is not None and stored.review.reviewer == reviewer
+        assert reviewer in stored.review.body[0]

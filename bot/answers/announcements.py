@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.answers.cards import CONTENT_LIMIT, Card, Reply, escape
 from bot.answers.film_cards import review_card
+from bot.answers.labels import rating_text
 from bot.domain.models import DeliveryRecord, StoredReview, Subscription
 from bot.domain.text import truncate
 
@@ -33,6 +34,10 @@ def announcement(stored: StoredReview, subscription: Subscription) -> Reply:
         facts = ", ".join(str(p) for p in (review.year, ", ".join(review.directors[:2])) if p)
         link = f" <{review.url}>" if review.url else ""
         line = f"{ping}**{escape(review.display_title)}**" + (f" ({escape(facts)})" if facts else "")
+        # Each outlet's review of a film is its own post: say whose it is and how it rated the film.
+        verdict = " ".join(part for part in (review.publication, rating_text(review.rating)) if part)
+        if verdict:
+            line += f" — {escape(verdict)}"
         text = f"{line} — {escape(logline(stored))}"
         return Reply(content=truncate(text, CONTENT_LIMIT - len(link)) + link)
     card = review_card(stored)
