@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import Rating
@@ -15,6 +19,8 @@ from bot.storage import review_writes
 from bot.storage.connection import StoreError
 from bot.storage.store import Store, open_store
 from tests.conftest import FIXTURES, SEED, second_critic
+
+SEED_FIRST_PARAGRAPH = parse_review_text(SEED.read_text(encoding="utf-8")).body[0]
 
 
 def _tables(db: Path) -> dict[str, int]:
@@ -224,3 +230,78 @@ async def test_two_critics_reviews_of_one_film_from_files_without_urls_both_surv
         stored = await store.get(outcome.review_id or 0)
         assert stored is not None and stored.review.reviewer == reviewer
         assert reviewer in stored.review.body[0]
+
+
+#: Three critics' reviews of the seed's film: one with a URL, one without, one without a year (as THR writes it).
+CRITICS: dict[str, tuple[str | None, bool]] = {  # reviewer: (URL, whether the header gives the year)
+    "Jane Critic": ("https://example.com/jane/return-to-dust", True),
+    "Omar Writer": (None, True),
+    "Tom Hale": (None, False),
+}
+_steps = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["file", "drop"]), st.sampled_from(sorted(CRITICS)), st.integers(0, 2)),
+        st.just(("restart", "", 0)),
+        st.just(("seed", "", 0)),
+    ),
+    max_size=12,
+)
+
+
+def _critic_text(reviewer: str, version: int) -> str:
+    url, year = CRITICS[reviewer]
+    text = second_critic(reviewer, url=url, year=year)
+    return text.replace("unshowy and true", f"unshowy and true (take {version})") if version else text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_steps)
+def test_every_critics_review_survives_any_sequence_of_ingests_and_restarts(
+    steps: list[tuple[str, str, int]],
+) -> None:
+    """Files given by path, inbox drops (a reused name), restarts that may load the seed, the seed by hand:
+    each critic keeps exactly one review, with the text last given, and the seed's text is never touched."""
+    asyncio.run(_run_steps(steps))
+
+
+async def _run_steps(steps: list[tuple[str, str, int]]) -> None:
+    festivals = FestivalTable.load()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        shipped = root / "shipped"
+        shipped.mkdir()
+        (shipped / "return-to-dust.txt").write_bytes(SEED.read_bytes())
+        latest: dict[str, str] = {}  # reviewer -> the first paragraph of the text last given
+        seeded = seed_stored = False
+        store_cm = open_store(root / "festival.db")
+        store = await store_cm.__aenter__()
+        try:
+            for action, reviewer, version in steps:
+                if action == "restart":
+                    await store_cm.__aexit__(None, None, None)
+                    store_cm = open_store(root / "festival.db")
+                    store = await store_cm.__aenter__()
+                    seed_stored |= not seeded and not latest and not seed_stored
+                    seeded = True
+                    await ensure_seeded(store, shipped, festivals)
+                elif action == "seed":
+                    seed_stored = True
+                    await ingest_file(store, shipped / "return-to-dust.txt", table=festivals)
+                else:
+                    path = root / (f"{reviewer}.txt" if action == "file" else "review.txt")
+                    path.write_text(_critic_text(reviewer, version), encoding="utf-8")
+                    outcome = await ingest_file(store, path, table=festivals, by_path=action == "file")
+                    assert outcome.status != "rejected", outcome.reason
+                    latest[reviewer] = parse_review_text(_critic_text(reviewer, version), table=festivals).body[0]
+                await _assert_kept(store, latest, seed_stored)
+        finally:
+            await store_cm.__aexit__(None, None, None)
+
+
+async def _assert_kept(store: Store, latest: dict[str, str], seed_stored: bool) -> None:
+    rows = await store.reads.fetchall("SELECT id FROM reviews ORDER BY id")
+    stored = [await store.get(int(row[0])) for row in rows]
+    by_reviewer = [(s.review.reviewer, s.review.body[0], s.film_id) for s in stored if s is not None]
+    expected = sorted([*latest.items(), *([(None, SEED_FIRST_PARAGRAPH)] if seed_stored else [])], key=str)
+    assert sorted(((r, b) for r, b, _ in by_reviewer), key=str) == expected
+    assert len({film for _, _, film in by_reviewer}) <= 1  # one film, however its reviews arrived
