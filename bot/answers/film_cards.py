@@ -111,7 +111,12 @@ def film_card(film: Film, lines: list[ReviewLine]) -> Reply:
         escape(_shown_title(film.title, film.original_title)),
         "\n\n".join(entries),
         fields=fields,
-        footer=f"{len(lines)} reviews · choose one below to read it in full",
+        footer=f"{len(lines)} reviews · choose one below to read it in full"
+        + (
+            f" (the {SELECT_OPTIONS_LIMIT} newest; /review #number opens any)"
+            if len(lines) > SELECT_OPTIONS_LIMIT
+            else ""
+        ),
         color=REVIEW_COLOR,
     )
     options = [

@@ -156,12 +156,6 @@ class Film(_Frozen):
     runtime_minutes: int | None = None
     directors: list[str] = Field(default_factory=list)
 
-    @property
-    def display_title(self) -> str:
-        if self.original_title and self.original_title != self.title:
-            return f"{self.title} ({self.original_title})"
-        return self.title
-
 
 class IngestStatus(_Frozen):
     """Outcome of storing one review: ``added``, ``updated`` or ``unchanged``."""

@@ -137,6 +137,7 @@ def refresh_film(conn: Connection, film_id: int) -> None:
     title = str(rows[0][0])
     original, year, runtime = (next((row[i] for row in rows if row[i] is not None), None) for i in (1, 2, 3))
     folded, folded_original = identity.folded_titles(Review(title=title, original_title=original))
+    original = original if folded_original else None  # "Return to Dust" is no other name for "Return To Dust"
     conn.execute(
         "UPDATE films SET title = ?, original_title = ?, year = ?, runtime_minutes = ?, folded_title = ?,"
         " folded_original = ?, directors = (SELECT json_group_array(name) FROM"
