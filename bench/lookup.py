@@ -9,6 +9,7 @@ pass (the first query builds the searcher's in-memory indexes and is reported se
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bench.queries import Query, build, load_titles
 from bench.report import Section, summary_ms, verdict
+from bot.answers.labels import parse_value
 from bot.answers.service import Answers
 from bot.domain.festivals import FestivalTable
 from bot.domain.text import fold
@@ -48,6 +50,12 @@ def baseline(db: Path, queries: list[Query]) -> tuple[list[float], list[int | No
 
 async def measured(db: Path, queries: list[Query]) -> dict[str, object]:
     async with open_store(db) as store:
+        # Search and autocomplete answer with films; a film is right when it is the query's review's film.
+        films = await store.reads.fetchall(
+            "SELECT id, film_id FROM reviews WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([q.review_id for q in queries]),),
+        )
+        review_of_film = {int(film): int(review) for review, film in films}
         searcher = Searcher(store)
         answers = Answers(store, searcher, FestivalTable.load())
         started = time.perf_counter()
@@ -61,14 +69,15 @@ async def measured(db: Path, queries: list[Query]) -> dict[str, object]:
             started = time.perf_counter()
             hits = await searcher.search(query.text)
             search_times.append(time.perf_counter() - started)
-            search_tops.append(hits[0].review_id if hits else None)
+            search_tops.append(review_of_film.get(hits[0].film_id) if hits else None)
         complete_times: list[float] = []
         complete_tops: list[int | None] = []
         for query in queries:
             started = time.perf_counter()
             choices = await answers.autocomplete(query.text)
             complete_times.append(time.perf_counter() - started)
-            complete_tops.append(int(choices[0].value[1:]) if choices else None)
+            value = parse_value(choices[0].value) if choices else None
+            complete_tops.append(review_of_film.get(value[1]) if value else None)
         return {
             "first": first,
             "search": (search_times, search_tops),

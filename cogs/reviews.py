@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answers.component_ids import ComponentId, CreditsPage, Pick, ReviewAction, encode
+from bot.answers.component_ids import ComponentId, CreditsPage, FilmReviews, Pick, ReviewAction, encode
 from bot.answers.labels import review_value
 from bot.client.render import answer
 from cogs._shared import Name, Title, choices, guarded, named
@@ -77,7 +77,7 @@ class Reviews(commands.Cog):
     async def on_festbot_action(
         self, interaction: discord.Interaction[Any], component: ComponentId, values: list[str]
     ) -> None:
-        if not isinstance(component, ReviewAction | CreditsPage | Pick):
+        if not isinstance(component, ReviewAction | CreditsPage | Pick | FilmReviews):
             return
         started = time.perf_counter()
         what = f"component {encode(component)}"
@@ -85,7 +85,10 @@ class Reviews(commands.Cog):
         log.info("%s guild=%s latency=%.0fms", what, interaction.guild_id, (time.perf_counter() - started) * 1000)
 
     async def _act(
-        self, interaction: discord.Interaction[Any], component: ReviewAction | CreditsPage | Pick, values: list[str]
+        self,
+        interaction: discord.Interaction[Any],
+        component: ReviewAction | CreditsPage | Pick | FilmReviews,
+        values: list[str],
     ) -> None:
         match component:
             case ReviewAction(review_id, "credits"):
@@ -100,6 +103,8 @@ class Reviews(commands.Cog):
                 await answer(interaction, self.answers.credits(values[0]))
             case Pick("sales") if values:
                 await answer(interaction, self.answers.sales(title=values[0]))
+            case FilmReviews() if values:
+                await answer(interaction, self.answers.open_review(values[0]))
 
 
 async def setup(bot: FestivalBot) -> None:

@@ -57,3 +57,25 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     env["DISCORD_TOKEN"] = ""
     env.update(ALLOW_PRIVATE)
     return env
+
+
+def second_critic(
+    reviewer: str = "Jane Critic", url: str | None = "https://example.com/reviews/return-to-dust", year: bool = True
+) -> str:
+    """Another critic's review of the seed's film: the same title and director, another reviewer and text.
+
+    ``year=False`` leaves the year out of the header, as The Hollywood Reporter and The Guardian do.
+    """
+    seed = SEED.read_text(encoding="utf-8")
+    header = "Dir/Scr: Li Ruijun. China. 2022. 131 mins"
+    head, _, credits = seed.partition("Production companies:")
+    front = "---\n" + (f"url: {url}\n" if url else "") + f"reviewer: {reviewer}\n---\n"
+    body = (
+        f"{reviewer} on a patient love story\n\nReturn To Dust\n\n"
+        + (header if year else header.replace(" 2022.", ""))
+        + "\n\nA farmer and his bride build a house of mud bricks in a Gansu village, one season at a time, in "
+        f"the account {reviewer} gives of Li Ruijun's film. The performances are unshowy and true.\n\n"
+        "Its premiere in competition at the Berlinale should open doors for it abroad.\n\n"
+    )
+    assert head  # the seed's credits footer follows
+    return front + body + "Production companies:" + credits

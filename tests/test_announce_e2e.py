@@ -209,10 +209,10 @@ async def test_role_ping_only_when_opted_in(bot: FestivalBot, fake: FakeDiscord)
 async def test_forum_gets_one_post_per_review(bot: FestivalBot, fake: FakeDiscord) -> None:
     forum = fake.add_channel(fake.default_guild.id, "reviews-forum", type=ChannelType.FORUM).id
     assert "Subscribed" in (await announce(fake, "subscribe", {"channel": forum, "festival": "Berlinale"}))["content"]
-    await publish(bot, new_review("The Long Shore"))
+    review_id = await publish(bot, new_review("The Long Shore"))
     await until(lambda: bool(fake.requests_matching(f"POST /channels/{forum}/threads")), what="forum post")
     (post,) = fake.requests_matching(f"POST /channels/{forum}/threads")
-    assert post.json["name"] == "The Long Shore (2026)"
+    assert post.json["name"] == f"The Long Shore (2026) · #{review_id}"  # unsigned: its number tells it apart
     assert post.json["message"]["embeds"][0]["title"] == "The Long Shore"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.festivals import FestivalTable
+from bot.domain.text import fold
 from bot.parsing.parser import parse_review_text
 from bot.storage.connection import StoreError
 from bot.storage.migrations import latest_version, migrations
@@ -90,6 +91,7 @@ def test_a_backup_never_overwrites_and_never_creates_a_database(tmp_path: Path) 
 def _old_database(path: Path, up_to: int) -> None:
     """A database as an older festbot left it: the migrations up to ``up_to`` applied, one review row."""
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.create_function("fold", 1, fold)  # as the store registers it for its migrations
     for version, _name, sql in migrations():
         if version <= up_to:
             conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")

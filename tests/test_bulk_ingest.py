@@ -14,7 +14,7 @@ from bot.sources.ingest import ingest_file, ingest_paths
 from bot.storage import review_writes
 from bot.storage.ledger import Ledger
 from bot.storage.store import Incoming, Store, open_store
-from tests.conftest import FIXTURES, SEED
+from tests.conftest import FIXTURES, SEED, second_critic
 
 _TIMESTAMPS = {"created_at", "updated_at"}
 
@@ -31,14 +31,17 @@ def _contents(db: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _mixed_folder(folder: Path) -> list[Path]:
-    """New reviews, a copy (unchanged), an edit of the same film (updated), a file that is no review."""
+    """New reviews, a copy (unchanged), another critic's review of a film (added), a corrected copy of that
+    one under another name (updated: the same critic on the same film), a file that is no review."""
     folder.mkdir()
     for path in sorted((FIXTURES / "reviews").glob("*.txt")):
         (folder / path.name).write_bytes(path.read_bytes())
     seed = SEED.read_text(encoding="utf-8")
+    jane = second_critic("Jane Critic", url=None)
     (folder / "z1-copy.txt").write_text(seed, encoding="utf-8")
-    (folder / "z2-edit.txt").write_text(seed.replace("131 mins", "132 mins"), encoding="utf-8")
-    (folder / "z3-noise.txt").write_bytes(bytes(range(256)) * 4)
+    (folder / "z2-jane.txt").write_text(jane, encoding="utf-8")
+    (folder / "z3-jane-edit.txt").write_text(jane.replace("131 mins", "132 mins"), encoding="utf-8")
+    (folder / "z4-noise.txt").write_bytes(bytes(range(256)) * 4)
     return sorted(folder.glob("*.txt"))
 
 
@@ -120,5 +123,5 @@ async def test_a_file_that_cannot_be_stored_is_reported_and_the_others_kept(
     assert refused[0].status == "rejected"
     assert refused[0].reason == "could not be stored (OverflowError: Python int too large to convert to SQLite INTEGER)"
     stored = [o for o in outcomes if o.status == "added"]
-    assert len(stored) == len(list((FIXTURES / "reviews").glob("*.txt"))) - 1
+    assert len(stored) == len(list((FIXTURES / "reviews").glob("*.txt")))  # the fixtures but one, and Jane's
     assert await store.count() == len(stored)

@@ -76,6 +76,7 @@ def test_escaped_text_is_not_cut_inside_an_escape() -> None:
 
 def test_hit_label_fits_a_choice() -> None:
     hit = SearchHit(
+        film_id=1,
         review_id=1,
         title="A" * 90 + " title",
         original_title="Original " * 10,
@@ -99,3 +100,42 @@ def test_pager_buttons() -> None:
     assert first.disabled and not last.disabled
     assert last.custom_id == "credits:1:1"
     assert middle.label == "Page 1/3" and middle.disabled
+
+
+def test_a_film_card_with_many_long_reviews_stays_within_every_limit() -> None:
+    import datetime as dt
+
+    from bot.answers.cards import DESCRIPTION_LIMIT, SELECT_LABEL_LIMIT, SELECT_OPTIONS_LIMIT
+    from bot.answers.film_cards import film_card
+    from bot.domain.models import Film, Rating
+    from bot.storage.rows import ReviewLine
+
+    lines = [
+        ReviewLine(
+            review_id=100 - n,
+            publication="The Very Long Name Of A Regional Newspaper's Weekend Arts Supplement " * 2,
+            reviewer=f"Critic Number {n} **bold**",
+            rating=Rating(text="★★★★☆", score=80),
+            verdict="A sentence of praise that goes on and on. " * 30,
+            published_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC) - dt.timedelta(days=n),
+            url=None,
+            festival="Berlinale",
+            section="Competition",
+            festival_year=2026,
+            countries=["Portugal"],
+            credits=n % 3,
+            sales=n % 2,
+        )
+        for n in range(40)
+    ]
+    reply = film_card(Film(id=7, title="T" * 300, directors=["Ana Lima"]), lines)
+    (card,) = reply.cards
+    assert card.size() <= EMBED_TOTAL_LIMIT and len(card.description) <= DESCRIPTION_LIMIT
+    assert len(card.title) <= TITLE_LIMIT
+    assert "\\*\\*bold\\*\\*" in card.description  # review text cannot restyle the card
+    assert reply.select is not None and len(reply.select.options) == SELECT_OPTIONS_LIMIT
+    assert [o.value for o in reply.select.options] == [f"#{100 - n}" for n in range(SELECT_OPTIONS_LIMIT)]
+    assert all(len(o.label) <= SELECT_LABEL_LIMIT and len(o.description or "") <= 100 for o in reply.select.options)
+    assert "the 25 newest" in card.footer
+    credits, sales = (b.custom_id for b in reply.buttons)
+    assert (credits, sales) == ("review:98:credits", "review:99:sales")  # most credits, newest first; newest with sales

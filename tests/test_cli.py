@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import FIXTURES, ROOT, SEED
+from tests.conftest import FIXTURES, ROOT, SEED, second_critic
 
 
 def festbot(env: dict[str, str], *args: str | bytes, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -106,6 +106,21 @@ def test_ask_answers_on_a_fresh_database(cli_env: dict[str, str]) -> None:
     assert unknown.returncode == 0 and "No review matches" in unknown.stdout
     nonsense = festbot(cli_env, "ask", "/frobnicate")
     assert "Unknown command" in nonsense.stdout
+
+
+def test_a_second_critics_review_survives_ask_and_both_reviews_show(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """The reported defect, as a user met it: ``festbot ask`` loaded the seed over review #1."""
+    jane = tmp_path / "jane.txt"
+    jane.write_text(second_critic("Jane Critic"), encoding="utf-8")
+    assert festbot(cli_env, "ingest", str(jane)).stdout.startswith("added")
+    one = festbot(cli_env, "ask", "/review Return to Dust")
+    assert "Jane Critic on a patient love story" in one.stdout and "Review by Jane Critic" in one.stdout
+    assert festbot(cli_env, "ingest", str(SEED)).stdout.startswith("added")  # the shipped review, by hand
+    both = festbot(cli_env, "ask", "/review Return to Dust")
+    assert "2 reviews" in both.stdout
+    assert both.stdout.index("Unsigned review") < both.stdout.index("Jane Critic")  # newest first
+    assert "[#2] Unsigned review" in both.stdout and "[#1] Jane Critic" in both.stdout
+    assert "Jane Critic on a patient love story" in festbot(cli_env, "ask", "/review #1").stdout
 
 
 def test_run_without_token_is_a_console(cli_env: dict[str, str]) -> None:

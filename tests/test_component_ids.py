@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.answers.component_ids import (
+    BUTTON_TEMPLATE,
     CUSTOM_ID_LIMIT,
+    SELECT_TEMPLATE,
     ComponentId,
     CreditsPage,
     FestivalPage,
+    FilmReviews,
     ListPage,
     PageIndicator,
     Pick,
@@ -36,6 +41,7 @@ components: st.SearchStrategy[ComponentId] = (
     | page_ids
     | st.builds(PageIndicator, page_ids)
     | st.builds(Pick, st.sampled_from(["review", "credits", "sales"]))
+    | st.builds(FilmReviews, ids)
 )
 
 
@@ -57,6 +63,16 @@ def test_the_wire_format_of_posted_buttons_stays_readable() -> None:
     assert decode("list:festival:Berlinale|2022|Competition:3") == FestivalPage("Berlinale", 2022, "Competition", 3)
     assert decode("list:festival:Cannes||:0") == FestivalPage("Cannes", None, None, 0)
     assert decode("pick:review") == Pick("review")
+    assert decode("film:7:reviews") == FilmReviews(7)
+
+
+@given(components)
+def test_menus_and_buttons_reach_the_persistent_item_that_dispatches_them(component: ComponentId) -> None:
+    """discord.py routes a click by these templates: a menu id must match the menu's, a button id the buttons'."""
+    custom_id = encode(component)
+    menu = isinstance(component, Pick | FilmReviews)
+    assert bool(re.match(SELECT_TEMPLATE, custom_id)) == menu
+    assert bool(re.match(BUTTON_TEMPLATE, custom_id)) != menu
 
 
 def test_a_long_name_is_cut_and_the_page_kept() -> None:
@@ -72,5 +88,16 @@ def test_a_long_name_is_cut_and_the_page_kept() -> None:
 
 
 def test_ids_this_bot_never_sends_are_refused() -> None:
-    for custom_id in ("", "review:12:delete", "review:x:credits", "list:planet:mars:1", "pick:nuke", "credits:1", "x"):
+    for custom_id in (
+        "",
+        "review:12:delete",
+        "review:x:credits",
+        "list:planet:mars:1",
+        "pick:nuke",
+        "credits:1",
+        "x",
+        "film:x:reviews",
+        "film:7:delete",
+        "film:7",
+    ):
         assert decode(custom_id) is None, custom_id

@@ -48,6 +48,12 @@ async def review_id(bot: FestivalBot, title: str) -> int:
     return hits[0].review_id
 
 
+async def film_id(bot: FestivalBot, title: str) -> int:
+    hits = await bot.services.searcher.search(title)
+    assert hits and hits[0].title == title
+    return hits[0].film_id
+
+
 # ------------------------------------------------------------------------------------------- sync
 
 
@@ -117,8 +123,8 @@ async def test_link_button_when_the_review_has_a_url(bot: FestivalBot, fake: Fak
 
 async def test_autocomplete_returns_ids_and_labels_within_limits(bot: FestivalBot, fake: FakeDiscord) -> None:
     choices = await fake.autocomplete("review", {"title": "retrun to dus"}, focused="title")
-    rid = await review_id(bot, "Return To Dust")
-    assert choices[0] == {"name": "Return To Dust (2022) - Li Ruijun - Berlinale", "value": f"#{rid}"}
+    fid = await film_id(bot, "Return To Dust")
+    assert choices[0] == {"name": "Return To Dust (2022) - Li Ruijun - Berlinale", "value": f"#f{fid}"}
     empty = await fake.autocomplete("review", {"title": ""}, focused="title")
     assert 0 < len(empty) <= 25  # newest reviews as a useful default
     harbour = await fake.autocomplete("review", {"title": "the harbour"}, focused="title")
@@ -269,10 +275,11 @@ async def test_festival_listing_paginates(bot: FestivalBot, fake: FakeDiscord) -
     data = (await res.response())["data"]
     card = data["embeds"][0]
     assert card["title"] == "Reviews from Berlinale 2022 · Panorama"
-    assert card["footer"]["text"] == "14 reviews · page 1 of 2"
+    assert card["footer"]["text"] == "14 films · 14 reviews · page 1 of 2"
     next_id = next(cid for cid, c in buttons(data).items() if c.get("label") == "Next ▶")
     second = await (await fake.click_button(await res.original(), next_id)).response()
-    assert second["type"] == 7 and second["data"]["embeds"][0]["footer"]["text"] == "14 reviews · page 2 of 2"
+    assert second["type"] == 7
+    assert second["data"]["embeds"][0]["footer"]["text"] == "14 films · 14 reviews · page 2 of 2"
     unknown = (await (await fake.slash_command("festival", {"name": "Berlinalle"})).response())["data"]
     assert unknown["flags"] & EPHEMERAL and "Berlinale" in unknown["content"]
 

@@ -16,7 +16,10 @@ from bot.domain.festivals import FestivalTable
 from bot.domain.models import IngestStatus, Review
 from bot.sources.inbox import InboxWatcher, is_candidate_name, move_without_overwrite
 from bot.sources.ingest import FileOutcome
+from bot.storage import deliveries
+from bot.storage.ledger import Ledger
 from bot.storage.store import Store, open_store
+from tests.conftest import second_critic
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = Path(__file__).resolve().parent.parent / "data" / "reviews" / "return-to-dust.txt"
@@ -246,7 +249,8 @@ async def test_many_writes_to_one_file_give_one_ingest(store: Store, inbox: Path
 async def test_a_corrected_file_dropped_again_updates_the_review(
     store: Store, inbox: Path, festivals: FestivalTable
 ) -> None:
-    text = review_text()
+    """The same critic's review of the same film, corrected: its content says it is the review stored."""
+    text = second_critic("Jane Critic", url=None)
     async with running(store, inbox, festivals) as (_watcher, outcomes):
         (inbox / "dust.txt").write_text(text, encoding="utf-8")
         first = await outcomes.next()
@@ -257,6 +261,22 @@ async def test_a_corrected_file_dropped_again_updates_the_review(
     assert second.path.name == "dust (2).txt"
     stored = await store.get(second.review_id or 0)
     assert stored is not None and stored.review.runtime_minutes == 132
+    assert await store.count() == 1
+
+
+async def test_an_unsigned_review_changed_and_dropped_again_is_kept_beside_the_first(
+    store: Store, inbox: Path, festivals: FestivalTable
+) -> None:
+    """With no outlet, critic or URL to say it is the same review, a changed text never replaces the first."""
+    text = review_text()
+    async with running(store, inbox, festivals) as (_watcher, outcomes):
+        (inbox / "dust.txt").write_text(text, encoding="utf-8")
+        first = await outcomes.next()
+        (inbox / "dust.txt").write_text(text.replace("131 mins", "132 mins"), encoding="utf-8")
+        second = await outcomes.next()
+    assert (first.status, second.status) == ("added", "added")
+    runtimes = [(await store.get(o.review_id or 0)).review.runtime_minutes for o in (first, second)]  # type: ignore[union-attr]
+    assert runtimes == [131, 132]
 
 
 async def test_process_is_safe_when_the_file_is_already_gone(
@@ -268,3 +288,40 @@ async def test_process_is_safe_when_the_file_is_already_gone(
     outcome = await watcher.process(inbox / "never-there.txt")
     assert outcome.status == "missing"
     assert calls == []
+
+
+def other_film_text() -> str:
+    """A review of another film, for dropping under a name the inbox has seen before."""
+    return (
+        "A fisherman's widow keeps the harbour light\n\nThe Lamplighter\n\n"
+        "Dir: Ana Lima. Portugal. 2023. 98 mins\n\n"
+        "A widow keeps the harbour light burning through a long winter, and the village comes to her.\n"
+    )
+
+
+async def _deliveries(store: Store) -> list[tuple[int, str, str]]:
+    rows = await store.reads.fetchall("SELECT review_id, action, state FROM deliveries ORDER BY id")
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
+async def test_a_reused_file_name_is_a_new_review_announced_as_new(
+    store: Store, inbox: Path, festivals: FestivalTable
+) -> None:
+    """The reported defect: a second ``review.txt`` replaced the first and edited its announcement."""
+    await Ledger(store).subscribe(guild_id=1, channel_id=2, festival=None)
+    async with running(store, inbox, festivals) as (_watcher, outcomes):
+        (inbox / "review.txt").write_text(review_text(), encoding="utf-8")
+        first = await outcomes.next()
+        # The first review's announcement went out.
+        (delivery,) = await store.reads.fetchall("SELECT id FROM deliveries")
+        await store.write(deliveries.record_sent, int(delivery[0]), 555, None)
+        (inbox / "review.txt").write_text(other_film_text(), encoding="utf-8")
+        second = await outcomes.next()
+    assert (first.status, second.status) == ("added", "added")
+    assert first.review_id != second.review_id
+    titles = {(await store.get(o.review_id or 0)).review.title for o in (first, second)}  # type: ignore[union-attr]
+    assert titles == {"Return To Dust", "The Lamplighter"}
+    assert await _deliveries(store) == [
+        (first.review_id, "post", "sent"),  # the first announcement is left alone
+        (second.review_id, "post", "queued"),  # and the second review is announced as new
+    ]

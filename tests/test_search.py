@@ -123,3 +123,17 @@ async def test_typo_correction_sees_reviews_written_later(store: Store, festival
     assert await searcher.search("retrun to dust") == []
     await ingest_paths(store, [FIXTURES / "reviews" / "return-to-dust.txt"], table=festivals)
     assert (await searcher.search("retrun to dust"))[0].title == "Return To Dust"
+
+
+async def test_a_film_with_several_reviews_is_one_hit(store: Store, festivals: FestivalTable) -> None:
+    from bot.parsing.parser import parse_review_text
+    from tests.conftest import SEED, second_critic
+
+    seed = await store.ingest(parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals), source="a")
+    for name in ("Jane Critic", "Omar Writer"):
+        await store.ingest(parse_review_text(second_critic(name, url=None, year=False), table=festivals), source=name)
+    searcher = Searcher(store)
+    film = (await store.get(seed.review_id)).film_id  # type: ignore[union-attr]
+    for query in ("return to dust", "retun to dsut", "li ruijun", "m appeal"):
+        hits = await searcher.search(query)
+        assert [(h.film_id, h.reviews) for h in hits] == [(film, 3)], query

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import Rating
@@ -14,7 +18,9 @@ from bot.sources.ingest import ensure_seeded, ingest_file, ingest_paths
 from bot.storage import review_writes
 from bot.storage.connection import StoreError
 from bot.storage.store import Store, open_store
-from tests.conftest import FIXTURES, SEED
+from tests.conftest import FIXTURES, SEED, second_critic
+
+SEED_FIRST_PARAGRAPH = parse_review_text(SEED.read_text(encoding="utf-8")).body[0]
 
 
 def _tables(db: Path) -> dict[str, int]:
@@ -176,8 +182,8 @@ async def test_corrected_title_leaves_no_orphan_film(store: Store, festivals: Fe
     await ingest_file(store, path, table=festivals)
     path.write_text(path.read_text(encoding="utf-8").replace("Return To Dust", "Return To The Dust"), encoding="utf-8")
     assert (await ingest_file(store, path, table=festivals)).status == "updated"
-    counts = _tables(store.path)
-    assert counts["films"] == 1 and counts["film_countries"] == 1
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT title FROM films").fetchall() == [("Return To The Dust",)]
 
 
 def test_a_reviews_hash_is_what_it_was_before_publication_rating_and_image(
@@ -188,3 +194,114 @@ def test_a_reviews_hash_is_what_it_was_before_publication_rating_and_image(
     assert review_writes.content_hash(review) == "e246d7f067fcd25344f6654470b198b920ca044e32871a72733cc1a7310e0361"
     rated = review.model_copy(update={"rating": Rating(text="★★★★☆", score=80)})
     assert review_writes.content_hash(rated) != review_writes.content_hash(review)
+
+
+# -- one film, many reviews -------------------------------------------------------------------------------
+
+
+async def test_a_second_critics_review_survives_opening_the_store_with_the_seed(
+    store: Store, festivals: FestivalTable, tmp_path: Path
+) -> None:
+    """The reported defect: the shipped seed, loaded on the next start, overwrote review #1."""
+    path = tmp_path / "jane.txt"
+    path.write_text(second_critic(), encoding="utf-8")
+    first = await ingest_file(store, path, table=festivals)
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "return-to-dust.txt").write_bytes(SEED.read_bytes())
+    await ensure_seeded(store, shipped, festivals)  # what `festbot ask` does on opening the store
+    stored = await store.get(first.review_id or 0)
+    assert stored is not None
+    assert stored.review.reviewer == "Jane Critic"
+    assert stored.review.body[0].startswith("A farmer and his bride build a house of mud bricks")
+    assert await store.count() == 1  # the seed goes only into an empty database
+
+
+async def test_two_critics_reviews_of_one_film_from_files_without_urls_both_survive(
+    store: Store, festivals: FestivalTable, tmp_path: Path
+) -> None:
+    jane, omar = tmp_path / "jane.txt", tmp_path / "omar.txt"
+    jane.write_text(second_critic("Jane Critic", url=None), encoding="utf-8")
+    omar.write_text(second_critic("Omar Writer", url=None), encoding="utf-8")
+    outcomes = [await ingest_file(store, path, table=festivals) for path in (jane, omar, jane, omar)]
+    assert [o.status for o in outcomes] == ["added", "added", "unchanged", "unchanged"]
+    assert outcomes[0].review_id != outcomes[1].review_id
+    for outcome, reviewer in zip(outcomes[:2], ["Jane Critic", "Omar Writer"], strict=True):
+        stored = await store.get(outcome.review_id or 0)
+        assert stored is not None and stored.review.reviewer == reviewer
+        assert reviewer in stored.review.body[0]
+
+
+#: Three critics' reviews of the seed's film: one with a URL, one without, one without a year (as THR writes it).
+CRITICS: dict[str, tuple[str | None, bool]] = {  # reviewer: (URL, whether the header gives the year)
+    "Jane Critic": ("https://example.com/jane/return-to-dust", True),
+    "Omar Writer": (None, True),
+    "Tom Hale": (None, False),
+}
+_steps = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["file", "drop"]), st.sampled_from(sorted(CRITICS)), st.integers(0, 2)),
+        st.just(("restart", "", 0)),
+        st.just(("seed", "", 0)),
+    ),
+    max_size=12,
+)
+
+
+def _critic_text(reviewer: str, version: int) -> str:
+    url, year = CRITICS[reviewer]
+    text = second_critic(reviewer, url=url, year=year)
+    return text.replace("unshowy and true", f"unshowy and true (take {version})") if version else text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_steps)
+def test_every_critics_review_survives_any_sequence_of_ingests_and_restarts(
+    steps: list[tuple[str, str, int]],
+) -> None:
+    """Files given by path, inbox drops (a reused name), restarts that may load the seed, the seed by hand:
+    each critic keeps exactly one review, with the text last given, and the seed's text is never touched."""
+    asyncio.run(_run_steps(steps))
+
+
+async def _run_steps(steps: list[tuple[str, str, int]]) -> None:
+    festivals = FestivalTable.load()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        shipped = root / "shipped"
+        shipped.mkdir()
+        (shipped / "return-to-dust.txt").write_bytes(SEED.read_bytes())
+        latest: dict[str, str] = {}  # reviewer -> the first paragraph of the text last given
+        seeded = seed_stored = False
+        store_cm = open_store(root / "festival.db")
+        store = await store_cm.__aenter__()
+        try:
+            for action, reviewer, version in steps:
+                if action == "restart":
+                    await store_cm.__aexit__(None, None, None)
+                    store_cm = open_store(root / "festival.db")
+                    store = await store_cm.__aenter__()
+                    seed_stored |= not seeded and not latest and not seed_stored
+                    seeded = True
+                    await ensure_seeded(store, shipped, festivals)
+                elif action == "seed":
+                    seed_stored = True
+                    await ingest_file(store, shipped / "return-to-dust.txt", table=festivals)
+                else:
+                    path = root / (f"{reviewer}.txt" if action == "file" else "review.txt")
+                    path.write_text(_critic_text(reviewer, version), encoding="utf-8")
+                    outcome = await ingest_file(store, path, table=festivals, by_path=action == "file")
+                    assert outcome.status != "rejected", outcome.reason
+                    latest[reviewer] = parse_review_text(_critic_text(reviewer, version), table=festivals).body[0]
+                await _assert_kept(store, latest, seed_stored)
+        finally:
+            await store_cm.__aexit__(None, None, None)
+
+
+async def _assert_kept(store: Store, latest: dict[str, str], seed_stored: bool) -> None:
+    rows = await store.reads.fetchall("SELECT id FROM reviews ORDER BY id")
+    stored = [await store.get(int(row[0])) for row in rows]
+    by_reviewer = [(s.review.reviewer, s.review.body[0], s.film_id) for s in stored if s is not None]
+    expected = sorted([*latest.items(), *([(None, SEED_FIRST_PARAGRAPH)] if seed_stored else [])], key=str)
+    assert sorted(((r, b) for r, b, _ in by_reviewer), key=str) == expected
+    assert len({film for _, _, film in by_reviewer}) <= 1  # one film, however its reviews arrived

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.answers.cards import CONTENT_LIMIT, Card, Reply, escape
 from bot.answers.film_cards import review_card
+from bot.answers.labels import byline, rating_text
 from bot.domain.models import DeliveryRecord, StoredReview, Subscription
 from bot.domain.text import truncate
 
@@ -33,6 +34,10 @@ def announcement(stored: StoredReview, subscription: Subscription) -> Reply:
         facts = ", ".join(str(p) for p in (review.year, ", ".join(review.directors[:2])) if p)
         link = f" <{review.url}>" if review.url else ""
         line = f"{ping}**{escape(review.display_title)}**" + (f" ({escape(facts)})" if facts else "")
+        # Each outlet's review of a film is its own post: say whose it is and how it rated the film.
+        verdict = " ".join(part for part in (review.publication, rating_text(review.rating)) if part)
+        if verdict:
+            line += f" — {escape(verdict)}"
         text = f"{line} — {escape(logline(stored))}"
         return Reply(content=truncate(text, CONTENT_LIMIT - len(link)) + link)
     card = review_card(stored)
@@ -40,10 +45,16 @@ def announcement(stored: StoredReview, subscription: Subscription) -> Reply:
 
 
 def thread_name(stored: StoredReview) -> str:
-    """A forum post's title: the film's title and year (Discord allows 100 characters)."""
+    """A forum post's title: the film's title and year, and whose review it is (Discord allows 100 characters).
+
+    Each review of a film is a post of its own, and the sender takes a post of the same name as one it
+    already made (thread creation takes no nonce): so the name says whose review it is, and an unsigned
+    review, which nothing else tells apart, carries its number.
+    """
     review = stored.review
-    name = f"{review.display_title} ({review.year})" if review.year else review.display_title
-    return truncate(name, 100)
+    by = byline(review.publication, review.reviewer) if review.publication or review.reviewer else f"#{stored.id}"
+    title = f"{review.display_title} ({review.year})" if review.year else review.display_title
+    return f"{truncate(title, 100 - len(by) - 3)} · {by}" if len(by) <= 60 else truncate(f"{title} · {by}", 100)
 
 
 def subscriptions_reply(subscriptions: list[Subscription]) -> Reply:

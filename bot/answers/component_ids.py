@@ -2,8 +2,8 @@
 
 A component carries its whole state in its ``custom_id`` (at most 100 characters), so a button on
 a message posted weeks ago still works after a restart: ``review:12:credits``, ``credits:12:1``,
-``list:person:li ruijun:2``, ``list:festival:Berlinale|2022|Competition:0``, ``pick:review``. The
-wire format is kept stable: ids already posted in channels must keep parsing.
+``list:person:li ruijun:2``, ``list:festival:Berlinale|2022|Competition:0``, ``pick:review``,
+``film:7:reviews``. The wire format is kept stable: ids already posted in channels must keep parsing.
 """
 
 from __future__ import annotations
@@ -71,11 +71,18 @@ class Pick:
     action: PickAction
 
 
-ComponentId = ReviewAction | CreditsPage | ListPage | FestivalPage | PageIndicator | Pick
+@dataclass(frozen=True)
+class FilmReviews:
+    """The menu on a film's card that opens one of its reviews in full; the chosen option's value names it."""
 
-#: Templates for the persistent components (discord.py's ``DynamicItem``): buttons and the menu.
+    film_id: int
+
+
+ComponentId = ReviewAction | CreditsPage | ListPage | FestivalPage | PageIndicator | Pick | FilmReviews
+
+#: Templates for the persistent components (discord.py's ``DynamicItem``): buttons and the menus.
 BUTTON_TEMPLATE = r"^(?:review|credits|list):.+$"
-SELECT_TEMPLATE = r"^pick:\w+$"
+SELECT_TEMPLATE = r"^(?:pick:\w+|film:\d{1,20}:reviews)$"
 
 # The literal values each field may take, as parsed text maps to them.
 _TARGETS: dict[str, ReviewTarget] = {"credits": "credits", "sales": "sales"}
@@ -86,6 +93,7 @@ _REVIEW = re.compile(r"^review:(\d{1,20}):(\w+)$")
 _CREDITS = re.compile(r"^credits:(\d{1,20}):(\d{1,6})$")
 _LIST = re.compile(r"^list:(\w+):(.*):(\d{1,6})$", re.DOTALL)
 _PICK = re.compile(r"^pick:(\w+)$")
+_FILM_REVIEWS = re.compile(r"^film:(\d{1,20}):reviews$")
 _NOOP = ":noop"
 
 
@@ -104,6 +112,8 @@ def encode(component: ComponentId) -> str:
             return encode(of)[: CUSTOM_ID_LIMIT - len(_NOOP)] + _NOOP
         case Pick(action):
             return f"pick:{action}"
+        case FilmReviews(film_id):
+            return f"film:{film_id}:reviews"
 
 
 def _list_id(kind: str, value: str, page: int) -> str:
@@ -129,4 +139,6 @@ def decode(custom_id: str) -> ComponentId | None:
         return ListPage(list_kind, value, page) if list_kind else None
     if (match := _PICK.match(custom_id)) and (action := _ACTIONS.get(match[1])):
         return Pick(action)
+    if match := _FILM_REVIEWS.match(custom_id):
+        return FilmReviews(int(match[1]))
     return None

@@ -1,14 +1,28 @@
-"""A film's cards: the review card, its credits (paged to fit embeds) and its sales contacts."""
+"""A film's cards: its reviews at a glance, one review in full, its credits (paged to fit embeds) and sales contacts."""
 
 from __future__ import annotations
 
 from functools import partial
 
-from bot.answers.cards import EMBED_TOTAL_LIMIT, FIELDS_LIMIT, Button, Card, Reply, escape, pager_buttons
-from bot.answers.component_ids import CreditsPage, ReviewAction, encode
-from bot.answers.labels import contact_lines, date_text
-from bot.domain.models import StoredReview
+from bot.answers.cards import (
+    DESCRIPTION_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    FIELDS_LIMIT,
+    SELECT_LABEL_LIMIT,
+    SELECT_OPTIONS_LIMIT,
+    Button,
+    Card,
+    Option,
+    Reply,
+    Select,
+    escape,
+    pager_buttons,
+)
+from bot.answers.component_ids import CreditsPage, FilmReviews, ReviewAction, encode
+from bot.answers.labels import byline, contact_lines, date_text, rating_text, review_value
+from bot.domain.models import Film, StoredReview
 from bot.domain.text import fold, truncate
+from bot.storage.rows import ReviewLine
 from bot.summary.summarizer import summarize
 
 REVIEW_COLOR = 0xC8102E
@@ -16,9 +30,7 @@ REVIEW_COLOR = 0xC8102E
 
 def review_card(stored: StoredReview) -> Reply:
     review = stored.review
-    title = review.title
-    if review.original_title and fold(review.original_title) != fold(review.title):
-        title = f"{title} ({review.original_title})"
+    title = _shown_title(review.title, review.original_title)
     parts = []
     if review.headline:
         parts.append(f"*{escape(review.headline)}*")
@@ -41,6 +53,7 @@ def review_card(stored: StoredReview) -> Reply:
         festival = f"{edition} · {review.festival.section}" if review.festival.section else edition
     people = "Directors" if len(review.directors) > 1 else "Director"
     fields: list[tuple[str, str] | tuple[str, str, bool]] = [
+        ("Rating", escape(rating_text(review.rating)), True),
         (people, escape(", ".join(review.directors)), True),
         ("Country" if len(review.countries) == 1 else "Countries", escape(", ".join(review.countries)), True),
         ("Year", str(review.year or ""), True),
@@ -52,6 +65,7 @@ def review_card(stored: StoredReview) -> Reply:
         part
         for part in (
             f"Image: {review.image_credit}" if review.image_credit else "",
+            review.publication or "",
             f"Review by {review.reviewer}" if review.reviewer else "",
             date_text(review.published_at),
         )
@@ -67,6 +81,98 @@ def review_card(stored: StoredReview) -> Reply:
     if card.url:
         buttons.append(Button(label="Full review", url=card.url, style="link"))
     return Reply(cards=[card], buttons=buttons)
+
+
+def film_card(film: Film, lines: list[ReviewLine]) -> Reply:
+    """A film with several reviews: each outlet's verdict and rating, newest first, and a menu to open one.
+
+    The Credits and Sales buttons open the review that lists the most credits and the newest that
+    names a sales agent (``lines`` come newest first).
+    """
+    budget = max(_VERDICT_MIN, (DESCRIPTION_LIMIT - 200) // max(len(lines), 1) - 60)
+    entries = []
+    for line in lines:
+        head = f"**{escape(byline(line.publication, line.reviewer))}**"
+        if line.rating:
+            head += f" — {escape(rating_text(line.rating))}"
+        if line.published_at:
+            head += f" · {date_text(line.published_at)}"
+        entries.append(f"{head}\n{escape(truncate(line.verdict, budget))}" if line.verdict else head)
+    festivals = _editions(lines)
+    countries = next((line.countries for line in lines if line.countries), [])
+    fields: list[tuple[str, str] | tuple[str, str, bool]] = [
+        ("Directors" if len(film.directors) > 1 else "Director", escape(", ".join(film.directors)), True),
+        ("Country" if len(countries) == 1 else "Countries", escape(", ".join(countries)), True),
+        ("Year", str(film.year or ""), True),
+        ("Runtime", f"{film.runtime_minutes} mins" if film.runtime_minutes else "", True),
+        ("Festival" if len(festivals) == 1 else "Festivals", escape(", ".join(festivals)), True),
+    ]
+    card = Card.make(
+        escape(_shown_title(film.title, film.original_title)),
+        "\n\n".join(entries),
+        fields=fields,
+        footer=f"{len(lines)} reviews · choose one below to read it in full"
+        + (
+            f" (the {SELECT_OPTIONS_LIMIT} newest; /review #number opens any)"
+            if len(lines) > SELECT_OPTIONS_LIMIT
+            else ""
+        ),
+        color=REVIEW_COLOR,
+    )
+    options = [
+        Option(
+            label=truncate(byline(line.publication, line.reviewer), SELECT_LABEL_LIMIT),
+            value=review_value(line.review_id),
+            description=truncate(
+                " · ".join(p for p in (rating_text(line.rating), date_text(line.published_at)) if p), 100
+            )
+            or None,
+        )
+        for line in lines[:SELECT_OPTIONS_LIMIT]
+    ]
+    menu = Select(custom_id=encode(FilmReviews(film.id)), placeholder="Read one review in full", options=options)
+    buttons = [
+        Button(
+            label="Credits", custom_id=encode(ReviewAction(most_credits(lines).review_id, "credits")), style="primary"
+        ),
+        Button(label="Sales contact", custom_id=encode(ReviewAction(names_sales(lines).review_id, "sales"))),
+    ]
+    return Reply(cards=[card], buttons=buttons, select=menu)
+
+
+def newest(lines: list[ReviewLine]) -> ReviewLine:
+    return lines[0]
+
+
+def most_credits(lines: list[ReviewLine]) -> ReviewLine:
+    """The review listing the most credits (the newest of those tied): what the film's /credits shows."""
+    return max(lines, key=lambda line: line.credits)
+
+
+def names_sales(lines: list[ReviewLine]) -> ReviewLine:
+    """The newest review naming a sales agent, else the newest: what the film's /sales shows."""
+    return next((line for line in lines if line.sales), lines[0])
+
+
+#: The fewest characters of each review's verdict a film's card shows, however many reviews it lists.
+_VERDICT_MIN = 90
+
+
+def _editions(lines: list[ReviewLine]) -> list[str]:
+    """Where the film's reviews came from, each festival and section once (with its year when any review knows it)."""
+    years: dict[tuple[str, str | None], int | None] = {}
+    for line in lines:
+        if line.festival:
+            key = (line.festival, line.section)
+            years[key] = years.get(key) or line.festival_year
+    return [
+        " · ".join(part for part in (f"{name} {year}" if year else name, section) if part)
+        for (name, section), year in years.items()
+    ]
+
+
+def _shown_title(title: str, original: str | None) -> str:
+    return f"{title} ({original})" if original and fold(original) != fold(title) else title
 
 
 def credits_card(stored: StoredReview, page: int = 0) -> Reply:

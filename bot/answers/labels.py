@@ -3,28 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Literal
 
 from bot.answers.cards import CHOICE_NAME_LIMIT, escape
-from bot.domain.models import SearchHit
+from bot.domain.models import Rating, SearchHit
 from bot.domain.text import fold, truncate
 from bot.storage.rows import ReviewRef
 
+_REVIEW_VALUE = re.compile(r"^#(\d{1,18})$")
+_FILM_VALUE = re.compile(r"^#f(\d{1,18})$")
+
 
 def review_value(review_id: int) -> str:
-    """The autocomplete value that names one review unambiguously."""
+    """The autocomplete or menu value that names one review (``#12``; menus posted long ago hold these too)."""
     return f"#{review_id}"
+
+
+def film_value(film_id: int) -> str:
+    """The autocomplete or menu value that names one film, with all its reviews (``#f7``)."""
+    return f"#f{film_id}"
+
+
+def parse_value(text: str) -> tuple[Literal["review", "film"], int] | None:
+    """What a typed or chosen value names: a review or a film by id; None for anything else (a title)."""
+    text = text.strip()
+    if match := _REVIEW_VALUE.match(text):
+        return "review", int(match[1])
+    if match := _FILM_VALUE.match(text):
+        return "film", int(match[1])
+    return None
 
 
 def hit_label(hit: SearchHit | ReviewRef, limit: int = CHOICE_NAME_LIMIT) -> str:
     """``Title (year) - director - festival``, cut to fit a choice name or select label.
 
-    When it is too long the directors shrink first, then the title; the festival is always kept.
+    A film with several reviews says how many. When it is too long the directors shrink first, then
+    the title; the festival and the count are always kept.
     """
     title = hit.title
     if hit.original_title and fold(hit.original_title) != fold(hit.title):
         title = f"{title} ({hit.original_title})"
     year = f" ({hit.year})" if hit.year else ""
     festival = f" - {hit.festival}" if hit.festival else ""
+    if isinstance(hit, SearchHit) and hit.reviews > 1:
+        festival += f" - {hit.reviews} reviews"
     for directors in (
         ", ".join(hit.directors[:2]),
         ", ".join(hit.directors[:1]),
@@ -36,6 +59,19 @@ def hit_label(hit: SearchHit | ReviewRef, limit: int = CHOICE_NAME_LIMIT) -> str
             return label
     room = limit - len(year) - len(people) - len(festival)
     return f"{truncate(title, max(room, 10))}{year}{people}{festival}"[:limit]
+
+
+def rating_text(rating: Rating | None) -> str:
+    """A rating as written, with its score out of 100 so outlets' scales compare: ``★★★★☆ (80/100)``."""
+    if rating is None:
+        return ""
+    score = f"{round(rating.score)}/100"
+    return rating.text if fold(rating.text) == fold(score) else f"{rating.text} ({score})"
+
+
+def byline(publication: str | None, reviewer: str | None) -> str:
+    """Who a review is by: ``Screen International · Jane Critic``, either alone, or that it is unsigned."""
+    return " · ".join(part for part in (publication, reviewer) if part) or "Unsigned review"
 
 
 def date_text(value: dt.datetime | None) -> str:

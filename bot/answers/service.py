@@ -2,15 +2,12 @@
 
 Cogs and the console both call these, so what a person sees in the terminal is what Discord shows.
 Domain failures (unknown title, unknown festival) are ordinary replies with suggestions, never
-exceptions.
+exceptions. A title names a film (:mod:`~bot.answers.resolving`); /review shows all of its reviews.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import re
-from collections.abc import Callable
 from functools import partial
 
 from rapidfuzz import fuzz, process
@@ -19,24 +16,17 @@ from bot.answers.cards import (
     CHOICES_LIMIT,
     SELECT_LABEL_LIMIT,
     SELECT_OPTIONS_LIMIT,
-    Card,
     Choice,
     Option,
     Reply,
     Select,
     escape,
-    pager_buttons,
 )
-from bot.answers.component_ids import (
-    FestivalPage,
-    ListPage,
-    Page,
-    Pick,
-    PickAction,
-    encode,
-)
-from bot.answers.film_cards import REVIEW_COLOR, credits_card, review_card, sales_card
-from bot.answers.labels import contact_lines, date_text, hit_label, review_value, roles, why
+from bot.answers.component_ids import FestivalPage, ListPage, Pick, PickAction, encode
+from bot.answers.film_cards import credits_card, film_card, most_credits, names_sales, review_card, sales_card
+from bot.answers.labels import contact_lines, film_value, hit_label, parse_value, why
+from bot.answers.listings import by_film, company_lines, festival_lines, listing, person_lines
+from bot.answers.resolving import Resolver
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import SearchHit, StoredReview
 from bot.domain.text import fold, truncate
@@ -46,13 +36,6 @@ from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-LIST_PAGE_SIZE = 10
-_ID_VALUE = re.compile(r"^#(\d{1,18})$")
-#: A top hit this much better than the next is taken without asking which film was meant.
-_CLEAR_MARGIN = 6.0
-#: Below this, the best hit is a suggestion, not an answer.
-CONFIDENT = 80.0
-
 
 class Answers:
     """Every command's answer over one store."""
@@ -61,33 +44,13 @@ class Answers:
         self.store = store
         self.searcher = searcher
         self.festivals = festivals
+        self.resolver = Resolver(store, searcher, festivals)
 
     # -- resolving ------------------------------------------------------------------------------------
 
-    async def _hits(self, query: str, festival: str | None = None, limit: int = 25) -> list[SearchHit]:
-        hits = await self.searcher.search(query, limit=limit)
-        if festival:
-            known = self.festivals.find(festival)
-            wanted = fold(known.name if known else festival)
-            hits = [h for h in hits if h.festival and fold(h.festival) == wanted]
-        return hits
-
     async def resolve(self, query: str, festival: str | None = None) -> StoredReview | list[SearchHit]:
-        """The one review meant, or the candidates to choose from (empty when nothing is close)."""
-        match = _ID_VALUE.match(query.strip())
-        if match:
-            stored = await self.store.get(int(match[1]))
-            if stored is not None:
-                return stored
-        hits = await self._hits(query, festival)
-        if not hits or hits[0].score < CONFIDENT:
-            return []
-        top = hits[0]
-        rivals = [h for h in hits[1:] if h.score >= top.score - _CLEAR_MARGIN]
-        if not rivals:
-            stored = await self.store.get(top.review_id)
-            return stored if stored is not None else []
-        return [top, *rivals]
+        """The one review meant (a film's newest), or the candidates to choose from (empty when nothing is close)."""
+        return await self.resolver.one_review(query, festival)
 
     async def _not_found(self, action: PickAction, query: str) -> Reply:
         """Private reply naming the nearest films, with a menu to pick one of them."""
@@ -101,7 +64,7 @@ class Answers:
 
     def _pick(self, hits: list[SearchHit], action: PickAction, query: str) -> Reply:
         options = [
-            Option(label=hit_label(h, SELECT_LABEL_LIMIT), value=review_value(h.review_id), description=why(h))
+            Option(label=hit_label(h, SELECT_LABEL_LIMIT), value=film_value(h.film_id), description=why(h))
             for h in hits[:SELECT_OPTIONS_LIMIT]
         ]
         return Reply(
@@ -110,28 +73,43 @@ class Answers:
             ephemeral=True,
         )
 
+    async def _candidates(self, found: list[SearchHit], action: PickAction, query: str) -> Reply:
+        return self._pick(found, action, query) if found else await self._not_found(action, query)
+
     # -- /review --------------------------------------------------------------------------------------
 
     async def autocomplete(self, current: str, festival: str | None = None) -> list[Choice]:
-        """Up to 25 choices for what has been typed; the newest reviews when nothing has been typed."""
+        """Up to 25 films for what has been typed; the films reviewed most recently when nothing has been typed."""
         if not current.strip():
-            refs = await self.store.recent_reviews(CHOICES_LIMIT)
-            return [Choice(name=hit_label(r), value=review_value(r.review_id)) for r in refs]
-        hits = await self._hits(current, festival, limit=CHOICES_LIMIT)
-        return [Choice(name=hit_label(h), value=review_value(h.review_id)) for h in hits]
+            # The newest reviews' films, each once: a few reviews per film, so four times as many cover 25.
+            films = by_film(await self.store.recent_reviews(CHOICES_LIMIT * 4))[:CHOICES_LIMIT]
+            return [Choice(name=hit_label(reviews[0]), value=film_value(reviews[0].film_id)) for reviews in films]
+        hits = await self.resolver.hits(current, festival, limit=CHOICES_LIMIT)
+        return [Choice(name=hit_label(h), value=film_value(h.film_id)) for h in hits]
 
     async def review(self, query: str, festival: str | None = None) -> Reply:
-        found = await self.resolve(query, festival)
+        """The film's reviews (each outlet's verdict and rating, and a menu), or its one review's card."""
+        found = await self.resolver.find(query, festival)
         if isinstance(found, list):
-            return self._pick(found, "review", query) if found else await self._not_found("review", query)
-        return review_card(found)
+            return await self._candidates(found, "review", query)
+        if isinstance(found, StoredReview):
+            return review_card(found)
+        if len(found.lines) > 1:
+            return film_card(found.film, found.lines)
+        stored = await self.store.get(found.lines[0].review_id)
+        return review_card(stored) if stored is not None else _gone()
+
+    async def open_review(self, value: str) -> Reply:
+        """One review in full, privately: what a film card's menu opens (``value`` names the review)."""
+        found = await self.resolver.one_review(value) if parse_value(value) else []
+        return _gone() if isinstance(found, list) else review_card(found).model_copy(update={"ephemeral": True})
 
     # -- /credits -------------------------------------------------------------------------------------
 
     async def credits(self, query: str, page: int = 0) -> Reply:
-        found = await self.resolve(query)
+        found = await self.resolver.one_review(query, choose=most_credits)
         if isinstance(found, list):
-            return self._pick(found, "credits", query) if found else await self._not_found("credits", query)
+            return await self._candidates(found, "credits", query)
         return credits_card(found, page)
 
     # -- /sales ---------------------------------------------------------------------------------------
@@ -141,24 +119,20 @@ class Answers:
             return await self.company_films(company, page)
         if not title or not title.strip():
             return Reply.notice("Give a film title (`title:`) or a sales company (`company:`).")
-        found = await self.resolve(title)
+        found = await self.resolver.one_review(title, choose=names_sales)
         if isinstance(found, list):
-            return self._pick(found, "sales", title) if found else await self._not_found("sales", title)
+            return await self._candidates(found, "sales", title)
         return sales_card(found)
 
     async def company_films(self, company: str, page: int = 0) -> Reply:
         name = await self._resolve_name("companies", company)
         if name is None:
             return Reply.notice(f"No sales company matches “{escape(truncate(company.strip(), 80))}”.")
-        refs = await self.store.reviews_selling_company(fold(name))
+        films = by_film(await self.store.reviews_selling_company(fold(name)))
         contact = await self.store.latest_contact(fold(name))
-        lines = [
-            f"• {escape(hit_label(r, 200))}" + (f" — {date_text(r.published_at)}" if r.published_at else "")
-            for r in refs
-        ]
         description = contact_lines(contact.emails, contact.phones, contact.urls) if contact else ""
         listed = partial(ListPage, "company", fold(name)[:60])
-        return self._listing(f"Films handled by {escape(name)}", description, lines, listed, page)
+        return listing(f"Films handled by {escape(name)}", description, company_lines(films), listed, page)
 
     # -- /person --------------------------------------------------------------------------------------
 
@@ -166,10 +140,9 @@ class Answers:
         resolved = await self._resolve_name("people", name)
         if resolved is None:
             return Reply.notice(f"Nobody credited matches “{escape(truncate(name.strip(), 80))}”.")
-        refs = await self.store.reviews_crediting_person(fold(resolved))
-        lines = [f"• {escape(hit_label(r, 200))} — {escape(roles(r.role))}" for r in refs]
+        films = by_film(await self.store.reviews_crediting_person(fold(resolved)))
         listed = partial(ListPage, "person", fold(resolved)[:60])
-        return self._listing(f"Films with {escape(resolved)}", "", lines, listed, page)
+        return listing(f"Films with {escape(resolved)}", "", person_lines(films), listed, page)
 
     async def person_names(self, typed: str) -> list[str]:
         """Credited people with a word beginning with each typed word, for autocomplete."""
@@ -196,6 +169,7 @@ class Answers:
     # -- /festival ------------------------------------------------------------------------------------
 
     async def festival(self, name: str, year: int | None = None, section: str | None = None, page: int = 0) -> Reply:
+        """The films reviewed at one festival edition, each with how many reviews it has and their ratings."""
         if year is None:
             name, year = parse_festival_option(name)  # "Berlinale 2022" typed as one name
         festival = self.festivals.find(name)
@@ -208,24 +182,10 @@ class Answers:
         refs = await self.store.reviews_at_festival(festival.name, year, canonical_section)
         edition = " ".join(str(part) for part in (festival.name, year or "") if part)
         title = f"{edition} · {canonical_section}" if canonical_section else edition
-        lines = [
-            f"• {escape(hit_label(r, 200))}"
-            + (f" — {escape(r.section)}" if r.section and not canonical_section else "")
-            for r in refs
-        ]
+        lines = festival_lines(by_film(refs), show_section=not canonical_section)
         listed = partial(FestivalPage, festival.name, year, canonical_section)
-        return self._listing(f"Reviews from {escape(title)}", "", lines, listed, page)
+        return listing(f"Reviews from {escape(title)}", "", lines, listed, page, reviews=len(refs))
 
-    def _listing(
-        self, title: str, description: str, lines: list[str], page_id: Callable[[int], Page], page: int
-    ) -> Reply:
-        if not lines:
-            return Reply.notice(f"{title}: no reviews yet.")
-        pages = math.ceil(len(lines) / LIST_PAGE_SIZE)
-        page = min(max(page, 0), pages - 1)
-        body = "\n".join(lines[page * LIST_PAGE_SIZE : (page + 1) * LIST_PAGE_SIZE])
-        text = f"{description}\n\n{body}" if description else body
-        count = f"{len(lines)} review" + ("s" if len(lines) != 1 else "")
-        footer = f"{count} · page {page + 1} of {pages}" if pages > 1 else count
-        card = Card.make(title, text, footer=footer, color=REVIEW_COLOR)
-        return Reply(cards=[card], buttons=pager_buttons(page_id, page, pages))
+
+def _gone() -> Reply:
+    return Reply.notice("That review is no longer stored. Run /review again.")

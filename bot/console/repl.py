@@ -68,8 +68,12 @@ def render_reply(reply: Reply) -> str:
         lines += ["", *render_card(card)] if lines else render_card(card)
     if reply.select:
         lines.append("")
-        lines += [f"  [{o.value}] {_plain(o.label)}" for o in reply.select.options]
-        lines.append("  (ask again with the number, e.g. /review #12)")
+        lines += [
+            f"  [{o.value}] {_plain(o.label)}" + (f" — {_plain(o.description)}" if o.description else "")
+            for o in reply.select.options
+        ]
+        if reply.select.options:
+            lines.append(f"  (ask again with one of these, e.g. /review {reply.select.options[0].value})")
     clickable = [b for b in reply.buttons if not b.disabled or b.custom_id is None]
     if clickable:
         labels = [f"[{b.label}]" + (f" {b.url}" if b.url else _button_hint(b.custom_id)) for b in clickable]

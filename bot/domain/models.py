@@ -133,11 +133,28 @@ class StoredReview(_Frozen):
 
     id: int
     review: Review
+    #: The film it reviews, which may have other reviews (other outlets, other critics).
+    film_id: int | None = None
     summary: Summary | None = None
     source: str | None = None
     content_hash: str
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class Film(_Frozen):
+    """A film as its reviews describe it together, whichever outlet's review is opened.
+
+    The facts are its first review's, with what that one leaves out filled in from the others; the
+    directors are every director its reviews credit.
+    """
+
+    id: int
+    title: str
+    original_title: str | None = None
+    year: int | None = None
+    runtime_minutes: int | None = None
+    directors: list[str] = Field(default_factory=list)
 
 
 class IngestStatus(_Frozen):
@@ -149,14 +166,20 @@ class IngestStatus(_Frozen):
 
 
 class SearchHit(_Frozen):
-    """One ranked answer to a user's query, light enough for autocomplete."""
+    """One ranked film for a user's query, light enough for autocomplete."""
 
+    film_id: int
+    #: The film's newest review.
     review_id: int
     title: str
     original_title: str | None = None
     year: int | None = None
     directors: list[str] = Field(default_factory=list)
+    #: The festival of the film's newest review, and every festival its reviews came from.
     festival: str | None = None
+    festivals: list[str] = Field(default_factory=list)
+    #: How many reviews the film has.
+    reviews: int = 1
     score: float
     #: What matched: ``title``, ``person`` or ``company``.
     matched: str = "title"

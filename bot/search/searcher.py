@@ -1,11 +1,12 @@
-"""Resolve what a person typed to ranked reviews.
+"""Resolve what a person typed to ranked films.
 
-Titles and credited names live in in-memory word indexes (:mod:`bot.search.index`), built from the
-store on first use and brought up to date after writes, so a query is a few set operations and no
-full-text search. Every typed word must begin a word of a title or name; when nothing has them all,
-words of three letters or more are also tried as their closest indexed words (typos such as
-``retun to dsut``). Candidates are ranked by how closely their title, a credited person or a
-company matches the whole query; ties go to the most recent review.
+Films' titles and credited names live in in-memory word indexes (:mod:`bot.search.index`), built
+from the store on first use and brought up to date after writes, so a query is a few set operations
+and no full-text search. A film is one entry however many reviews it has. Every typed word must
+begin a word of a title or name; when nothing has them all, words of three letters or more are also
+tried as their closest indexed words (typos such as ``retun to dsut``). Candidates are ranked by how
+closely their title, a credited person or a company matches the whole query; ties go to the film
+reviewed most recently.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class Searcher:
             titles = WordIndex()
             async for rows in self.store.title_pages():
                 for row in rows:
-                    titles.stage(row.review_id, _variants(row), _time(row.recency))
+                    titles.stage(row.film_id, _variants(row), _time(row.recency))
             people, companies = WordIndex(), WordIndex()
             for table, index in (("people", people), ("companies", companies)):
                 async for names in self.store.name_pages(table):  # type: ignore[arg-type]
@@ -93,7 +94,7 @@ class Searcher:
             self._titles, self._people, self._companies = titles.seal(), people.seal(), companies.seal()
         else:
             for row in await self.store.title_rows(previous):
-                self._titles.put(row.review_id, _variants(row), _time(row.recency))
+                self._titles.put(row.film_id, _variants(row), _time(row.recency))
             for table, index, after in (
                 ("people", self._people, previous.person_id),
                 ("companies", self._companies, previous.company_id),
@@ -109,7 +110,7 @@ class Searcher:
         )
 
     async def search(self, query: str, *, limit: int = 10, min_score: float = _MIN_SCORE) -> list[SearchHit]:
-        """Ranked reviews for ``query``; never raises on odd input (empty, emoji, 1 KB)."""
+        """Ranked films for ``query``, one hit each; never raises on odd input (empty, emoji, 1 KB)."""
         folded = fold(query[: MAX_QUERY_CHARS * 4])[:MAX_QUERY_CHARS]
         words = folded.split()[:MAX_WORDS]
         if not words:
@@ -137,21 +138,21 @@ class Searcher:
             ceiling = round(max(wanted.values()) * _PERSON_WEIGHT, 1)
             if sum(1 for score, *_ in scored.values() if round(score, 1) > ceiling) >= limit:
                 wanted = {}
-        for review_id, hit in (await self._name_hits(wanted, limit)).items():
-            # A review found only through a name keeps its name's score: its title lacks a typed word.
-            if review_id not in scored or hit[0] > scored[review_id][0]:
-                scored[review_id] = hit
+        for film_id, hit in (await self._name_hits(wanted, limit)).items():
+            # A film found only through a name keeps its name's score: its title lacks a typed word.
+            if film_id not in scored or hit[0] > scored[film_id][0]:
+                scored[film_id] = hit
         ranked = sorted(
-            (
-                (score, self._recency(review_id), review_id)
-                for review_id, (score, *_) in scored.items()
-                if score >= min_score
-            ),
+            ((score, self._recency(film_id), film_id) for film_id, (score, *_) in scored.items() if score >= min_score),
             key=lambda item: (round(item[0], 1), item[1], item[2]),
             reverse=True,
         )[:limit]
-        docs = {doc.review_id: doc for doc in await self.store.search_docs(r for _, _, r in ranked)}
-        return [_hit(docs[review_id], *scored[review_id]) for _, _, review_id in ranked if review_id in docs]
+        docs = {doc.film_id: doc for doc in await self.store.search_docs(f for _, _, f in ranked)}
+        for _, _, film_id in ranked:
+            if film_id not in docs:
+                # A film whose last review moved to another film (a corrected title) is gone: blank its entry.
+                self._titles.put(film_id, ())
+        return [_hit(docs[film_id], *scored[film_id]) for _, _, film_id in ranked if film_id in docs]
 
     async def names(self, table: Literal["people", "companies"], typed: str, limit: int = 25) -> list[str]:
         """Credited people or companies with a word beginning with each typed word, shortest first."""
@@ -163,8 +164,8 @@ class Searcher:
         positions = index.matching([[w] for w in words], limit)
         return await self.store.names_by_id(table, [index.keys[p] for p in positions])
 
-    def _recency(self, review_id: int) -> float:
-        position = self._titles.position(review_id)
+    def _recency(self, film_id: int) -> float:
+        position = self._titles.position(film_id)
         return self._titles.rank[position] if position is not None else 0.0
 
     def _title_score(self, query: str, position: int) -> float:
@@ -184,7 +185,7 @@ class Searcher:
     async def _name_hits(
         self, wanted: dict[int, float], limit: int
     ) -> dict[int, tuple[float, str, str | None, str | None]]:
-        """The best credited-name match of each review crediting one of the ``wanted`` names."""
+        """The best credited-name match of each film whose reviews credit one of the ``wanted`` names."""
         if not wanted:
             return {}
         best_first = sorted(wanted, key=wanted.__getitem__, reverse=True)
@@ -195,10 +196,10 @@ class Searcher:
         for credit in credits:
             company = credit.entity < 0
             score = wanted[credit.entity] * (_COMPANY_WEIGHT if company else _PERSON_WEIGHT)
-            if credit.review_id in hits and hits[credit.review_id][0] >= score:
+            if credit.film_id in hits and hits[credit.film_id][0] >= score:
                 continue
             role = credit.kind if credit.kind != "credit" else credit.label.replace("_", " ")
-            hits[credit.review_id] = (score, "company" if company else "person", credit.name, role)
+            hits[credit.film_id] = (score, "company" if company else "person", credit.name, role)
         return hits
 
 
@@ -269,12 +270,15 @@ def _similarity(query: str, title: str) -> float:
 
 def _hit(doc: SearchDoc, score: float, matched: str, name: str | None, role: str | None) -> SearchHit:
     return SearchHit(
+        film_id=doc.film_id,
         review_id=doc.review_id,
         title=doc.title,
         original_title=doc.original_title,
         year=doc.year,
         directors=doc.directors,
-        festival=doc.festival,
+        festival=doc.festivals[0] if doc.festivals else None,
+        festivals=doc.festivals,
+        reviews=doc.reviews,
         score=score,
         matched=matched,
         name=name,

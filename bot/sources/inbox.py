@@ -240,7 +240,9 @@ class InboxWatcher:
             if _signature(path) is None:
                 # Already processed by another route, or deleted by the editor: nothing to do.
                 return FileOutcome(path=path, status="missing", reason="the file was gone before it was read")
-            outcome = await ingest_file(self.store, path, festival=self.festival, table=self.table)
+            # Not by path: editors reuse names (another film's ``review.txt``), so a drop is a review of
+            # its own unless its URL or content says it is one already stored.
+            outcome = await ingest_file(self.store, path, festival=self.festival, table=self.table, by_path=False)
             if outcome.status == "rejected":
                 target = move_without_overwrite(path, self.rejected_dir)
                 error_file = target.with_name(target.name + ERROR_SUFFIX)

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.festivals import FestivalTable
-from bot.domain.models import IngestStatus, Review, Summary
+from bot.domain.models import IngestStatus, Review
 from bot.parsing.parser import parse_review_text
 from bot.parsing.text_file import ReviewParseError, decode_review_bytes
 from bot.storage.store import Incoming, Store
@@ -116,17 +116,25 @@ def read_review(path: Path, festival: str | None, table: FestivalTable | None) -
 
 
 async def ingest_file(
-    store: Store, path: Path, *, festival: str | None = None, table: FestivalTable | None = None, announce: bool = True
+    store: Store,
+    path: Path,
+    *,
+    festival: str | None = None,
+    table: FestivalTable | None = None,
+    announce: bool = True,
+    by_path: bool = True,
 ) -> FileOutcome:
-    """Parse and store one file; a file that cannot be read or parsed is rejected whole."""
+    """Parse and store one file; a file that cannot be read or parsed is rejected whole.
+
+    ``by_path``: the file's path identifies its review, so an edited file updates the review it gave
+    before. False for a file whose name says nothing (an inbox drop: names like ``review.txt`` are
+    reused for other films); then only its URL or content can say it is a review already stored.
+    """
     review = read_review(path, festival, table)
     if isinstance(review, FileOutcome):
         return review
-    return await _store_file(store, path, review, summarize(review), announce)
-
-
-async def _store_file(store: Store, path: Path, review: Review, summary: Summary, announce: bool) -> FileOutcome:
-    result = await store.ingest(review, source=_source(path), summary=summary, announce=announce)
+    source = _source(path) if by_path else None
+    result = await store.ingest(review, source=source, summary=summarize(review), announce=announce)
     return FileOutcome(path=path, status=result.status, review_id=result.review_id, title=result.title)
 
 
@@ -263,11 +271,16 @@ async def _prepared(
 
 
 async def ensure_seeded(store: Store, reviews_dir: Path, table: FestivalTable | None = None) -> None:
-    """Load the shipped reviews once, so a fresh clone answers for *Return to Dust* with no other step.
+    """Load the shipped reviews into an empty database, so a fresh clone answers for *Return to Dust*.
 
-    They are a back catalogue: stored, never announced.
+    They are a back catalogue: stored, never announced. A database that already holds reviews (its
+    first command may have been ``festbot ingest``) never gets them: they are examples, not coverage,
+    and loaded later they would sit among the newsroom's own reviews of the same films.
     """
     if await store.get_meta(SEEDED_KEY) or not reviews_dir.is_dir():
+        return
+    if await store.count():
+        await store.set_meta(SEEDED_KEY, "0")  # once: deleting every review later does not bring them back
         return
     outcomes = await ingest_paths(store, [reviews_dir], table=table, announce=False)
     for outcome in outcomes:

@@ -11,9 +11,9 @@ import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, Literal
 
-from bot.domain.models import FestivalRef, Review, SalesContact, StoredReview, Summary
+from bot.domain.models import FestivalRef, Film, Rating, Review, SalesContact, StoredReview, Summary
 from bot.storage.connection import Reads
-from bot.storage.rows import IndexMarks, NamedCredit, ReviewRef, SearchDoc, TitleRow
+from bot.storage.rows import IndexMarks, NamedCredit, ReviewLine, ReviewRef, SearchDoc, TitleRow
 
 
 async def count(reads: Reads) -> int:
@@ -25,24 +25,22 @@ async def get(reads: Reads, review_id: int) -> StoredReview | None:
     # One statement, so one consistent snapshot and one hand-over to the reader's thread; the
     # lists come back as JSON, each in its stored order.
     row = await reads.fetchone(
-        "SELECT r.id, f.title, f.original_title, f.year, f.runtime_minutes, r.headline, r.pull_quote,"
+        "SELECT r.id, r.title, r.original_title, r.year, r.runtime_minutes, r.headline, r.pull_quote,"
         " r.image_credit, r.body, r.festival, r.section, r.festival_year, r.url, r.published_at, r.reviewer,"
-        " r.summary, r.source, r.content_hash, r.created_at, r.updated_at,"
-        " (SELECT json_group_array(name) FROM"
-        "   (SELECT name FROM film_countries WHERE film_id = r.film_id ORDER BY position)),"
+        " r.summary, r.source, r.content_hash, r.created_at, r.updated_at, r.countries,"
         " (SELECT json_group_array(json_array(kind, label, name)) FROM"
         "   (SELECT c.kind, c.label, COALESCE(p.name, co.name) AS name FROM credits c"
         "    LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
         "    WHERE c.review_id = r.id ORDER BY c.rowid)),"
         " (SELECT json_group_array(json_array(name, json(emails), json(phones), json(urls))) FROM"
         "   (SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s"
-        "    JOIN companies co ON co.id = s.company_id WHERE s.review_id = r.id ORDER BY s.position))"
-        " FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.id = ?",
+        "    JOIN companies co ON co.id = s.company_id WHERE s.review_id = r.id ORDER BY s.position)),"
+        " r.publication, r.rating_text, r.rating_score, r.image_url, r.film_id"
+        " FROM reviews r WHERE r.id = ?",
         (review_id,),
     )
     if row is None:
         return None
-    countries = json.loads(row[20])
     credit_rows = json.loads(row[21])
     sales = [
         SalesContact(company=name, emails=emails, phones=phones, urls=urls)
@@ -64,18 +62,22 @@ async def get(reads: Reads, review_id: int) -> StoredReview | None:
         festival=FestivalRef(name=row[9], section=row[10]) if row[9] else None,
         festival_year=row[11],
         url=row[12],
-        published_at=dt.datetime.fromisoformat(row[13]) if row[13] else None,
+        published_at=_time(row[13]),
         reviewer=row[14],
+        publication=row[23],
+        rating=_rating(row[24], row[25]),
+        image_url=row[26],
         directors=people["director"],
         screenwriters=people["screenwriter"],
         cast=people["cast"],
-        countries=countries,
+        countries=json.loads(row[20]),
         credits=credits,
         sales=sales,
     )
     return StoredReview(
         id=row[0],
         review=review,
+        film_id=row[27],
         summary=Summary.model_validate_json(row[15]) if row[15] else None,
         source=row[16],
         content_hash=row[17],
@@ -84,31 +86,85 @@ async def get(reads: Reads, review_id: int) -> StoredReview | None:
     )
 
 
-async def search_docs(reads: Reads, review_ids: Iterable[int]) -> list[SearchDoc]:
-    ids = list(dict.fromkeys(review_ids))
-    if not ids:
-        return []
+async def film(reads: Reads, film_id: int) -> Film | None:
+    row = await reads.fetchone(
+        "SELECT id, title, original_title, year, runtime_minutes, directors FROM films WHERE id = ?", (film_id,)
+    )
+    if row is None:
+        return None
+    return Film(
+        id=row[0],
+        title=row[1],
+        original_title=row[2],
+        year=row[3],
+        runtime_minutes=row[4],
+        directors=json.loads(row[5]),
+    )
+
+
+async def film_reviews(reads: Reads, film_id: int) -> list[ReviewLine]:
+    """The film's reviews, newest first, as its card lists them."""
     rows = await reads.fetchall(
-        "SELECT r.id, f.title, f.original_title, f.year, r.festival, r.festival_year,"
-        " COALESCE(r.published_at, r.created_at),"
-        " (SELECT json_group_array(p.name) FROM credits c JOIN people p ON p.id = c.person_id"
-        "   WHERE c.review_id = r.id AND c.kind = 'director')"
-        " FROM reviews r JOIN films f ON f.id = r.film_id WHERE r.id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
+        "SELECT r.id, r.publication, r.reviewer, r.rating_text, r.rating_score,"  # noqa: S608 - fixed SQL
+        " COALESCE(json_extract(r.summary, '$.verdict[0]'), r.pull_quote, r.headline,"
+        "  json_extract(r.body, '$[0]'), ''),"
+        " r.published_at, r.url, r.festival, r.section, r.festival_year, r.countries,"
+        " (SELECT count(*) FROM credits c WHERE c.review_id = r.id),"
+        " (SELECT count(*) FROM sales_contacts s WHERE s.review_id = r.id)"
+        f" FROM reviews r WHERE r.film_id = ? ORDER BY {_NEWEST_FIRST}",
+        (film_id,),
     )
     return [
-        SearchDoc(
+        ReviewLine(
             review_id=r[0],
-            title=r[1],
-            original_title=r[2],
-            year=r[3],
-            festival=r[4],
-            festival_year=r[5],
-            recency=r[6],
-            directors=json.loads(r[7]),
+            publication=r[1],
+            reviewer=r[2],
+            rating=_rating(r[3], r[4]),
+            verdict=r[5],
+            published_at=_time(r[6]),
+            url=r[7],
+            festival=r[8],
+            section=r[9],
+            festival_year=r[10],
+            countries=json.loads(r[11]),
+            credits=r[12],
+            sales=r[13],
         )
         for r in rows
     ]
+
+
+async def search_docs(reads: Reads, film_ids: Iterable[int]) -> list[SearchDoc]:
+    """What a hit shows of each film: its facts, its newest review, its reviews' festivals and count."""
+    ids = list(dict.fromkeys(film_ids))
+    if not ids:
+        return []
+    # Per film, its own reviews only (an indexed look-up each): the cost follows the hits, not the store.
+    rows = await reads.fetchall(
+        "SELECT f.id, f.title, f.original_title, f.year, f.directors,"  # noqa: S608 - fixed SQL
+        " (SELECT json_group_array(json_array(id, festival)) FROM"
+        f"   (SELECT r.id, r.festival FROM reviews r WHERE r.film_id = f.id ORDER BY {_NEWEST_FIRST}))"
+        " FROM films f WHERE f.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    docs = []
+    for r in rows:
+        reviews = json.loads(r[5])
+        if not reviews:
+            continue
+        docs.append(
+            SearchDoc(
+                film_id=r[0],
+                review_id=reviews[0][0],
+                title=r[1],
+                original_title=r[2],
+                year=r[3],
+                directors=json.loads(r[4]),
+                festivals=list(dict.fromkeys(festival for _, festival in reviews if festival)),
+                reviews=len(reviews),
+            )
+        )
+    return docs
 
 
 async def index_marks(reads: Reads) -> IndexMarks:
@@ -122,17 +178,16 @@ async def index_marks(reads: Reads) -> IndexMarks:
 
 
 async def title_rows(reads: Reads, since: IndexMarks) -> list[TitleRow]:
-    """The titles of reviews added or updated since ``since``, and of the other reviews of their films."""
+    """The titles of the films whose reviews were added or updated since ``since``."""
     changed = "SELECT film_id FROM reviews WHERE id > ? UNION SELECT film_id FROM reviews WHERE updated_at >= ?"
-    sql = f"{_TITLE_ROWS} WHERE r.film_id IN ({changed})"
-    rows = await reads.fetchall(sql, (since.review_id, since.updated_at))
-    return [_title_row(row) for row in rows]
+    rows = await reads.fetchall(f"{_TITLE_ROWS} WHERE f.id IN ({changed})", (since.review_id, since.updated_at))
+    return [TitleRow(*row) for row in rows]
 
 
 async def title_pages(reads: Reads, size: int = 20_000) -> AsyncIterator[list[TitleRow]]:
-    """Every review's titles, a page at a time."""
-    async for rows in _pages(reads, f"{_TITLE_ROWS} WHERE r.id > ? ORDER BY r.id LIMIT ?", 0, size):
-        yield [_title_row(row) for row in rows]
+    """Every film's titles, a page at a time."""
+    async for rows in _pages(reads, f"{_TITLE_ROWS} WHERE f.id > ? ORDER BY f.id LIMIT ?", 0, size):
+        yield [TitleRow(*row) for row in rows]
 
 
 async def name_pages(
@@ -163,18 +218,18 @@ async def name_credits(
     """
     people, companies = json.dumps(list(person_ids)), json.dumps(list(company_ids))
     rows = await reads.fetchall(
-        "SELECT * FROM (SELECT c.review_id, j.value, p.name, c.kind, c.label FROM json_each(?) j"
+        "SELECT * FROM (SELECT c.review_id, r.film_id, j.value, p.name, c.kind, c.label FROM json_each(?) j"
         "  JOIN people p ON p.id = j.value JOIN credits c ON c.rowid IN"
         "  (SELECT rowid FROM credits WHERE person_id = j.value ORDER BY rowid DESC LIMIT ?)"
-        "  ORDER BY j.key, c.rowid DESC)"
-        " UNION ALL SELECT * FROM (SELECT c.review_id, -j.value, co.name, c.kind, c.label FROM json_each(?) j"
-        "  JOIN companies co ON co.id = j.value JOIN credits c ON c.rowid IN"
+        "  JOIN reviews r ON r.id = c.review_id ORDER BY j.key, c.rowid DESC)"
+        " UNION ALL SELECT * FROM (SELECT c.review_id, r.film_id, -j.value, co.name, c.kind, c.label"
+        "  FROM json_each(?) j JOIN companies co ON co.id = j.value JOIN credits c ON c.rowid IN"
         "  (SELECT rowid FROM credits WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
-        "  ORDER BY j.key, c.rowid DESC)"
-        " UNION ALL SELECT * FROM (SELECT s.review_id, -j.value, co.name, 'credit', 'international_sales'"
+        "  JOIN reviews r ON r.id = c.review_id ORDER BY j.key, c.rowid DESC)"
+        " UNION ALL SELECT * FROM (SELECT s.review_id, r.film_id, -j.value, co.name, 'credit', 'international_sales'"
         "  FROM json_each(?) j JOIN companies co ON co.id = j.value JOIN sales_contacts s ON s.rowid IN"
         "  (SELECT rowid FROM sales_contacts WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
-        "  ORDER BY j.key, s.rowid DESC)",
+        "  JOIN reviews r ON r.id = s.review_id ORDER BY j.key, s.rowid DESC)",
         (people, per_name, companies, per_name, companies, per_name),
     )
     return [NamedCredit(*row) for row in rows]
@@ -184,26 +239,27 @@ async def _refs(
     reads: Reads, where: str, params: Sequence[object], role_sql: str = "NULL", limit: int = -1
 ) -> list[ReviewRef]:
     rows = await reads.fetchall(
-        f"SELECT DISTINCT r.id, f.title, f.original_title, f.year, r.festival, r.section, r.festival_year,"  # noqa: S608
-        f" r.published_at, {role_sql},"
-        " (SELECT json_group_array(p.name) FROM credits c JOIN people p ON p.id = c.person_id"
-        "   WHERE c.review_id = r.id AND c.kind = 'director')"
+        f"SELECT DISTINCT r.id, r.film_id, f.title, f.original_title, f.year, f.directors, r.festival,"  # noqa: S608
+        f" r.section, r.festival_year, r.published_at, r.publication, r.rating_text, r.rating_score, {role_sql}"
         f" FROM reviews r JOIN films f ON f.id = r.film_id {where}"
-        " ORDER BY COALESCE(r.published_at, r.created_at) DESC, f.year DESC, r.id DESC LIMIT ?",
+        f" ORDER BY {_RECENCY}, f.year DESC, r.id DESC LIMIT ?",
         (*params, limit),
     )
     return [
         ReviewRef(
             review_id=r[0],
-            title=r[1],
-            original_title=r[2],
-            year=r[3],
-            festival=r[4],
-            section=r[5],
-            festival_year=r[6],
-            published_at=dt.datetime.fromisoformat(r[7]) if r[7] else None,
-            role=r[8],
-            directors=json.loads(r[9]),
+            film_id=r[1],
+            title=r[2],
+            original_title=r[3],
+            year=r[4],
+            directors=json.loads(r[5]),
+            festival=r[6],
+            section=r[7],
+            festival_year=r[8],
+            published_at=_time(r[9]),
+            publication=r[10],
+            rating=_rating(r[11], r[12]),
+            role=r[13],
         )
         for r in rows
     ]
@@ -273,10 +329,17 @@ _NAME_ROWS = {
     for table in ("people", "companies")
 }
 _TITLE_ROWS = (
-    "SELECT r.id, f.title, f.original_title, f.film_key, COALESCE(r.published_at, r.created_at)"
-    " FROM reviews r JOIN films f ON f.id = r.film_id"
+    "SELECT f.id, f.title, f.original_title, f.folded_title,"
+    " (SELECT max(COALESCE(r.published_at, r.created_at)) FROM reviews r WHERE r.film_id = f.id) FROM films f"
 )
+#: Newest first: by publication time, else the time it was stored (the ``reviews_recency`` index).
+_RECENCY = "COALESCE(r.published_at, r.created_at) DESC"
+_NEWEST_FIRST = f"{_RECENCY}, r.id DESC"
 
 
-def _title_row(row: Sequence[Any]) -> TitleRow:
-    return TitleRow(row[0], row[1], row[2], str(row[3]).partition("|")[0], row[4])
+def _time(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _rating(text: str | None, score: float | None) -> Rating | None:
+    return Rating(text=text, score=score) if text and score is not None else None

@@ -17,6 +17,7 @@ from typing import Literal
 from bot.domain.models import IngestStatus, Review, Summary
 from bot.domain.text import fold
 from bot.storage import deliveries
+from bot.storage import review_identity as identity
 from bot.storage.connection import Connection
 
 _COMPANY_LABEL = re.compile(r"compan|sales|distribut|studio|contact|financ|presenter|co_production", re.IGNORECASE)
@@ -35,11 +36,6 @@ _LATER_FIELDS = ("publication", "rating", "image_url")
 def content_hash(review: Review) -> str:
     empty = {name for name in _LATER_FIELDS if getattr(review, name) is None}
     return hashlib.sha256(review.model_dump_json(exclude=empty).encode()).hexdigest()
-
-
-def film_key(review: Review) -> str:
-    director = fold(review.directors[0]) if review.directors else ""
-    return f"{fold(review.title)}|{review.year or ''}|{director}"
 
 
 def now_iso() -> str:
@@ -62,47 +58,96 @@ def store_review(
 ) -> IngestStatus:
     """Store ``review``: ``added``, ``updated`` in place, or ``unchanged``.
 
-    A review is the same one when it has the same URL, the same source (an edited file), or the
-    same film key (title, year and director) with neither URL nor source telling otherwise.
-    A new review queues its announcements (unless ``announce`` is false, as for a feed's back
-    catalogue) to the subscriptions of ``audience`` (a server, for its own feed; None: every one);
-    an updated one queues edits of what was announced.
+    Which stored review it is, if any, and which film it is of, is decided by
+    :mod:`~bot.storage.review_identity`; a review never takes another's place. A new review queues
+    its announcements (unless ``announce`` is false, as for a feed's back catalogue) to the
+    subscriptions of ``audience`` (a server, for its own feed; None: every one); an updated one
+    queues edits of what was announced.
     """
     digest = content_hash(review)
-    existing = find_existing(conn, review, source)
-    if existing is not None:
-        review_id, old_hash = existing
-        if old_hash == digest:
+    films = identity.candidate_films(conn, review)
+    same = identity.same_review(conn, review, source, digest, films)
+    if same is not None:
+        if same.content_hash == digest:
             if source is not None:
-                conn.execute("UPDATE reviews SET source = ? WHERE id = ? AND source IS NULL", (source, review_id))
-            return IngestStatus(status="unchanged", review_id=review_id, title=review.title)
-        write_review(conn, review, digest, source, summary, review_id)
-        deliveries.requeue_edits(conn, review_id)
-        return IngestStatus(status="updated", review_id=review_id, title=review.title)
-    review_id = write_review(conn, review, digest, source, summary, None)
+                conn.execute(
+                    "UPDATE reviews SET source = ? WHERE id = ? AND source IS NULL"
+                    " AND NOT EXISTS (SELECT 1 FROM reviews WHERE source = ?)",
+                    (source, same.review_id, source),
+                )
+            return IngestStatus(status="unchanged", review_id=same.review_id, title=review.title)
+        film_id = _film_for(conn, review, films, same.film_id)
+        write_review(conn, review, digest, source, summary, same.review_id, film_id)
+        _settle_films(conn, film_id, same.film_id)
+        deliveries.requeue_edits(conn, same.review_id)
+        return IngestStatus(status="updated", review_id=same.review_id, title=review.title)
+    film_id = _film_for(conn, review, films, None)
+    review_id = write_review(conn, review, digest, source, summary, None, film_id)
+    _settle_films(conn, film_id, None)
     if announce:
         deliveries.enqueue_for_review(conn, review_id, review.festival, guild_id=audience)
     return IngestStatus(status="added", review_id=review_id, title=review.title)
 
 
-def find_existing(conn: Connection, review: Review, source: str | None) -> tuple[int, str] | None:
-    probes: list[tuple[str, tuple[object, ...]]] = []
-    if review.url:
-        probes.append(("SELECT id, content_hash FROM reviews WHERE url = ?", (review.url,)))
-    if source:
-        probes.append(("SELECT id, content_hash FROM reviews WHERE source = ?", (source,)))
-    probes.append(
-        (
-            "SELECT r.id, r.content_hash FROM reviews r JOIN films f ON f.id = r.film_id "
-            "WHERE f.film_key = ? AND (r.url IS NULL OR ? IS NULL) ORDER BY r.id LIMIT 1",
-            (film_key(review), review.url),
-        )
+def _film_for(conn: Connection, review: Review, films: list[identity.FilmRow], current: int | None) -> int:
+    """The film a review is stored under: its matching film, else its own film if it has it alone, else a new one."""
+    found = identity.best_film(films, review, current)
+    if found is not None:
+        return found
+    if current is not None and _alone_on(conn, current):
+        return current  # a corrected title: the film was this review's alone, and follows it
+    title, original = identity.folded_titles(review)
+    return inserted_id(
+        conn,
+        "INSERT INTO films(title, original_title, year, runtime_minutes, folded_title, folded_original)"
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (review.title, review.original_title, review.year, review.runtime_minutes, title, original),
     )
-    for sql, params in probes:
-        row = conn.execute(sql, params).fetchone()
-        if row:
-            return int(row[0]), str(row[1])
-    return None
+
+
+def _alone_on(conn: Connection, film_id: int) -> bool:
+    """Whether the review being updated is its film's only review."""
+    (count,) = conn.execute("SELECT count(*) FROM reviews WHERE film_id = ?", (film_id,)).fetchall()[0]
+    return int(count) == 1
+
+
+def _settle_films(conn: Connection, film_id: int, previous: int | None) -> None:
+    """Bring the film's facts up to date with its reviews; drop the film a review left, if now empty."""
+    refresh_film(conn, film_id)
+    if previous is not None and previous != film_id:
+        # One indexed look-up, rather than scanning every film on every update.
+        gone = conn.execute(
+            "DELETE FROM films WHERE id = ? AND NOT EXISTS (SELECT 1 FROM reviews WHERE film_id = ?)",
+            (previous, previous),
+        ).rowcount
+        if not gone:
+            refresh_film(conn, previous)
+
+
+def refresh_film(conn: Connection, film_id: int) -> None:
+    """The film's facts from its reviews: the first review's, gaps filled from the later ones, in id order.
+
+    Id order, not time of writing, so the same reviews give the same film however they were batched.
+    The folded titles are the film's own title's (how the next review finds it); the directors are
+    every director its reviews credit.
+    """
+    rows = conn.execute(
+        "SELECT title, original_title, year, runtime_minutes FROM reviews WHERE film_id = ? ORDER BY id", (film_id,)
+    ).fetchall()
+    if not rows:
+        return
+    title = str(rows[0][0])
+    original, year, runtime = (next((row[i] for row in rows if row[i] is not None), None) for i in (1, 2, 3))
+    folded, folded_original = identity.folded_titles(Review(title=title, original_title=original))
+    original = original if folded_original else None  # "Return to Dust" is no other name for "Return To Dust"
+    conn.execute(
+        "UPDATE films SET title = ?, original_title = ?, year = ?, runtime_minutes = ?, folded_title = ?,"
+        " folded_original = ?, directors = (SELECT json_group_array(name) FROM"
+        "  (SELECT p.name FROM reviews r JOIN credits c ON c.review_id = r.id JOIN people p ON p.id = c.person_id"
+        "   WHERE r.film_id = ? AND c.kind = 'director' GROUP BY p.id ORDER BY min(r.id), min(c.position)))"
+        " WHERE id = ?",
+        (title, original, year, runtime, folded, folded_original, film_id, film_id),
+    )
 
 
 def write_review(
@@ -112,13 +157,19 @@ def write_review(
     source: str | None,
     summary: Summary | None,
     review_id: int | None,
+    film_id: int,
 ) -> int:
-    film_id = upsert_film(conn, review)
     festival = review.festival
+    rating = review.rating
     values = (
         film_id,
         review.url,
         digest,
+        review.title,
+        review.original_title,
+        review.year,
+        review.runtime_minutes,
+        json.dumps(review.countries, ensure_ascii=False),
         review.headline,
         review.pull_quote,
         review.image_credit,
@@ -128,60 +179,40 @@ def write_review(
         review.festival_year,
         review.published_at.astimezone(dt.UTC).isoformat() if review.published_at else None,
         review.reviewer,
+        review.publication,
+        rating.text if rating else None,
+        rating.score if rating else None,
+        review.image_url,
         summary.model_dump_json() if summary else None,
     )
     now = now_iso()
     if review_id is None:
         review_id = inserted_id(
             conn,
-            "INSERT INTO reviews(film_id, url, content_hash, headline, pull_quote, image_credit, body, festival,"
-            " section, festival_year, published_at, reviewer, summary, source, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            f"INSERT INTO reviews({_COLUMNS}, source, created_at, updated_at)"  # noqa: S608 - column names, fixed
+            f" VALUES ({', '.join('?' * (len(values) + 3))}) RETURNING id",
             (*values, source, now, now),
         )
     else:
-        previous = conn.execute("SELECT film_id FROM reviews WHERE id = ?", (review_id,)).fetchone()
+        # The source moves with the review unless another review holds it (one found by URL, say).
         conn.execute(
-            "UPDATE reviews SET film_id = ?, url = ?, content_hash = ?, headline = ?, pull_quote = ?,"
-            " image_credit = ?, body = ?, festival = ?, section = ?, festival_year = ?, published_at = ?,"
-            " reviewer = ?, summary = ?, source = COALESCE(?, source), updated_at = ? WHERE id = ?",
-            (*values, source, now, review_id),
+            f"UPDATE reviews SET {_ASSIGN}, updated_at = ?,"  # noqa: S608 - column names, fixed
+            " source = CASE WHEN ? IS NULL OR EXISTS (SELECT 1 FROM reviews WHERE source = ? AND id != ?)"
+            " THEN source ELSE ? END WHERE id = ?",
+            (*values, now, source, source, review_id, source, review_id),
         )
         conn.execute("DELETE FROM credits WHERE review_id = ?", (review_id,))
         conn.execute("DELETE FROM sales_contacts WHERE review_id = ?", (review_id,))
-        if previous is not None and previous[0] != film_id:
-            # A corrected title moves the review to another film; drop the old one if nothing else uses it
-            # (one indexed lookup, rather than scanning every film on every update).
-            conn.execute(
-                "DELETE FROM films WHERE id = ? AND NOT EXISTS (SELECT 1 FROM reviews WHERE film_id = ?)",
-                (previous[0], previous[0]),
-            )
     write_credits(conn, review_id, review)
     return review_id
 
 
-def upsert_film(conn: Connection, review: Review) -> int:
-    key = film_key(review)
-    row = conn.execute("SELECT id FROM films WHERE film_key = ?", (key,)).fetchone()
-    if row:
-        film_id = int(row[0])
-        conn.execute(
-            "UPDATE films SET title = ?, original_title = ?, year = ?, runtime_minutes = ? WHERE id = ?",
-            (review.title, review.original_title, review.year, review.runtime_minutes, film_id),
-        )
-        conn.execute("DELETE FROM film_countries WHERE film_id = ?", (film_id,))
-    else:
-        film_id = inserted_id(
-            conn,
-            "INSERT INTO films(title, original_title, year, runtime_minutes, film_key) VALUES (?, ?, ?, ?, ?)"
-            " RETURNING id",
-            (review.title, review.original_title, review.year, review.runtime_minutes, key),
-        )
-    conn.executemany(
-        "INSERT INTO film_countries(film_id, position, name) VALUES (?, ?, ?)",
-        [(film_id, i, name) for i, name in enumerate(review.countries)],
-    )
-    return film_id
+_COLUMNS = (
+    "film_id, url, content_hash, title, original_title, year, runtime_minutes, countries, headline, pull_quote,"
+    " image_credit, body, festival, section, festival_year, published_at, reviewer, publication, rating_text,"
+    " rating_score, image_url, summary"
+)
+_ASSIGN = ", ".join(f"{column.strip()} = ?" for column in _COLUMNS.split(","))
 
 
 _Table = Literal["people", "companies"]

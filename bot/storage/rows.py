@@ -7,20 +7,22 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.domain.models import Rating
+
 
 class SearchDoc(BaseModel):
-    """What ranking needs of a review, without its body."""
+    """What ranking and a hit's label need of a film, without its reviews' text."""
 
     model_config = ConfigDict(frozen=True)
 
-    review_id: int
+    film_id: int
+    review_id: int  # its newest review
     title: str
     original_title: str | None
     year: int | None
     directors: list[str]
-    festival: str | None
-    festival_year: int | None
-    recency: str  # published_at or created_at, ISO: sorts newest last
+    festivals: list[str]  # of its reviews, newest first
+    reviews: int
 
 
 class IndexMarks(NamedTuple):
@@ -36,19 +38,20 @@ class IndexMarks(NamedTuple):
 
 
 class TitleRow(NamedTuple):
-    """A review's titles for the in-memory search index; ``folded`` is the film key's folded title."""
+    """A film's titles for the in-memory search index; ``folded`` is its folded title."""
 
-    review_id: int
+    film_id: int
     title: str
     original_title: str | None
     folded: str
-    recency: str
+    recency: str  # published_at or created_at of its newest review, ISO: sorts newest last
 
 
 class NamedCredit(NamedTuple):
-    """A credit of a person (positive id) or a company (negative id) found by name."""
+    """A credit of a person (positive id) or a company (negative id) found by name, on one film's review."""
 
     review_id: int
+    film_id: int
     entity: int
     name: str
     kind: str
@@ -56,11 +59,12 @@ class NamedCredit(NamedTuple):
 
 
 class ReviewRef(BaseModel):
-    """A review in a listing: enough to show a line and to open it."""
+    """A review in a listing: enough to show a line (grouped by film) and to open it."""
 
     model_config = ConfigDict(frozen=True)
 
     review_id: int
+    film_id: int
     title: str
     original_title: str | None
     year: int | None
@@ -69,4 +73,28 @@ class ReviewRef(BaseModel):
     section: str | None
     festival_year: int | None
     published_at: dt.datetime | None
+    publication: str | None = None
+    rating: Rating | None = None
     role: str | None = None
+
+
+class ReviewLine(BaseModel):
+    """One review of a film as the film's card lists it: who wrote it, the rating and the verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    review_id: int
+    publication: str | None
+    reviewer: str | None
+    rating: Rating | None
+    #: The review's one-line verdict: its summary's first verdict sentence, else the pull quote or standfirst.
+    verdict: str
+    published_at: dt.datetime | None
+    url: str | None
+    festival: str | None
+    section: str | None
+    festival_year: int | None
+    countries: list[str]
+    #: How many credit lines and sales contacts it lists (the film's /credits and /sales pick by these).
+    credits: int
+    sales: int

@@ -20,6 +20,7 @@ from typing import Any, Concatenate
 
 import aiosqlite
 
+from bot.domain.text import fold
 from bot.storage.connection import Connection, I, P, Row, StoreError, T
 from bot.storage.migrations import latest_version, migrations
 from bot.storage.sqlite_files import backup_name, copy_database
@@ -52,16 +53,43 @@ def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     """Bring the schema up to date, after a backup of a database that already holds data."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    latest = latest_version()
     pending = [(version, name, sql) for version, name, sql in migrations() if version > current]
-    if pending and current > 0:
+    if not pending:
+        return
+    if current > 0:
         target = backup_name(path, f"v{current}")
-        log.warning("backing up %s to %s before migrating it to schema version %d", path, target, latest)
+        log.warning("backing up %s to %s before migrating it to schema version %d", path, target, latest_version())
         copy_database(conn, target)
-    for version, name, sql in pending:
-        log.info("applying migration %s", name)
-        # executescript commits first; wrap it so a failing migration leaves nothing behind.
-        conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+    # Changing a table's constraints means rebuilding it, which foreign keys would forbid (a DROP of a
+    # table others reference, or a RENAME that rewrites their references); they are off while migrating
+    # and checked before each commit instead. The pragma is a no-op inside a transaction: set it outside.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.create_function("fold", 1, _fold, deterministic=True)
+    try:
+        for version, name, sql in pending:
+            log.info("applying migration %s", name)
+            _apply(conn, name, f"BEGIN;\n{sql}\nPRAGMA user_version = {version};")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _apply(conn: sqlite3.Connection, name: str, script: str) -> None:
+    """One migration in one transaction: committed whole, or nothing of it left behind."""
+    before = set(conn.execute("PRAGMA foreign_key_check").fetchall())
+    try:
+        conn.executescript(script)
+        broken = set(conn.execute("PRAGMA foreign_key_check").fetchall()) - before
+        if broken:
+            raise sqlite3.IntegrityError(f"{name} would leave {len(broken)} broken references, e.g. {min(broken)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _fold(text: str | None) -> str | None:
+    return None if text is None else fold(text)
 
 
 def _connect_writer(path: Path) -> sqlite3.Connection:

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Concatenate, Literal, NamedTuple
 
-from bot.domain.models import IngestStatus, Review, SalesContact, StoredReview, Summary
+from bot.domain.models import Film, IngestStatus, Review, SalesContact, StoredReview, Summary
 from bot.storage import review_reads, review_writes
 from bot.storage.connection import Connection, Database, P, Reads, T
-from bot.storage.rows import IndexMarks, NamedCredit, ReviewRef, SearchDoc, TitleRow
+from bot.storage.rows import IndexMarks, NamedCredit, ReviewLine, ReviewRef, SearchDoc, TitleRow
 from bot.storage.sqlite import SQLiteDatabase
 
 
@@ -71,6 +71,10 @@ class Store:
     ) -> IngestStatus:
         """Store ``review`` in one transaction: ``added``, ``updated`` in place, or ``unchanged``.
 
+        ``source`` names the file it came from when that identifies it (an edited file given again
+        updates the review it gave before); leave it out when the name says nothing (inbox drops, whose
+        names are reused). See :mod:`~bot.storage.review_identity` for how a review is recognised.
+
         A new review queues its announcements in this same transaction (unless ``announce`` is false,
         as for a feed's back catalogue), to ``audience``'s subscriptions (a server's; None: all); an
         updated one queues edits of what was announced.
@@ -117,8 +121,15 @@ class Store:
     async def get(self, review_id: int) -> StoredReview | None:
         return await review_reads.get(self.reads, review_id)
 
-    async def search_docs(self, review_ids: Iterable[int]) -> list[SearchDoc]:
-        return await review_reads.search_docs(self.reads, review_ids)
+    async def film(self, film_id: int) -> Film | None:
+        return await review_reads.film(self.reads, film_id)
+
+    async def film_reviews(self, film_id: int) -> list[ReviewLine]:
+        """The film's reviews, newest first."""
+        return await review_reads.film_reviews(self.reads, film_id)
+
+    async def search_docs(self, film_ids: Iterable[int]) -> list[SearchDoc]:
+        return await review_reads.search_docs(self.reads, film_ids)
 
     async def index_marks(self) -> IndexMarks:
         """Where the reviews and names stand, so an in-memory index can tell it is behind (any process)."""
