@@ -370,3 +370,36 @@ async def test_shipped_reviews_are_never_announced(store: Store, festivals: Fest
     await ensure_seeded(store, shipped, festivals)
     assert await store.count() == 1
     assert await ledger.claim_due(10) == []
+
+
+async def test_cancelling_the_worker_as_it_is_woken_stops_it(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cancel that arrives with a wake-up must not be lost: that is what hung the chunked-claims test under load.
+
+    Python 3.11's ``asyncio.wait_for`` returns the inner result when the inner wait finished in the same loop
+    iteration as the cancel, swallowing the cancellation; the worker then slept on for ``POLL_INTERVAL``.
+    """
+    monkeypatch.setattr(announcer_module, "POLL_INTERVAL", 60.0)
+    ledger = Ledger(store)
+    sleeping = asyncio.Event()
+    next_due_at = ledger.next_due_at
+
+    async def noting_next_due_at() -> float | None:
+        sleeping.set()  # asked just before the worker goes to sleep
+        return await next_due_at()
+
+    monkeypatch.setattr(ledger, "next_due_at", noting_next_due_at)
+    announcer = Announcer(ledger, ScriptedSender())
+    worker = asyncio.create_task(announcer.run())
+    try:
+        async with asyncio.timeout(10):
+            await sleeping.wait()
+        await asyncio.sleep(0.05)  # into the wait for a wake-up
+        announcer.wake()
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):  # outside the timeout, which would raise TimeoutError
+            async with asyncio.timeout(5):
+                await worker
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker

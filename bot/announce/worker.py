@@ -156,8 +156,11 @@ class Announcer:
                 if not await self.run_once():
                     await self._sleep()
         finally:
-            for task in self._tasks:
+            # The sends end before run() does, so nothing writes to the store after its owner moves on to close it.
+            tasks = list(self._tasks)
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def run_once(self) -> int:
         """Claim and start sending up to a batch; returns how many were claimed.
@@ -185,8 +188,11 @@ class Announcer:
         else:
             due = await self.ledger.next_due_at()
             timeout = POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05))
+        # asyncio.timeout, not wait_for: on 3.11, wait_for drops a cancel that arrives in the same loop
+        # iteration as the wake-up, and the worker then outlives its cancellation by a whole sleep.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
 
     async def drain(self) -> None:
         """Wait for the sends already started (tests and shutdown)."""
