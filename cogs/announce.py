@@ -287,7 +287,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         if not subs:
             await send_reply(interaction, Reply.notice(f"<#{channel.id}> has no subscription. Subscribe it first."))
             return
-        queued = sum([await self.ledger.backfill(sub, count) for sub in subs])
+        queued = await self.ledger.backfill(subs, count)
         self.announcer.wake()
         await send_reply(
             interaction, Reply.notice(f"Queued {queued} review{'s' if queued != 1 else ''} for <#{channel.id}>.")

@@ -170,11 +170,6 @@ async def test_fan_out_once_per_channel_with_no_mentions(bot: FestivalBot, fake:
     assert "✅ sent" in log["embeds"][0]["description"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the outbox holds one delivery per (review, subscription), not per channel: a channel subscribed"
-    " to a festival and to all gets each of that festival's reviews twice (README: exactly once per channel)",
-)
 async def test_a_channel_subscribed_twice_over_gets_each_review_once(bot: FestivalBot, fake: FakeDiscord) -> None:
     (channel,) = text_channels(fake, 1)
     await announce(fake, "subscribe", {"channel": channel, "festival": "Berlinale"})
@@ -183,6 +178,14 @@ async def test_a_channel_subscribed_twice_over_gets_each_review_once(bot: Festiv
     await until(lambda: len(fake.channel_messages(channel)) >= 1, what="the announcement")
     await asyncio.sleep(0.5)
     assert len(fake.channel_messages(channel)) == 1
+    log = (await announce(fake, "log", {"title": "The Twice Told"}))["embeds"][0]["description"]
+    assert f"<#{channel}> (Berlinale): ✅ sent" in log and f"<#{channel}> (all festivals): ✅ sent" in log
+    backfill = await announce(fake, "backfill", {"channel": channel, "count": 3})
+    assert "Queued 3 reviews" in backfill["content"]  # the channel's three newest it has not had, once each
+    await until(lambda: len(fake.channel_messages(channel)) >= 4, what="the backfill")
+    await asyncio.sleep(0.5)
+    titles = [m["embeds"][0]["title"] for m in fake.channel_messages(channel)]
+    assert len(titles) == len(set(titles)) == 4
 
 
 async def test_role_ping_only_when_opted_in(bot: FestivalBot, fake: FakeDiscord) -> None:

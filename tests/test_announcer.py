@@ -61,6 +61,44 @@ async def test_new_review_queues_one_delivery_per_matching_subscription(store: S
     assert sorted(j.subscription.channel_id for j in jobs) == [10, 11]
 
 
+async def test_a_channel_subscribed_twice_over_gets_one_delivery_with_the_most_specific_settings(
+    store: Store, festivals: FestivalTable
+) -> None:
+    ledger = Ledger(store)
+    everything, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None, style="compact")
+    berlinale, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale", role_id=77)
+    section, _ = await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale", section="Competition")
+    await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
+    await ledger.subscribe(guild_id=1, channel_id=11, festival=None)
+    await ingest(store, festivals, review_text("The Twice Told"), "a")
+    await ingest(store, festivals, review_text("Far Away", festival="Cannes"), "b")
+    jobs = await ledger.claim_due(100)
+    by_channel = sorted((j.subscription.channel_id, j.subscription.id) for j in jobs)
+    # Channel 10: the Berlinale review under its Berlinale subscription (with the role), the Cannes one under all.
+    # Channel 11: the Berlinale review under its Competition subscription, the Cannes one under all.
+    assert len(by_channel) == 4
+    assert [sub for channel, sub in by_channel if channel == 10] == sorted([berlinale.id, everything.id])
+    assert section.id in [sub for channel, sub in by_channel if channel == 11]
+    twice_told = [j for j in jobs if j.subscription.channel_id == 10 and j.subscription.festival == "Berlinale"]
+    assert twice_told[0].subscription.role_id == 77
+
+
+async def test_backfill_posts_each_review_once_per_channel(store: Store, festivals: FestivalTable) -> None:
+    for i in range(4):
+        await ingest(store, festivals, review_text(f"Film {i}"), f"s{i}")
+    await ingest(store, festivals, review_text("Elsewhere", festival="Cannes"), "c")
+    ledger = Ledger(store)
+    everything, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    berlinale, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    assert await ledger.backfill([everything, berlinale], 3) == 3  # the newest three of the channel's, once each
+    jobs = await ledger.claim_due(100)
+    titles = [(await store.get(j.review_id)).review.title for j in jobs]  # type: ignore[union-attr]
+    assert titles == ["Film 2", "Film 3", "Elsewhere"]
+    assert {j.subscription.id for j in jobs if j.subscription.festival == "Berlinale"} == {berlinale.id}
+    assert await ledger.backfill([berlinale], 10) == 2  # Film 0 and 1: the channel had the others already
+    assert await ledger.backfill([everything, berlinale], 10) == 0
+
+
 async def test_subscribing_does_not_backfill_and_backfill_does(store: Store, festivals: FestivalTable) -> None:
     for i in range(5):
         await ingest(store, festivals, review_text(f"Film {i}"), f"s{i}")
@@ -68,11 +106,11 @@ async def test_subscribing_does_not_backfill_and_backfill_does(store: Store, fes
     sub, created = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
     assert created
     assert await ledger.claim_due(100) == []
-    assert await ledger.backfill(sub, 3) == 3
+    assert await ledger.backfill([sub], 3) == 3
     jobs = await ledger.claim_due(100)
     titles = [(await store.get(j.review_id)).review.title for j in jobs]  # type: ignore[union-attr]
     assert titles == ["Film 2", "Film 3", "Film 4"]  # the newest three, oldest first
-    assert await ledger.backfill(sub, 3) == 2  # only what it has not had
+    assert await ledger.backfill([sub], 3) == 2  # only what it has not had
 
 
 async def test_unsubscribe_removes_one_channels_subscriptions_in_that_guild_only(store: Store) -> None:
@@ -110,11 +148,11 @@ async def delivery_states(store: Store) -> dict[int, list[str]]:
     return states
 
 
-async def test_unsubscribe_takes_the_deliveries_of_what_it_removed(store: Store, festivals: FestivalTable) -> None:
+async def test_unsubscribe_hands_deliveries_to_what_the_channel_keeps(store: Store, festivals: FestivalTable) -> None:
     ledger = Ledger(store)
     gone, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
     kept, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
-    neighbour, _ = await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
+    lone, _ = await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
     await ingest(store, festivals, review_text("Announced"), "a")
     for job in await ledger.claim_due(100):
         await ledger.record_sent(job.id, message_id=5000 + job.id)
@@ -123,18 +161,21 @@ async def test_unsubscribe_takes_the_deliveries_of_what_it_removed(store: Store,
     await ledger.record_retry(next(j.id for j in jobs if j.subscription.id == gone.id), 60.0, "503")
     await ingest(store, festivals, review_text("Queued"), "c")
     assert await delivery_states(store) == {
-        gone.id: ["sent", "retrying", "queued"],
-        kept.id: ["sent", "sending", "queued"],
-        neighbour.id: ["sent", "sending", "queued"],
+        gone.id: ["sent", "retrying", "queued"],  # channel 10's, under its most specific subscription
+        lone.id: ["sent", "sending", "queued"],
     }
 
     assert await ledger.unsubscribe(1, 10, "Berlinale") == 1
-    # Unsent deliveries are dropped; the sent ones' history goes too (ON DELETE CASCADE).
+    # The channel still follows every festival: what it was sent and what it is due stay with it.
     assert await delivery_states(store) == {
-        kept.id: ["sent", "sending", "queued"],
-        neighbour.id: ["sent", "sending", "queued"],
+        kept.id: ["sent", "retrying", "queued"],
+        lone.id: ["sent", "sending", "queued"],
     }
-    assert {j.subscription.id for j in await ledger.claim_due(100, now=time.time() + 3600)} == {kept.id, neighbour.id}
+    assert await ledger.backfill([kept], 10) == 0  # so nothing it was sent comes again
+    assert await ledger.unsubscribe(1, 11) == 1
+    # Nothing else of channel 11's matches: unsent deliveries are dropped, and the history (ON DELETE CASCADE).
+    assert await delivery_states(store) == {kept.id: ["sent", "retrying", "queued"]}
+    assert {j.subscription.id for j in await ledger.claim_due(100, now=time.time() + 3600)} == {kept.id}
 
 
 async def test_unchanged_and_not_announced(store: Store, festivals: FestivalTable) -> None:

@@ -104,9 +104,16 @@ def title_log_reply(stored: StoredReview, subscriptions: list[Subscription], rec
     if not subscriptions:
         return Reply.notice("This server has no announcement subscriptions.")
     by_subscription = {r.subscription_id: r for r in records}
+    # A channel gets a review once, under one of its subscriptions that match it: the others say how that went.
+    by_channel = {r.channel_id: r for r in records}
+
+    def record(sub: Subscription) -> DeliveryRecord | None:
+        if sub.id in by_subscription or not sub.matches(stored.review.festival):
+            return by_subscription.get(sub.id)
+        return by_channel.get(sub.channel_id)
+
     lines = "\n".join(
-        f"<#{sub.channel_id}> ({escape(sub.festival or 'all festivals')}): "
-        + explain(sub, stored, by_subscription.get(sub.id))
+        f"<#{sub.channel_id}> ({escape(sub.festival or 'all festivals')}): " + explain(sub, stored, record(sub))
         for sub in subscriptions
     )
     card = Card.make(f"Announcements of {escape(stored.review.display_title)}", lines)
