@@ -177,6 +177,7 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.sources.feeds.pages import ingest_url
+    from bot.sources.workers import WorkerPool
     from bot.storage.store import open_store
 
     table = FestivalTable.load(settings.festivals_file)
@@ -184,12 +185,16 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     paths = [Path(p) for p in args.paths if p not in urls]
     lines: list[str] = []
     rejected = 0
-    async with open_store(settings.db_path) as store:
+    # Pages are read in a worker process, as in the bot, so a pathological one is stopped at the time limit.
+    async with (
+        open_store(settings.db_path) as store,
+        WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
+    ):
         outcomes = await ingest_paths(store, paths, festival=args.festival, table=table) if paths else []
         lines += [o.line() for o in outcomes]
         rejected += sum(o.status == "rejected" for o in outcomes)
         for url in urls:
-            page = await ingest_url(store, url, table=table, festival=args.festival)
+            page = await ingest_url(store, url, table=table, festival=args.festival, jobs=jobs)
             lines.append(page.line())
             rejected += page.status in ("rejected", "failed", "error")
     print("\n".join(lines))
@@ -202,6 +207,7 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
     from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
     from bot.sources.feeds.poller import FeedPoller
+    from bot.sources.workers import WorkerPool
     from bot.storage.store import open_store
 
     async with open_store(settings.db_path) as store:
@@ -218,7 +224,11 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             print(f"removed feed {args.feed}")
         elif args.feeds_command == "poll":
-            async with FeedPoller(store, table=FestivalTable.load(settings.festivals_file)) as poller:
+            table = FestivalTable.load(settings.festivals_file)
+            async with (
+                WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
+                FeedPoller(store, table=table, jobs=jobs) as poller,
+            ):
                 results = await poller.poll_all()
             for outcomes in results.values():
                 for outcome in outcomes:

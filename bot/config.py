@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(default=None, validation_alias="DISCORD_GATEWAY_URL")
     db_path: Path = Field(default=DATA_DIR / "festival.db", validation_alias="FESTBOT_DB")
     inbox: Path = Field(default=DATA_DIR / "inbox", validation_alias="FESTBOT_INBOX")
+    #: The most one file or page may take to read (parse, extract, summarise) before it is rejected.
+    read_time_limit: float = Field(default=20.0, gt=0, validation_alias="FESTBOT_READ_TIME_LIMIT")
     reviews_dir: Path = Field(default=DATA_DIR / "reviews", validation_alias="FESTBOT_SEED_DIR")
     festivals_file: Path = Field(default=DATA_DIR / "festivals.json", validation_alias="FESTBOT_FESTIVALS")
     dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")

@@ -32,7 +32,7 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
         services = bot.services
         self.store = services.store
         self.inbox = InboxWatcher(services.store, services.settings.inbox, table=services.festivals)
-        self.feeds = FeedPoller(services.store, table=services.festivals)
+        self.feeds = FeedPoller(services.store, table=services.festivals, jobs=services.workers)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def cog_load(self) -> None:

@@ -20,6 +20,7 @@ from bot.sources.feeds.entry_ingest import EntryIngester
 from bot.sources.feeds.http import FetchLimits, client_session
 from bot.sources.feeds.pages import PageOutcome
 from bot.sources.feeds.poll import FeedPoll
+from bot.sources.workers import IN_PROCESS, Jobs
 from bot.storage import feeds as feedstore
 from bot.storage.store import Store
 
@@ -36,7 +37,8 @@ class FeedPoller:
     Feeds added or removed in the database (``festbot feeds add`` from another process) are picked up
     within ``reload_interval`` seconds, or at once after :meth:`wake`. ``max_concurrency`` bounds the
     requests in flight across all feeds; each is bounded by ``limits``. ``http_session_factory`` lets a
-    caller supply the aiohttp session (proxy, connector); the poller closes what it opened.
+    caller supply the aiohttp session (proxy, connector); the poller closes what it opened. ``jobs`` is where
+    pages are read and parsed: the running bot's worker processes.
     """
 
     def __init__(
@@ -53,6 +55,7 @@ class FeedPoller:
         max_entries_per_poll: int = 50,
         max_concurrency: int = 16,
         clock: Callable[[], dt.datetime] = _now,
+        jobs: Jobs = IN_PROCESS,
     ) -> None:
         self.store = store
         self.limits = limits or FetchLimits()
@@ -72,6 +75,7 @@ class FeedPoller:
             http=self._http,
             clock=clock,
             max_attempts=max_entry_attempts,
+            jobs=jobs,
         )
         self._poll_one = FeedPoll(
             store,
