@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.answers.service import Answers
 from bot.config import Settings
 from bot.domain.festivals import FestivalTable
+from bot.health import Health
 from bot.search.searcher import Searcher
 from bot.sources.ingest import ensure_seeded
 from bot.sources.workers import WorkerPool
@@ -26,6 +27,8 @@ class Services:
     ledger: Ledger
     #: Where files and pages are read (parsed, extracted, summarised): never on the event loop.
     workers: WorkerPool
+    #: The background tasks' state, as they report it: shown by /announce list (and any health check).
+    health: Health = field(default_factory=Health)
 
 
 @contextlib.asynccontextmanager

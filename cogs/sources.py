@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -12,6 +11,7 @@ from discord.ext import commands
 
 from bot.answers.cards import Card, Reply
 from bot.client.render import send_reply
+from bot.health import supervise
 from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
 from bot.sources.feeds.poller import FeedPoller
 from bot.sources.inbox import InboxWatcher
@@ -19,8 +19,6 @@ from cogs._shared import choices, named, require_manage_guild
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
-
-log = logging.getLogger(__name__)
 
 
 @app_commands.guild_only()
@@ -33,13 +31,17 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
         self.store = services.store
         self.inbox = InboxWatcher(services.store, services.settings.inbox, table=services.festivals)
         self.feeds = FeedPoller(services.store, table=services.festivals, jobs=services.workers)
+        self._inbox_status = services.health.task("inbox watcher")
+        self._feeds_status = services.health.task("feed poller")
         self._tasks: list[asyncio.Task[None]] = []
 
     async def cog_load(self) -> None:
-        for name, work in (("inbox", self.inbox.run()), ("feeds", self.feeds.run())):
-            task = asyncio.create_task(work, name=name)
-            task.add_done_callback(_log_crash)
-            self._tasks.append(task)
+        # Each runs under a supervisor: restarted, with back-off, after anything it cannot ride out itself;
+        # neither says anything of its health yet: a run that lasts a minute counts as well.
+        self._tasks = [
+            asyncio.create_task(supervise(self._inbox_status, self.inbox.run, healthy_after=60.0), name="inbox"),
+            asyncio.create_task(supervise(self._feeds_status, self.feeds.run, healthy_after=60.0), name="feeds"),
+        ]
 
     async def cog_unload(self) -> None:
         for task in self._tasks:
@@ -90,11 +92,6 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
             return [f.url for f in await list_feeds(self.store) if current.casefold() in f.url.casefold()]
 
         return await choices(named(urls), "feed")
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("review source %s stopped", task.get_name(), exc_info=task.exception())
 
 
 async def setup(bot: FestivalBot) -> None:

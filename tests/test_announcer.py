@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+import sqlite3
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from bot.announce import worker as announcer_module
 from bot.announce.worker import Announcer, Pacer, SendOutcome, SlidingWindow
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import DeliveryJob
+from bot.health import TaskState
 from bot.parsing.parser import parse_review_text
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store
@@ -444,3 +446,71 @@ async def test_cancelling_the_worker_as_it_is_woken_stops_it(store: Store, monke
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
+
+
+def state(announcer: Announcer) -> TaskState:
+    return announcer.status.current.state
+
+
+async def test_the_worker_rides_out_a_locked_database_and_delivers_afterwards(
+    impatient_store: Store, festivals: FestivalTable
+) -> None:
+    store = impatient_store
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ingest(store, festivals, review_text("Held Up"), "a")
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock longer than the busy timeout
+    sender = ScriptedSender()
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
+    worker = asyncio.create_task(announcer.run())
+    try:
+        async with asyncio.timeout(10):
+            while state(announcer) != TaskState.RETRYING:
+                assert not worker.done(), worker
+                await asyncio.sleep(0.01)
+        assert announcer.status.current.problem == "the database is unavailable (database is locked)"
+        holder.execute("COMMIT")
+        async with asyncio.timeout(10):
+            while not sender.sent or await ledger.counts() != {"sent": 1}:
+                assert not worker.done(), worker
+                await asyncio.sleep(0.01)
+        assert state(announcer) == TaskState.RUNNING
+    finally:
+        holder.close()
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    assert [j.subscription.channel_id for j in sender.sent] == [10]
+
+
+async def test_a_send_recorded_while_the_database_is_locked_is_recorded_once_it_is_free(
+    impatient_store: Store, festivals: FestivalTable
+) -> None:
+    store = impatient_store
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ingest(store, festivals, review_text("Sent Then Locked"), "a")
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    sender = ScriptedSender()
+    deliver = sender.deliver
+
+    async def deliver_then_lock(job: DeliveryJob) -> SendOutcome:
+        outcome = await deliver(job)
+        holder.execute("BEGIN IMMEDIATE")  # the database locks between the send and its record
+        return outcome
+
+    sender.deliver = deliver_then_lock  # type: ignore[method-assign]
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
+    try:
+        assert await announcer.run_once() == 1
+        async with asyncio.timeout(10):
+            while state(announcer) != TaskState.RETRYING:
+                await asyncio.sleep(0.01)
+        holder.execute("COMMIT")
+        async with asyncio.timeout(10):
+            await announcer.drain()
+    finally:
+        holder.close()
+    assert await ledger.counts() == {"sent": 1}
+    assert len(sender.sent) == 1
