@@ -28,18 +28,25 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
 
     def __init__(self, bot: FestivalBot) -> None:
         services = bot.services
+        settings = services.settings
         self.store = services.store
-        self.inbox = InboxWatcher(services.store, services.settings.inbox, table=services.festivals)
+        self.inbox = InboxWatcher(
+            services.store,
+            settings.inbox,
+            table=services.festivals,
+            settle=settings.inbox_quiet_seconds,
+            jobs=services.workers,
+            status=services.health.task("inbox watcher"),
+        )
         self.feeds = FeedPoller(services.store, table=services.festivals, jobs=services.workers)
-        self._inbox_status = services.health.task("inbox watcher")
         self._feeds_status = services.health.task("feed poller")
         self._tasks: list[asyncio.Task[None]] = []
 
     async def cog_load(self) -> None:
-        # Each runs under a supervisor: restarted, with back-off, after anything it cannot ride out itself;
-        # neither says anything of its health yet: a run that lasts a minute counts as well.
+        # Each runs under a supervisor: restarted, with back-off, after anything it cannot ride out itself.
         self._tasks = [
-            asyncio.create_task(supervise(self._inbox_status, self.inbox.run, healthy_after=60.0), name="inbox"),
+            asyncio.create_task(supervise(self.inbox.status, self.inbox.run), name="inbox"),
+            # The poller says nothing of its health: a run that lasts a minute counts as well.
             asyncio.create_task(supervise(self._feeds_status, self.feeds.run, healthy_after=60.0), name="feeds"),
         ]
 

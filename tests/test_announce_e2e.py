@@ -382,6 +382,7 @@ async def test_the_delivery_worker_rides_out_a_locked_database_and_says_so(
             tasks = {f["name"]: f["value"] for f in listing["fields"]}["Background tasks"]
             assert "⚠️ retrying — delivery worker since <t:" in tasks
             assert "the database is unavailable (database is locked)" in tasks
+            assert "✅ running — inbox watcher" in tasks
         finally:
             holder.execute("COMMIT")
             holder.close()
