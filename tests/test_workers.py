@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain.festivals import FestivalTable
+from bot.sources.feeds.feed_list import add_feed
+from bot.sources.feeds.pages import ingest_url
+from bot.sources.feeds.poller import FeedPoller
 from bot.sources.workers import JobFailed, WorkerPool
+from bot.storage.store import Store
 from tests.conftest import ROOT, SEED
-from tests.workerjobs import alive, descendants, opening_a_fifo, pid, spin
+from tests.feedsite import FeedSite, FeedSpec, Item
+from tests.workerjobs import alive, descendants, install_endless_extraction, opening_a_fifo, pid, spin
 
 #: Upper bound on any wait for processes to appear or go.
 WAIT = 20.0
@@ -64,6 +70,24 @@ async def until_gone(pids: list[int]) -> None:
     while any(alive(p) for p in pids):
         assert time.monotonic() < deadline, f"still running: {[p for p in pids if alive(p)]}"
         await asyncio.sleep(0.1)
+
+
+async def test_a_page_that_takes_too_long_to_read_is_rejected_with_the_reason(
+    store: Store, festivals: FestivalTable
+) -> None:
+    async with (
+        FeedSite() as site,
+        WorkerPool(workers=1, time_limit=1.0, setup=install_endless_extraction) as pool,
+    ):
+        site.feeds["reviews"] = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")])
+        page = await ingest_url(store, site.url("/articles/copper-hymnal"), table=festivals, jobs=pool)
+        await add_feed(store, site.url("/feeds/reviews.xml"))
+        async with FeedPoller(store, table=festivals, jobs=pool) as poller:
+            (entries,) = (await poller.poll_all()).values()
+    reason = "reading it took longer than 1 s, so it was stopped"
+    assert (page.status, page.reason) == ("rejected", reason)
+    assert [(entry.status, entry.reason) for entry in entries] == [("rejected", reason)]
+    assert await store.count() == 0
 
 
 async def until(condition: Callable[[], bool], what: str) -> None:

@@ -53,6 +53,17 @@ def install_slow_parse() -> None:
         module.parse_review_text = slowed(module.parse_review_text)  # type: ignore[attr-defined]
 
 
+def install_endless_extraction() -> None:
+    """Make reading any article page's text never end (as a pathological page might)."""
+    from bot.sources.feeds import pages
+
+    def endless(*_args: Any, **_kwargs: Any) -> str:
+        while True:
+            pass
+
+    pages.extract_review_text = endless  # type: ignore[attr-defined]
+
+
 def slowed(parse: Any) -> Any:
     def slow_parse(text: str, *args: Any, **kwargs: Any) -> Any:
         found = _MARKER.search(text)
