@@ -180,13 +180,19 @@ class InboxWatcher:
                 raise RuntimeError(f"the watch on {self.inbox} ended")
             # The batch that failed is lost: look at the folder now, and again once the new watch runs.
             self._scan()
-            asyncio.get_running_loop().call_later(RESCAN_AFTER, self._scan)
+            asyncio.get_running_loop().call_later(RESCAN_AFTER, self._rescan)
 
     def _scan(self) -> None:
         """Queue every finished file in the folder (on start, and after the watch started again)."""
         self._reject_undecodable()
         for path in self._candidates():
             self._note(path)
+
+    def _rescan(self) -> None:
+        try:
+            self._scan()
+        except OSError:  # the folder went: the watch fails on that too, and says so
+            log.warning("inbox: cannot look at %s again", self.inbox, exc_info=True)
 
     def _changes(self, changes: set[tuple[watchfiles.Change, str]]) -> None:
         """One batch of changes. A temporary name that goes in the batch in which the finished name comes is a
