@@ -287,20 +287,27 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services import fetch_policy
     from bot.sources.feeds.pages import ingest_url
+    from bot.sources.workers import WorkerPool
     from bot.storage.store import open_store
 
     table = FestivalTable.load(settings.festivals_file)
     urls = [p for p in args.paths if _URL_ARGUMENT.match(p)]
     paths = [Path(p) for p in args.paths if p not in urls]
     done = rejected = 0
-    async with open_store(settings.db_path) as store:
+    # Pages are read in a worker process, as in the bot, so a pathological one is stopped at the time limit.
+    async with (
+        open_store(settings.db_path) as store,
+        WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
+    ):
         outcomes = await ingest_paths(store, paths, festival=args.festival, table=table) if paths else []
         for outcome in outcomes:
             print(outcome.line())
         done, rejected = len(outcomes), sum(o.status == "rejected" for o in outcomes)
         for url in urls:
             # Each page's line as soon as it is done: a later one that fails never hides what was stored.
-            page = await ingest_url(store, url, table=table, festival=args.festival, policy=fetch_policy(settings))
+            page = await ingest_url(
+                store, url, table=table, festival=args.festival, policy=fetch_policy(settings), jobs=jobs
+            )
             print(page.line(), flush=True)
             done += 1
             rejected += page.status in ("rejected", "failed", "error")
@@ -315,6 +322,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services import fetch_policy
     from bot.sources.feeds.feed_list import FeedError, add_feed, list_feeds, remove_feed
     from bot.sources.feeds.poller import FeedPoller
+    from bot.sources.workers import WorkerPool
     from bot.storage.store import open_store
 
     async with open_store(settings.db_path) as store:
@@ -334,7 +342,10 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         if args.feeds_command == "poll":
             table = FestivalTable.load(settings.festivals_file)
-            async with FeedPoller(store, table=table, policy=fetch_policy(settings)) as poller:
+            async with (
+                WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
+                FeedPoller(store, table=table, policy=fetch_policy(settings), jobs=jobs) as poller,
+            ):
                 results = await poller.poll_all()
             for outcomes in results.values():
                 for outcome in outcomes:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(default=None, validation_alias="DISCORD_GATEWAY_URL")
     db_path: Path = Field(default=DATA_DIR / "festival.db", validation_alias="FESTBOT_DB")
     inbox: Path = Field(default=DATA_DIR / "inbox", validation_alias="FESTBOT_INBOX")
+    #: How long a file in the inbox must stay unchanged (size and mtime) before it is read, unless a
+    #: writer renamed it into place from a temporary name; long enough for a copy that pauses.
+    inbox_quiet_seconds: float = Field(default=2.0, gt=0, validation_alias="FESTBOT_INBOX_QUIET_SECONDS")
+    #: The most one file or page may take to read (parse, extract, summarise) before it is rejected.
+    read_time_limit: float = Field(default=20.0, gt=0, validation_alias="FESTBOT_READ_TIME_LIMIT")
     reviews_dir: Path = Field(default=DATA_DIR / "reviews", validation_alias="FESTBOT_SEED_DIR")
     festivals_file: Path = Field(default=DATA_DIR / "festivals.json", validation_alias="FESTBOT_FESTIVALS")
     dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")

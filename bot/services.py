@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.answers.service import Answers
 from bot.config import Settings
 from bot.domain.festivals import FestivalTable
+from bot.health import Health
 from bot.search.searcher import Searcher
 from bot.sources.feeds.guard import FetchPolicy
 from bot.sources.ingest import ensure_seeded
+from bot.sources.workers import WorkerPool
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store, open_store
 
@@ -24,6 +26,10 @@ class Services:
     searcher: Searcher
     answers: Answers
     ledger: Ledger
+    #: Where files and pages are read (parsed, extracted, summarised): never on the event loop.
+    workers: WorkerPool
+    #: The background tasks' state, as they report it: shown by /announce list (and any health check).
+    health: Health = field(default_factory=Health)
 
     @property
     def fetch_policy(self) -> FetchPolicy:
@@ -39,8 +45,9 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterator[Services]:
     """Open the store (loading the shipped reviews on first use) and build search and answers on it."""
     festivals = FestivalTable.load(settings.festivals_file)
-    async with open_store(settings.db_path) as store:
+    async with open_store(settings.db_path) as store, WorkerPool(time_limit=settings.read_time_limit) as workers:
         if seed:
             await ensure_seeded(store, settings.reviews_dir, festivals)
         searcher = Searcher(store)
-        yield Services(settings, store, festivals, searcher, Answers(store, searcher, festivals), Ledger(store))
+        answers = Answers(store, searcher, festivals)
+        yield Services(settings, store, festivals, searcher, answers, Ledger(store), workers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -16,6 +17,7 @@ from bot.answers.announcements import announcement, log_reply, subscriptions_rep
 from bot.answers.cards import Reply
 from bot.client.render import NO_MENTIONS, answer, message_kwargs, send_reply
 from bot.domain.models import DeliveryJob, StoredReview, Subscription
+from bot.health import supervise
 from cogs._shared import Name, Title, choices, named, require_manage_guild
 
 if TYPE_CHECKING:
@@ -116,16 +118,18 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self.services = bot.services
         self.ledger = bot.services.ledger
         self.sender = DiscordSender(bot)
-        self.announcer = Announcer(self.ledger, self.sender)
+        self.status = bot.services.health.task("delivery worker")
+        self.announcer = Announcer(self.ledger, self.sender, status=self.status)
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
-        self._task = asyncio.create_task(self._work(), name="announcer")
-        self._task.add_done_callback(_log_crash)
+        self._task = asyncio.create_task(supervise(self.status, self._work), name="announcer")
 
     async def cog_unload(self) -> None:
         if self._task is not None:
             self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
 
     async def _work(self) -> None:
         # An event-driven worker rather than tasks.loop: it wakes on new deliveries and sleeps until
@@ -226,9 +230,10 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
 
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
-        """This server's subscriptions, with their state and why any is paused."""
+        """This server's subscriptions, with their state and why any is paused; how the delivery is doing."""
         assert interaction.guild is not None
-        await send_reply(interaction, subscriptions_reply(await self.ledger.subscriptions(interaction.guild.id)))
+        subscriptions = await self.ledger.subscriptions(interaction.guild.id)
+        await send_reply(interaction, subscriptions_reply(subscriptions, self.services.health.snapshot()))
 
     @app_commands.command(name="test")
     @app_commands.describe(channel="A subscribed channel (default: the first subscription)")
@@ -287,7 +292,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         if not subs:
             await send_reply(interaction, Reply.notice(f"<#{channel.id}> has no subscription. Subscribe it first."))
             return
-        queued = sum([await self.ledger.backfill(sub, count) for sub in subs])
+        queued = await self.ledger.backfill(subs, count)
         self.announcer.wake()
         await send_reply(
             interaction, Reply.notice(f"Queued {queued} review{'s' if queued != 1 else ''} for <#{channel.id}>.")
@@ -316,11 +321,6 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[str]]:
         return await choices(self.services.answers.autocomplete(current), "title")
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("the announcer stopped", exc_info=task.exception())
 
 
 async def setup(bot: FestivalBot) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -12,6 +11,7 @@ from discord.ext import commands
 
 from bot.answers.cards import Card, Reply
 from bot.client.render import send_reply
+from bot.health import supervise
 from bot.sources.feeds.feed_list import DEFAULT_INTERVAL, FeedError, add_feed, list_feeds, remove_feed
 from bot.sources.feeds.poller import FeedPoller
 from bot.sources.inbox import InboxWatcher
@@ -19,8 +19,6 @@ from cogs._shared import Link, Name, choices, named, require_manage_guild
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
-
-log = logging.getLogger(__name__)
 
 
 @app_commands.guild_only()
@@ -30,17 +28,28 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
 
     def __init__(self, bot: FestivalBot) -> None:
         services = bot.services
+        settings = services.settings
         self.store = services.store
         self.policy = services.fetch_policy
-        self.inbox = InboxWatcher(services.store, services.settings.inbox, table=services.festivals)
-        self.feeds = FeedPoller(services.store, table=services.festivals, policy=self.policy)
+        self.inbox = InboxWatcher(
+            services.store,
+            settings.inbox,
+            table=services.festivals,
+            settle=settings.inbox_quiet_seconds,
+            jobs=services.workers,
+            status=services.health.task("inbox watcher"),
+        )
+        self.feeds = FeedPoller(services.store, table=services.festivals, policy=self.policy, jobs=services.workers)
+        self._feeds_status = services.health.task("feed poller")
         self._tasks: list[asyncio.Task[None]] = []
 
     async def cog_load(self) -> None:
-        for name, work in (("inbox", self.inbox.run()), ("feeds", self.feeds.run())):
-            task = asyncio.create_task(work, name=name)
-            task.add_done_callback(_log_crash)
-            self._tasks.append(task)
+        # Each runs under a supervisor: restarted, with back-off, after anything it cannot ride out itself.
+        self._tasks = [
+            asyncio.create_task(supervise(self.inbox.status, self.inbox.run), name="inbox"),
+            # The poller says nothing of its health: a run that lasts a minute counts as well.
+            asyncio.create_task(supervise(self._feeds_status, self.feeds.run, healthy_after=60.0), name="feeds"),
+        ]
 
     async def cog_unload(self) -> None:
         for task in self._tasks:
@@ -116,11 +125,6 @@ def _guild(interaction: discord.Interaction[Any]) -> int:
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage("Feeds are managed per server.")
     return interaction.guild_id
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("review source %s stopped", task.get_name(), exc_info=task.exception())
 
 
 async def setup(bot: FestivalBot) -> None:

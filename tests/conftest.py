@@ -13,6 +13,7 @@ from bot.domain.festivals import FestivalTable
 from bot.search.searcher import Searcher
 from bot.services import fetch_policy as configured_fetch_policy
 from bot.sources.feeds.guard import FetchPolicy
+from bot.storage import sqlite
 from bot.storage.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,16 @@ def festivals() -> FestivalTable:
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
     async with open_store(tmp_path / "festival.db") as opened:
+        yield opened
+
+
+@pytest.fixture
+async def impatient_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Store]:
+    """A store that gives up on a locked database after 0.2 s instead of 5 s, to keep lock tests short."""
+    monkeypatch.setattr(
+        sqlite, "_PRAGMAS", tuple(p.replace("busy_timeout = 5000", "busy_timeout = 200") for p in sqlite._PRAGMAS)
+    )
+    async with open_store(tmp_path / "impatient.db") as opened:
         yield opened
 
 

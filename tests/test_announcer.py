@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import random
+import sqlite3
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from bot.announce import worker as announcer_module
 from bot.announce.worker import Announcer, Pacer, SendOutcome, SlidingWindow
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import DeliveryJob
+from bot.health import TaskState
 from bot.parsing.parser import parse_review_text
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store
@@ -61,6 +63,44 @@ async def test_new_review_queues_one_delivery_per_matching_subscription(store: S
     assert sorted(j.subscription.channel_id for j in jobs) == [10, 11]
 
 
+async def test_a_channel_subscribed_twice_over_gets_one_delivery_with_the_most_specific_settings(
+    store: Store, festivals: FestivalTable
+) -> None:
+    ledger = Ledger(store)
+    everything, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None, style="compact")
+    berlinale, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale", role_id=77)
+    section, _ = await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale", section="Competition")
+    await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
+    await ledger.subscribe(guild_id=1, channel_id=11, festival=None)
+    await ingest(store, festivals, review_text("The Twice Told"), "a")
+    await ingest(store, festivals, review_text("Far Away", festival="Cannes"), "b")
+    jobs = await ledger.claim_due(100)
+    by_channel = sorted((j.subscription.channel_id, j.subscription.id) for j in jobs)
+    # Channel 10: the Berlinale review under its Berlinale subscription (with the role), the Cannes one under all.
+    # Channel 11: the Berlinale review under its Competition subscription, the Cannes one under all.
+    assert len(by_channel) == 4
+    assert [sub for channel, sub in by_channel if channel == 10] == sorted([berlinale.id, everything.id])
+    assert section.id in [sub for channel, sub in by_channel if channel == 11]
+    twice_told = [j for j in jobs if j.subscription.channel_id == 10 and j.subscription.festival == "Berlinale"]
+    assert twice_told[0].subscription.role_id == 77
+
+
+async def test_backfill_posts_each_review_once_per_channel(store: Store, festivals: FestivalTable) -> None:
+    for i in range(4):
+        await ingest(store, festivals, review_text(f"Film {i}"), f"s{i}")
+    await ingest(store, festivals, review_text("Elsewhere", festival="Cannes"), "c")
+    ledger = Ledger(store)
+    everything, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    berlinale, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    assert await ledger.backfill([everything, berlinale], 3) == 3  # the newest three of the channel's, once each
+    jobs = await ledger.claim_due(100)
+    titles = [(await store.get(j.review_id)).review.title for j in jobs]  # type: ignore[union-attr]
+    assert titles == ["Film 2", "Film 3", "Elsewhere"]
+    assert {j.subscription.id for j in jobs if j.subscription.festival == "Berlinale"} == {berlinale.id}
+    assert await ledger.backfill([berlinale], 10) == 2  # Film 0 and 1: the channel had the others already
+    assert await ledger.backfill([everything, berlinale], 10) == 0
+
+
 async def test_subscribing_does_not_backfill_and_backfill_does(store: Store, festivals: FestivalTable) -> None:
     for i in range(5):
         await ingest(store, festivals, review_text(f"Film {i}"), f"s{i}")
@@ -68,11 +108,11 @@ async def test_subscribing_does_not_backfill_and_backfill_does(store: Store, fes
     sub, created = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
     assert created
     assert await ledger.claim_due(100) == []
-    assert await ledger.backfill(sub, 3) == 3
+    assert await ledger.backfill([sub], 3) == 3
     jobs = await ledger.claim_due(100)
     titles = [(await store.get(j.review_id)).review.title for j in jobs]  # type: ignore[union-attr]
     assert titles == ["Film 2", "Film 3", "Film 4"]  # the newest three, oldest first
-    assert await ledger.backfill(sub, 3) == 2  # only what it has not had
+    assert await ledger.backfill([sub], 3) == 2  # only what it has not had
 
 
 async def test_unsubscribe_removes_one_channels_subscriptions_in_that_guild_only(store: Store) -> None:
@@ -110,11 +150,11 @@ async def delivery_states(store: Store) -> dict[int, list[str]]:
     return states
 
 
-async def test_unsubscribe_takes_the_deliveries_of_what_it_removed(store: Store, festivals: FestivalTable) -> None:
+async def test_unsubscribe_hands_deliveries_to_what_the_channel_keeps(store: Store, festivals: FestivalTable) -> None:
     ledger = Ledger(store)
     gone, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
     kept, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
-    neighbour, _ = await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
+    lone, _ = await ledger.subscribe(guild_id=1, channel_id=11, festival="Berlinale")
     await ingest(store, festivals, review_text("Announced"), "a")
     for job in await ledger.claim_due(100):
         await ledger.record_sent(job.id, message_id=5000 + job.id)
@@ -123,18 +163,21 @@ async def test_unsubscribe_takes_the_deliveries_of_what_it_removed(store: Store,
     await ledger.record_retry(next(j.id for j in jobs if j.subscription.id == gone.id), 60.0, "503")
     await ingest(store, festivals, review_text("Queued"), "c")
     assert await delivery_states(store) == {
-        gone.id: ["sent", "retrying", "queued"],
-        kept.id: ["sent", "sending", "queued"],
-        neighbour.id: ["sent", "sending", "queued"],
+        gone.id: ["sent", "retrying", "queued"],  # channel 10's, under its most specific subscription
+        lone.id: ["sent", "sending", "queued"],
     }
 
     assert await ledger.unsubscribe(1, 10, "Berlinale") == 1
-    # Unsent deliveries are dropped; the sent ones' history goes too (ON DELETE CASCADE).
+    # The channel still follows every festival: what it was sent and what it is due stay with it.
     assert await delivery_states(store) == {
-        kept.id: ["sent", "sending", "queued"],
-        neighbour.id: ["sent", "sending", "queued"],
+        kept.id: ["sent", "retrying", "queued"],
+        lone.id: ["sent", "sending", "queued"],
     }
-    assert {j.subscription.id for j in await ledger.claim_due(100, now=time.time() + 3600)} == {kept.id, neighbour.id}
+    assert await ledger.backfill([kept], 10) == 0  # so nothing it was sent comes again
+    assert await ledger.unsubscribe(1, 11) == 1
+    # Nothing else of channel 11's matches: unsent deliveries are dropped, and the history (ON DELETE CASCADE).
+    assert await delivery_states(store) == {kept.id: ["sent", "retrying", "queued"]}
+    assert {j.subscription.id for j in await ledger.claim_due(100, now=time.time() + 3600)} == {kept.id}
 
 
 async def test_unchanged_and_not_announced(store: Store, festivals: FestivalTable) -> None:
@@ -370,3 +413,104 @@ async def test_shipped_reviews_are_never_announced(store: Store, festivals: Fest
     await ensure_seeded(store, shipped, festivals)
     assert await store.count() == 1
     assert await ledger.claim_due(10) == []
+
+
+async def test_cancelling_the_worker_as_it_is_woken_stops_it(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cancel that arrives with a wake-up must not be lost: that is what hung the chunked-claims test under load.
+
+    Python 3.11's ``asyncio.wait_for`` returns the inner result when the inner wait finished in the same loop
+    iteration as the cancel, swallowing the cancellation; the worker then slept on for ``POLL_INTERVAL``.
+    """
+    monkeypatch.setattr(announcer_module, "POLL_INTERVAL", 60.0)
+    ledger = Ledger(store)
+    sleeping = asyncio.Event()
+    next_due_at = ledger.next_due_at
+
+    async def noting_next_due_at() -> float | None:
+        sleeping.set()  # asked just before the worker goes to sleep
+        return await next_due_at()
+
+    monkeypatch.setattr(ledger, "next_due_at", noting_next_due_at)
+    announcer = Announcer(ledger, ScriptedSender())
+    worker = asyncio.create_task(announcer.run())
+    try:
+        async with asyncio.timeout(10):
+            await sleeping.wait()
+        await asyncio.sleep(0.05)  # into the wait for a wake-up
+        announcer.wake()
+        worker.cancel()
+        with pytest.raises(asyncio.CancelledError):  # outside the timeout, which would raise TimeoutError
+            async with asyncio.timeout(5):
+                await worker
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+
+
+def state(announcer: Announcer) -> TaskState:
+    return announcer.status.current.state
+
+
+async def test_the_worker_rides_out_a_locked_database_and_delivers_afterwards(
+    impatient_store: Store, festivals: FestivalTable
+) -> None:
+    store = impatient_store
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ingest(store, festivals, review_text("Held Up"), "a")
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock longer than the busy timeout
+    sender = ScriptedSender()
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
+    worker = asyncio.create_task(announcer.run())
+    try:
+        async with asyncio.timeout(10):
+            while state(announcer) != TaskState.RETRYING:
+                assert not worker.done(), worker
+                await asyncio.sleep(0.01)
+        assert announcer.status.current.problem == "the database is unavailable (database is locked)"
+        holder.execute("COMMIT")
+        async with asyncio.timeout(10):
+            while not sender.sent or await ledger.counts() != {"sent": 1}:
+                assert not worker.done(), worker
+                await asyncio.sleep(0.01)
+        assert state(announcer) == TaskState.RUNNING
+    finally:
+        holder.close()
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+    assert [j.subscription.channel_id for j in sender.sent] == [10]
+
+
+async def test_a_send_recorded_while_the_database_is_locked_is_recorded_once_it_is_free(
+    impatient_store: Store, festivals: FestivalTable
+) -> None:
+    store = impatient_store
+    ledger = Ledger(store)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ingest(store, festivals, review_text("Sent Then Locked"), "a")
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    sender = ScriptedSender()
+    deliver = sender.deliver
+
+    async def deliver_then_lock(job: DeliveryJob) -> SendOutcome:
+        outcome = await deliver(job)
+        holder.execute("BEGIN IMMEDIATE")  # the database locks between the send and its record
+        return outcome
+
+    sender.deliver = deliver_then_lock  # type: ignore[method-assign]
+    announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
+    try:
+        assert await announcer.run_once() == 1
+        async with asyncio.timeout(10):
+            while state(announcer) != TaskState.RETRYING:
+                await asyncio.sleep(0.01)
+        holder.execute("COMMIT")
+        async with asyncio.timeout(10):
+            await announcer.drain()
+    finally:
+        holder.close()
+    assert await ledger.counts() == {"sent": 1}
+    assert len(sender.sent) == 1

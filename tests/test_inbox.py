@@ -1,29 +1,37 @@
-"""The inbox: files dropped in are ingested within 2 s, never half-written, never twice, never lost."""
+"""The inbox: files dropped in are ingested once complete, never half-written, never twice, never lost."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
-import time
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import IngestStatus, Review
-from bot.sources.inbox import InboxWatcher, is_candidate_name, move_without_overwrite
+from bot.health import TaskState
+from bot.sources.inbox import QUIET_SECONDS, InboxWatcher
+from bot.sources.inbox_files import is_candidate_name, move_without_overwrite
 from bot.sources.ingest import FileOutcome
+from bot.sources.workers import WorkerPool
 from bot.storage import deliveries
+from bot.storage.connection import Connection
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store, open_store
 from tests.conftest import second_critic
+from tests.workerjobs import alive, install_slow_parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = Path(__file__).resolve().parent.parent / "data" / "reviews" / "return-to-dust.txt"
-WAIT = 5.0  # upper bound on any wait; the 2 s promise is asserted separately
+WAIT = 5.0  # upper bound on any wait
+#: The quiet period for tests that are not about it (the bot's default is 2 s).
+FAST = 0.3
 
 
 def review_text() -> str:
@@ -65,6 +73,7 @@ async def running(
     store: Store, inbox: Path, festivals: FestivalTable, **options: object
 ) -> AsyncIterator[tuple[InboxWatcher, Outcomes]]:
     outcomes = Outcomes()
+    options.setdefault("settle", FAST)
     watcher = InboxWatcher(store, inbox, table=festivals, on_outcome=outcomes, **options)  # type: ignore[arg-type]
     task = asyncio.create_task(watcher.run())
     try:
@@ -84,15 +93,10 @@ def inbox(tmp_path: Path) -> Path:
     return folder
 
 
-async def test_dropped_file_is_ingested_within_two_seconds_and_moved_to_done(
-    store: Store, inbox: Path, festivals: FestivalTable
-) -> None:
+async def test_dropped_file_is_ingested_and_moved_to_done(store: Store, inbox: Path, festivals: FestivalTable) -> None:
     async with running(store, inbox, festivals) as (_watcher, outcomes):
-        started = time.monotonic()
         (inbox / "return-to-dust.txt").write_text(review_text(), encoding="utf-8")
         outcome = await outcomes.next()
-        elapsed = time.monotonic() - started
-    assert elapsed < 2.0, f"took {elapsed:.2f} s"
     assert outcome.status == "added"
     assert outcome.title == "Return To Dust"
     assert outcome.path == (inbox / "done" / "return-to-dust.txt").resolve()
@@ -325,3 +329,164 @@ async def test_a_reused_file_name_is_a_new_review_announced_as_new(
         (first.review_id, "post", "sent"),  # the first announcement is left alone
         (second.review_id, "post", "queued"),  # and the second review is announced as new
     ]
+
+
+# ------------------------------------------------------------------------------------- slow copies
+
+
+@pytest.mark.parametrize("cut_before", ["a fifth of the file", "the header line"])
+async def test_a_copy_that_pauses_is_read_only_once_complete(
+    store: Store, inbox: Path, festivals: FestivalTable, cut_before: str
+) -> None:
+    text = review_text()
+    cut = len(text) // 5 if cut_before == "a fifth of the file" else text.index("Dir/Scr:")
+    # The bot's own quiet period (the default), not the tests' short one.
+    async with running(store, inbox, festivals, settle=QUIET_SECONDS) as (_watcher, outcomes):
+        with (inbox / "slow-copy.txt").open("w", encoding="utf-8") as handle:
+            handle.write(text[:cut])
+            handle.flush()
+            await asyncio.sleep(0.5)  # a network copy stalling
+            handle.write(text[cut:])
+        outcome = await outcomes.next()
+        await asyncio.sleep(0.5)  # room for a second (wrong) outcome to show up
+    assert outcome.status == "added", outcome.reason
+    stored = await store.get(outcome.review_id or 0)
+    assert stored is not None
+    assert len(stored.review.body) == 7 and stored.review.cast[-1] == "Wang Cailan"
+    assert len(outcomes.seen) == 1
+    assert not list((inbox / "rejected").iterdir())
+
+
+def test_the_inbox_waits_as_long_as_the_settings_say_by_default() -> None:
+    assert Settings(_env_file=None).inbox_quiet_seconds == QUIET_SECONDS
+
+
+@pytest.mark.parametrize("temporary", [".dust.txt", "dust.txt.part", ".dust.txt.Xa81zq"])
+async def test_a_file_renamed_into_place_is_read_without_the_quiet_period(
+    store: Store, inbox: Path, festivals: FestivalTable, temporary: str
+) -> None:
+    async with running(store, inbox, festivals, settle=120.0) as (_watcher, outcomes):
+        with (inbox / temporary).open("w", encoding="utf-8") as handle:
+            text = review_text()
+            for start in range(0, len(text), 1000):  # written slowly, under its temporary name
+                handle.write(text[start : start + 1000])
+                handle.flush()
+                await asyncio.sleep(0.05)
+        os.rename(inbox / temporary, inbox / "dust.txt")
+        outcome = await outcomes.next()  # well before the quiet period of two minutes
+    assert outcome.status == "added"
+    assert outcome.path.name == "dust.txt"
+
+
+# -------------------------------------------------------------------------------------- bad names
+
+
+async def test_a_name_that_is_not_utf8_is_rejected_and_the_watch_lives_on(
+    store: Store, inbox: Path, festivals: FestivalTable
+) -> None:
+    bad = os.path.join(os.fsencode(inbox), b"bad\xff.txt")
+    async with running(store, inbox, festivals) as (_watcher, outcomes):
+        with open(bad, "wb") as handle:
+            handle.write(review_text().encode("utf-8"))
+        rejected = await outcomes.next()
+        (inbox / "good.txt").write_text(review_text(), encoding="utf-8")
+        good = await outcomes.next()
+    assert rejected.status == "rejected"
+    assert rejected.path == inbox.resolve() / "rejected" / "bad%FF.txt"
+    assert rejected.path.read_text(encoding="utf-8") == review_text()
+    note = (inbox / "rejected" / "bad%FF.txt.error.txt").read_text(encoding="utf-8")
+    assert "not UTF-8" in note and "b'bad\\xff.txt'" in note  # the original name, byte for byte
+    assert (good.status, good.path.name) == ("added", "good.txt")  # the watch is still running
+    assert not os.path.exists(bad)
+
+
+async def test_a_name_that_is_not_utf8_left_from_before_a_restart_is_rejected_on_start(
+    store: Store, inbox: Path, festivals: FestivalTable
+) -> None:
+    with open(os.path.join(os.fsencode(inbox), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(b"anything")
+    async with running(store, inbox, festivals) as (_watcher, outcomes):
+        rejected = await outcomes.next()
+        (inbox / "good.txt").write_text(review_text(), encoding="utf-8")
+        good = await outcomes.next()
+    assert rejected.path.name == "caf%E9.txt"
+    assert good.status == "added"
+
+
+# --------------------------------------------------------------------------- failures that pass
+
+
+def health(watcher: InboxWatcher) -> tuple[TaskState, str | None]:
+    return watcher.status.current.state, watcher.status.current.problem
+
+
+async def test_a_file_that_meets_a_locked_database_stays_and_is_stored_once_it_is_free(
+    impatient_store: Store, inbox: Path, festivals: FestivalTable
+) -> None:
+    store = impatient_store
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    try:
+        async with running(store, inbox, festivals) as (watcher, outcomes):
+            (inbox / "dust.txt").write_text(review_text(), encoding="utf-8")
+            waiting = await outcomes.next()
+            assert (waiting.status, waiting.reason) == ("retrying", "database is locked")
+            assert (inbox / "dust.txt").exists()
+            assert health(watcher) == (TaskState.RETRYING, "1 file waiting to be stored (database is locked)")
+            holder.execute("COMMIT")
+            stored = await outcomes.next(timeout=2 * WAIT)
+            while stored.status == "retrying":  # it may meet the lock once more before the commit
+                stored = await outcomes.next(timeout=2 * WAIT)
+            assert health(watcher) == (TaskState.RUNNING, None)
+    finally:
+        holder.close()
+    assert stored.status == "added"
+    assert stored.path == (inbox / "done" / "dust.txt").resolve()
+    assert await store.count() == 1
+
+
+async def test_a_file_that_meets_a_full_disk_stays_and_is_stored_once_there_is_room(
+    store: Store, inbox: Path, festivals: FestivalTable
+) -> None:
+    def fill(conn: Connection, pages: int) -> None:
+        conn.execute(f"PRAGMA max_page_count = {pages}")  # the database cannot grow: as a full disk
+
+    with contextlib.closing(sqlite3.connect(store.path)) as other:
+        other.execute("VACUUM")  # no free pages left in the file to write into
+        (pages,) = other.execute("PRAGMA page_count").fetchone()
+    await store.write(fill, pages)
+    async with running(store, inbox, festivals) as (_watcher, outcomes):
+        (inbox / "dust.txt").write_text(review_text(), encoding="utf-8")
+        waiting = await outcomes.next()
+        assert (waiting.status, waiting.reason) == ("retrying", "database or disk is full")
+        assert await store.count() == 0  # nothing half-written
+        await store.write(fill, 1_000_000)
+        stored = await outcomes.next(timeout=2 * WAIT)
+    assert stored.status == "added"
+    assert await store.count() == 1
+
+
+# ------------------------------------------------------------------------------------ slow reading
+
+
+async def test_a_file_that_takes_too_long_to_read_is_rejected_and_the_next_is_read(
+    store: Store, inbox: Path, festivals: FestivalTable, tmp_path: Path
+) -> None:
+    marker = tmp_path / "endless"
+    endless = review_text().replace("Return To Dust", f"Return To Dust ENDLESS-PARSE {marker}")
+    async with (
+        WorkerPool(workers=1, time_limit=1.0, setup=install_slow_parse) as pool,
+        running(store, inbox, festivals, jobs=pool) as (_watcher, outcomes),
+    ):
+        (inbox / "hostile.txt").write_text(endless, encoding="utf-8")
+        rejected = await outcomes.next(timeout=3 * WAIT)
+        (inbox / "dust.txt").write_text(review_text(), encoding="utf-8")
+        added = await outcomes.next(timeout=3 * WAIT)
+    assert rejected.status == "rejected"
+    assert rejected.reason == "reading it took longer than 1 s, so it was stopped"
+    assert rejected.path == (inbox / "rejected" / "hostile.txt").resolve()
+    note = (inbox / "rejected" / "hostile.txt.error.txt").read_text(encoding="utf-8")
+    assert "longer than 1 s" in note
+    assert not alive(int(marker.with_suffix(".started").read_text()))  # its worker was stopped
+    assert added.status == "added"  # by a fresh worker
+    assert await store.count() == 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,12 +12,17 @@ from typing import Any
 
 import pytest
 
+from bot import services as services_module
 from bot.client.bot import FestivalBot
+from bot.parsing import parser
+from bot.sources import ingest as ingest_module
 from bot.sources.feeds.feed_list import add_feed, list_feeds
+from bot.sources.workers import WorkerPool
 from tests.conftest import ROOT, SEED
 from tests.discord_harness import EPHEMERAL, fake_discord, running_bot, settings_for, until, write_corpus
 from tests.fakediscord import FakeDiscord, P
 from tests.feedsite import FeedSite, FeedSpec, Item
+from tests.workerjobs import install_slow_parse, slowed
 
 
 @pytest.fixture
@@ -183,3 +190,31 @@ def test_cli_ingests_a_url_and_manages_feeds(cli_env: dict[str, str]) -> None:
     assert add.returncode == 0 and "added feed #1" in add.stdout
     assert "reviews.xml" in listed.stdout
     assert removed.returncode == 0 and again.returncode == 1
+
+
+async def test_the_bot_answers_while_a_slow_file_is_read_from_the_inbox(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading runs in a worker process: a file that keeps the parser busy never holds up the event loop.
+
+    The parser is made slow on the review that asks for it in every process (the workers through their
+    setup hook, this one through monkeypatch), so were the file parsed on the loop, /review would wait.
+    """
+    monkeypatch.setattr(services_module, "WorkerPool", functools.partial(WorkerPool, setup=install_slow_parse))
+    monkeypatch.setattr(ingest_module, "parse_review_text", slowed(parser.parse_review_text))
+    write_corpus(tmp_path / "corpus")
+    marker = tmp_path / "slow"
+    text = SEED.read_text(encoding="utf-8").replace("Return To Dust", f"The Slow Dust SLOW-PARSE {marker}")
+    async with running_bot(settings_for(fake, tmp_path, FESTBOT_INBOX_QUIET_SECONDS=0.3)) as bot:
+        inbox = bot.services.settings.inbox
+        await until(inbox.is_dir, what="the inbox folder")
+        (inbox / "slow.txt").write_text(text, encoding="utf-8")
+        await until(marker.with_suffix(".started").exists, timeout=30, what="the slow parse to start")
+        assert int(marker.with_suffix(".started").read_text()) != os.getpid()
+        res = await fake.slash_command("review", {"title": "Return to Dust"})
+        answer = await res.response()
+        assert not marker.with_suffix(".finished").exists(), "the parse was over before /review was answered"
+        assert answer["data"]["embeds"][0]["title"] == "Return To Dust"
+        assert res.latency is not None and res.latency < 1.0, res.latency
+        marker.with_suffix(".release").touch()
+        await until(lambda: (inbox / "done" / "slow.txt").exists(), timeout=30, what="the slow file to be stored")

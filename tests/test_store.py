@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from bot.domain.models import Rating
 from bot.parsing.parser import parse_review_text
 from bot.sources.ingest import ensure_seeded, ingest_file, ingest_paths
 from bot.storage import review_writes
-from bot.storage.connection import StoreError
+from bot.storage.connection import Connection, StoreError, is_transient
 from bot.storage.store import Store, open_store
 from tests.conftest import FIXTURES, SEED, second_critic
 
@@ -305,3 +306,39 @@ async def _assert_kept(store: Store, latest: dict[str, str], seed_stored: bool) 
     expected = sorted([*latest.items(), *([(None, SEED_FIRST_PARAGRAPH)] if seed_stored else [])], key=str)
     assert sorted(((r, b) for r, b, _ in by_reviewer), key=str) == expected
     assert len({film for _, _, film in by_reviewer}) <= 1  # one film, however its reviews arrived
+
+
+async def test_a_commit_that_fails_is_rolled_back_and_the_next_write_works(store: Store) -> None:
+    def orphan_delivery(conn: Connection) -> None:
+        conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT, which then fails
+        conn.execute(
+            "INSERT INTO deliveries(review_id, subscription_id, channel_id, created_at, updated_at)"
+            " VALUES (999, 999, 1, 'now', 'now')"
+        )
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.write(orphan_delivery)
+    await store.set_meta("after", "written")  # not "cannot start a transaction within a transaction"
+    assert await store.get_meta("after") == "written"
+    assert _tables(store.path)["deliveries"] == 0
+
+
+async def test_transient_errors_are_told_from_the_rest(tmp_path: Path) -> None:
+    db = tmp_path / "locked.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    other = sqlite3.connect(db, isolation_level=None, timeout=0)
+    try:
+        with pytest.raises(sqlite3.OperationalError) as locked:
+            other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError) as missing:
+            other.execute("SELECT * FROM no_such_table")
+    finally:
+        holder.close()
+        other.close()
+    assert is_transient(locked.value)  # "database is locked"
+    assert not is_transient(missing.value)
+    assert is_transient(OSError(errno.ENOSPC, "No space left on device"))
+    assert not is_transient(PermissionError(errno.EACCES, "Permission denied"))
+    assert not is_transient(ValueError("bad"))

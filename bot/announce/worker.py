@@ -23,6 +23,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import DeliveryJob
+from bot.health import TaskStatus
+from bot.storage.connection import is_transient
 from bot.storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ CHANNEL_LIMIT = (5, 5.0)  # Discord: about 5 messages per 5 seconds per channel
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 POLL_INTERVAL = 2.0  # other processes (festbot ingest) queue deliveries too
+#: Waits between tries while the database is unavailable (locked by another process, the disk full).
+STORE_RETRY_FIRST = 0.5
+STORE_RETRY_MAX = 30.0
 
 
 class SendOutcome(BaseModel):
@@ -129,14 +134,30 @@ def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF, 2.0**attempts) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
 
 
+def store_retry_delay(tries: int) -> float:
+    return min(STORE_RETRY_MAX, STORE_RETRY_FIRST * 2.0 ** (tries - 1))
+
+
 class Announcer:
-    """Runs in the bot: sends every due delivery exactly once, whatever Discord does meanwhile."""
+    """Runs in the bot: sends every due delivery exactly once, whatever Discord does meanwhile.
+
+    It rides out a database that is unavailable for a while (see :func:`is_transient`), saying so through
+    ``status``; any other error ends :meth:`run`, for its supervisor to start it again.
+    """
 
     def __init__(
-        self, ledger: Ledger, sender: Sender, *, pacer: Pacer | None = None, concurrency: int = 16, batch: int = 200
+        self,
+        ledger: Ledger,
+        sender: Sender,
+        *,
+        pacer: Pacer | None = None,
+        concurrency: int = 16,
+        batch: int = 200,
+        status: TaskStatus | None = None,
     ) -> None:
         self.ledger = ledger
         self.sender = sender
+        self.status = status or TaskStatus("delivery worker")
         self.pacer = pacer or Pacer()
         self._slots = asyncio.Semaphore(concurrency)
         self._batch = batch
@@ -150,14 +171,28 @@ class Announcer:
 
     async def run(self) -> None:
         """Until cancelled: claim what is due, send it, sleep until the next is due or a wake-up."""
+        tries = 0  # in a row, with the database unavailable
         try:
             while True:
                 self._wake.clear()  # before claiming, so a wake-up during the claim is not lost
-                if not await self.run_once():
-                    await self._sleep()
+                try:
+                    claimed = await self.run_once()
+                    tries = 0
+                    self.status.ok()
+                    if not claimed:
+                        await self._sleep()
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    tries += 1
+                    self.status.trouble(f"the database is unavailable ({exc})")
+                    await asyncio.sleep(store_retry_delay(tries))
         finally:
-            for task in self._tasks:
+            # The sends end before run() does, so nothing writes to the store after its owner moves on to close it.
+            tasks = list(self._tasks)
+            for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def run_once(self) -> int:
         """Claim and start sending up to a batch; returns how many were claimed.
@@ -185,8 +220,11 @@ class Announcer:
         else:
             due = await self.ledger.next_due_at()
             timeout = POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05))
+        # asyncio.timeout, not wait_for: on 3.11, wait_for drops a cancel that arrives in the same loop
+        # iteration as the wake-up, and the worker then outlives its cancellation by a whole sleep.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
 
     async def drain(self) -> None:
         """Wait for the sends already started (tests and shutdown)."""
@@ -198,12 +236,18 @@ class Announcer:
             for job in jobs:
                 try:
                     await self.pacer.acquire(job.subscription.channel_id)
-                    outcome = await self.sender.deliver(job)
-                    paused = await self._record(job, outcome)
-                except Exception as exc:
-                    # One broken delivery must not stop the others; it is retried with backoff.
-                    log.exception("delivery %s to channel %s failed unexpectedly", job.id, job.subscription.channel_id)
-                    await self._record(job, SendOutcome(kind="retry", reason=f"{type(exc).__name__}: {exc}"))
+                    try:
+                        outcome = await self.sender.deliver(job)
+                    except Exception as exc:
+                        # One broken delivery must not stop the others; it is retried with backoff.
+                        where = job.subscription.channel_id
+                        log.exception("delivery %s to channel %s failed unexpectedly", job.id, where)
+                        outcome = SendOutcome(kind="retry", reason=f"{type(exc).__name__}: {exc}")
+                    paused = await self._recorded(job, outcome)
+                except Exception:
+                    # Not recorded: the delivery stays claimed and is sent again later, and the nonce
+                    # makes Discord return the message already posted rather than post it twice.
+                    log.exception("delivery %s: its outcome could not be recorded", job.id)
                     paused = False
                 finally:
                     self._in_flight.discard(job.id)
@@ -212,6 +256,19 @@ class Announcer:
                         self._in_flight.discard(rest.id)
                     break
         self.wake()
+
+    async def _recorded(self, job: DeliveryJob, outcome: SendOutcome) -> bool:
+        """:meth:`_record`, tried again while the database is unavailable: what was sent must be written down."""
+        tries = 0
+        while True:
+            try:
+                return await self._record(job, outcome)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                tries += 1
+                self.status.trouble(f"the database is unavailable ({exc})")
+                await asyncio.sleep(store_retry_delay(tries))
 
     async def _record(self, job: DeliveryJob, outcome: SendOutcome) -> bool:
         """Store the outcome; returns whether the subscription was paused."""

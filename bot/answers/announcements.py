@@ -7,6 +7,7 @@ from bot.answers.film_cards import review_card
 from bot.answers.labels import byline, rating_text
 from bot.domain.models import DeliveryRecord, StoredReview, Subscription
 from bot.domain.text import truncate
+from bot.health import TaskHealth, TaskState
 
 STATE_LABELS = {
     "queued": "⏳ queued",
@@ -57,9 +58,38 @@ def thread_name(stored: StoredReview) -> str:
     return f"{truncate(title, 100 - len(by) - 3)} · {by}" if len(by) <= 60 else truncate(f"{title} · {by}", 100)
 
 
-def subscriptions_reply(subscriptions: list[Subscription]) -> Reply:
+TASK_STATES = {
+    TaskState.STARTING: "⏳ starting",
+    TaskState.RUNNING: "✅ running",
+    TaskState.RETRYING: "⚠️ retrying",
+    TaskState.RESTARTING: "🔁 restarting",
+    TaskState.STOPPED: "⏹ stopped",
+}
+
+
+def tasks_text(tasks: list[TaskHealth]) -> str:
+    """One line per background task: its state, since when if it is unwell, and why."""
+    lines = []
+    for task in tasks:
+        line = f"{TASK_STATES[task.state]} — {task.name}"
+        if not task.healthy:
+            line += f" since <t:{int(task.since.timestamp())}:R>"
+            if task.restarts:
+                line += f" ({task.restarts} restart{'s' if task.restarts != 1 else ''})"
+            if task.problem:
+                line += f": {escape(truncate(task.problem, 200))}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def subscriptions_reply(subscriptions: list[Subscription], tasks: list[TaskHealth] | None = None) -> Reply:
+    """The server's subscriptions and, below them, how the background tasks that deliver them are doing."""
+    fields = [("Background tasks", tasks_text(tasks))] if tasks else []
     if not subscriptions:
-        return Reply.notice("This server has no announcement subscriptions. Add one with /announce subscribe.")
+        text = "This server has no announcement subscriptions. Add one with /announce subscribe."
+        if not fields:
+            return Reply.notice(text)
+        return Reply(cards=[Card.make("Announcement subscriptions", text, fields=fields)], ephemeral=True)
     lines = []
     for sub in subscriptions:
         what = sub.festival or "every festival"
@@ -72,7 +102,7 @@ def subscriptions_reply(subscriptions: list[Subscription]) -> Reply:
             extras.append("a forum post per review")
         state = "active" if sub.active else f"⏸ paused: {escape(sub.paused_reason or '')}"
         lines.append(f"<#{sub.channel_id}> — {escape(what)} ({', '.join(extras)}) — {state}")
-    card = Card.make("Announcement subscriptions", "\n".join(lines))
+    card = Card.make("Announcement subscriptions", "\n".join(lines), fields=fields)
     return Reply(cards=[card], ephemeral=True)
 
 
@@ -115,9 +145,16 @@ def title_log_reply(stored: StoredReview, subscriptions: list[Subscription], rec
     if not subscriptions:
         return Reply.notice("This server has no announcement subscriptions.")
     by_subscription = {r.subscription_id: r for r in records}
+    # A channel gets a review once, under one of its subscriptions that match it: the others say how that went.
+    by_channel = {r.channel_id: r for r in records}
+
+    def record(sub: Subscription) -> DeliveryRecord | None:
+        if sub.id in by_subscription or not sub.matches(stored.review.festival):
+            return by_subscription.get(sub.id)
+        return by_channel.get(sub.channel_id)
+
     lines = "\n".join(
-        f"<#{sub.channel_id}> ({escape(sub.festival or 'all festivals')}): "
-        + explain(sub, stored, by_subscription.get(sub.id))
+        f"<#{sub.channel_id}> ({escape(sub.festival or 'all festivals')}): " + explain(sub, stored, record(sub))
         for sub in subscriptions
     )
     card = Card.make(f"Announcements of {escape(stored.review.display_title)}", lines)

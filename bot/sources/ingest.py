@@ -16,9 +16,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.festivals import FestivalTable
-from bot.domain.models import IngestStatus, Review
+from bot.domain.models import IngestStatus, Review, Summary
 from bot.parsing.parser import parse_review_text
 from bot.parsing.text_file import ReviewParseError, decode_review_bytes
+from bot.sources.workers import IN_PROCESS, JobFailed, Jobs, die_with_parent
+from bot.storage.connection import is_transient
 from bot.storage.store import Incoming, Store
 from bot.summary.summarizer import summarize
 
@@ -41,7 +43,8 @@ BATCH = 512
 
 
 class FileOutcome(BaseModel):
-    """What happened to one file: ``added``, ``updated``, ``unchanged`` or ``rejected`` (with the reason)."""
+    """What happened to one file: ``added``, ``updated``, ``unchanged`` or ``rejected`` (with the reason);
+    in the inbox also ``retrying`` (it could not be stored yet) or ``missing`` (gone before it was read)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -52,19 +55,28 @@ class FileOutcome(BaseModel):
     reason: str | None = None
 
     def line(self) -> str:
-        if self.status == "rejected":
-            return f"rejected   {self.path}: {self.reason}"
+        if self.status in ("rejected", "retrying"):
+            return f"{self.status:<10} {self.path}: {self.reason}"
         return f"{self.status:<10} {self.path}: {self.title} (#{self.review_id})"
 
 
 async def store_review(
-    store: Store, review: Review, *, source: str, announce: bool = True, audience: int | None = None
+    store: Store,
+    review: Review,
+    *,
+    source: str,
+    announce: bool = True,
+    audience: int | None = None,
+    summary: Summary | None = None,
 ) -> IngestStatus:
     """The one way a parsed review enters the store, from any source: summarised, then stored.
 
-    ``audience`` is the server told of a new review (the one whose feed brought it); None tells every subscription.
+    ``audience`` is the server told of a new review (the one whose feed brought it); None tells every
+    subscription. ``summary``: already made where the review was parsed (a worker process), else made here.
     """
-    return await store.ingest(review, source=source, summary=summarize(review), announce=announce, audience=audience)
+    return await store.ingest(
+        review, source=source, summary=summary or summarize(review), announce=announce, audience=audience
+    )
 
 
 def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
@@ -123,19 +135,38 @@ async def ingest_file(
     table: FestivalTable | None = None,
     announce: bool = True,
     by_path: bool = True,
+    jobs: Jobs = IN_PROCESS,
 ) -> FileOutcome:
-    """Parse and store one file; a file that cannot be read or parsed is rejected whole.
+    """Read, parse, summarise and store one file; a file that cannot be read or parsed is rejected whole.
 
     ``by_path``: the file's path identifies its review, so an edited file updates the review it gave
     before. False for a file whose name says nothing (an inbox drop: names like ``review.txt`` are
     reused for other films); then only its URL or content can say it is a review already stored.
+
+    ``jobs`` is where the reading runs: the running bot passes its :class:`~bot.sources.workers.WorkerPool`,
+    and a file whose reading outlasts the pool's time limit is rejected with that reason. A review the
+    store refuses is rejected as :func:`ingest_paths` rejects it, except for a failure that passes (a
+    locked database, a full disk: see :func:`~bot.storage.connection.is_transient`), which is raised
+    for the caller to try again. Nothing of a rejected file is stored.
     """
-    review = read_review(path, festival, table)
-    if isinstance(review, FileOutcome):
-        return review
-    source = _source(path) if by_path else None
-    result = await store.ingest(review, source=source, summary=summarize(review), announce=announce)
-    return FileOutcome(path=path, status=result.status, review_id=result.review_id, title=result.title)
+    try:
+        prepared = await jobs.run(_prepare, path, festival, table, announce)
+    except JobFailed as exc:
+        return FileOutcome(path=path, status="rejected", reason=exc.reason)
+    if isinstance(prepared, FileOutcome):
+        return prepared
+    try:
+        result: IngestStatus | Exception = await store.ingest(
+            prepared.review,
+            source=prepared.source if by_path else None,
+            summary=prepared.summary,
+            announce=prepared.announce,
+        )
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        result = exc
+    return _outcome(path, result)
 
 
 async def ingest_paths(
@@ -223,9 +254,10 @@ def _source(path: Path) -> str:
 _worker_table: FestivalTable | None = None
 
 
-def _start_worker(table: FestivalTable) -> None:
+def _start_worker(table: FestivalTable, parent: int) -> None:
     global _worker_table  # one table per worker process, sent once
     _worker_table = table
+    die_with_parent(parent)  # killed with festbot, even by SIGKILL, rather than left running for ever
     # The one writer is the pipeline's narrowest point: when the CPUs are all busy, it goes first and
     # the workers, which run ahead, take what is left (10k files on 2 CPUs: 510 -> 545 reviews/s).
     if hasattr(os, "nice"):
@@ -248,7 +280,10 @@ async def _prepared(
         return
     # spawn, not fork: this process runs threads (the database connections), which fork would copy mid-flight.
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(table,)
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(table, os.getpid()),
     )
     try:
         chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]

@@ -11,6 +11,7 @@ protocols and nothing else changes.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
@@ -24,6 +25,24 @@ Row = Any
 
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated; the message says what to do."""
+
+
+#: SQLite's primary result codes for failures that pass by themselves: another connection holds the lock
+#: (past the busy timeout), the disk is full, an I/O error. Extended codes (SQLITE_IOERR_WRITE) start alike.
+_TRANSIENT_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_PROTOCOL")
+_TRANSIENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EAGAIN, errno.EBUSY, errno.ENOMEM})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a failed write may succeed if tried again later, unchanged (so the caller retries, not rejects).
+
+    Read from the error's SQLite result code, or its ``errno`` for the file system; a second engine
+    adds its own codes here.
+    """
+    name = getattr(error, "sqlite_errorname", None)
+    if isinstance(name, str):
+        return name.startswith(_TRANSIENT_SQLITE)
+    return isinstance(error, OSError) and error.errno in _TRANSIENT_ERRNOS
 
 
 class Cursor(Protocol):

@@ -1,4 +1,5 @@
-"""The delivery outbox: one row per (review, subscription), claimed before sending, recorded after.
+"""The delivery outbox: one row per (review, channel), under one of the channel's subscriptions; claimed
+before sending, recorded after.
 
 Exactly-once is built from three pieces: a unique (review, subscription) row inserted in the same
 transaction that first stores the review (so no review is missed, even after a crash); a claim
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 
 from bot.domain.models import DeliveryRecord, FestivalRef
 from bot.storage.connection import Connection, Reads, Row
-from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, subscription_from_row
+from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, one_per_channel, subscription_from_row
 
 _INSERT = (
     "INSERT OR IGNORE INTO deliveries(review_id, subscription_id, channel_id, created_at, updated_at)"
@@ -32,14 +33,15 @@ def now_iso() -> str:
 def enqueue_for_review(
     conn: Connection, review_id: int, festival: FestivalRef | None, *, guild_id: int | None = None
 ) -> int:
-    """Queue one delivery per matching active subscription (of one server, or of all when ``guild_id`` is
-    None: a server's feed is announced in that server alone); runs inside the transaction storing the review."""
+    """Queue one delivery per channel with a matching active subscription (under the one
+    :func:`~bot.storage.subscriptions.one_per_channel` picks), in one server or in all when ``guild_id`` is
+    None (a server's feed is announced in that server alone); runs inside the transaction storing the review."""
     rows = conn.execute(
         SELECT_SUBSCRIPTIONS + " WHERE s.paused_reason IS NULL AND (? IS NULL OR s.guild_id = ?)", (guild_id, guild_id)
     ).fetchall()
-    subscriptions = [subscription_from_row(row) for row in rows]
+    matching = one_per_channel(s for s in map(subscription_from_row, rows) if s.matches(festival))
     now = now_iso()
-    queued = [(review_id, s.id, s.channel_id, now, now) for s in subscriptions if s.matches(festival)]
+    queued = [(review_id, s.id, s.channel_id, now, now) for s in matching]
     conn.executemany(_INSERT, queued)
     return len(queued)
 

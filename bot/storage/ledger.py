@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 
 from bot.domain.models import DeliveryJob, DeliveryRecord, Subscription
 from bot.storage import deliveries, subscriptions
@@ -84,8 +85,16 @@ class Ledger:
         return await subscriptions.listed(self.store.reads, guild_id)
 
     async def unsubscribe(self, guild_id: int, channel_id: int, festival: str | None = None) -> int:
-        """Remove a channel's subscriptions (one festival's, or all); unsent deliveries go with them."""
-        return await self.store.write(subscriptions.delete, guild_id, channel_id, festival)
+        """Remove a channel's subscriptions (one festival's, or all).
+
+        Their deliveries pass to a subscription the channel keeps, if one matches the review; the rest go with them.
+        """
+
+        def write(conn: Connection) -> int:
+            subscriptions.hand_over(conn, guild_id, channel_id, festival)
+            return subscriptions.delete(conn, guild_id, channel_id, festival)
+
+        return await self.store.write(write)
 
     async def pause(self, subscription_id: int, reason: str) -> None:
         """Stop one subscription (missing access, deleted channel); its pending deliveries wait, held."""
@@ -96,14 +105,22 @@ class Ledger:
 
         await self.store.write(write)
 
-    async def backfill(self, subscription: Subscription, count: int) -> int:
-        """Queue the newest ``count`` matching reviews that this subscription has not had."""
+    async def backfill(self, channel_subscriptions: Sequence[Subscription], count: int) -> int:
+        """Queue the newest ``count`` reviews that one channel's subscriptions match and the channel has not had.
+
+        Each goes once, under the subscription :func:`~bot.storage.subscriptions.one_per_channel` picks.
+        """
 
         def write(conn: Connection) -> int:
-            ids = subscriptions.unsent_matching(conn, subscription, count)
-            # Oldest first, so the channel reads in publication order.
-            deliveries.enqueue(conn, subscription.id, subscription.channel_id, reversed(ids))
-            return len(ids)
+            matched_by: dict[int, list[Subscription]] = {}
+            for sub in channel_subscriptions:
+                for review_id in subscriptions.unsent_matching(conn, sub, count):
+                    matched_by.setdefault(review_id, []).append(sub)
+            chosen = subscriptions.newest(conn, matched_by, count)
+            for review_id in reversed(chosen):  # oldest first, so the channel reads in publication order
+                (sub,) = subscriptions.one_per_channel(matched_by[review_id])
+                deliveries.enqueue(conn, sub.id, sub.channel_id, [review_id])
+            return len(chosen)
 
         return await self.store.write(write)
 

@@ -190,11 +190,13 @@ class SQLiteDatabase:
         conn.execute("BEGIN IMMEDIATE")
         try:
             result = work(conn, *args, **kwargs)
+            # A COMMIT that fails (SQLITE_BUSY, SQLITE_FULL) leaves the transaction open: rolled back below,
+            # or every later BEGIN on this connection would fail.
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
         return result
 
     def _batch(self, work: Callable[[Connection, I], T], items: list[I]) -> list[T | Exception]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable
 
-from bot.domain.models import Subscription
+from bot.domain.models import FestivalRef, Subscription
 from bot.storage.connection import Connection, Reads, Row
 
 SELECT_SUBSCRIPTIONS = (
@@ -16,9 +18,13 @@ _MATCHING_REVIEWS = (
     "SELECT r.id FROM reviews r WHERE (? IS NULL OR r.festival = ?) AND (? IS NULL OR lower(r.section) = lower(?))"
 )
 _NEWEST_FIRST = " ORDER BY COALESCE(r.published_at, r.created_at) DESC, r.id DESC LIMIT ?"
+#: ... that the subscription's channel has not had, under this subscription or another (parameters: as above, then
+#: the channel and the limit).
 _UNSENT_MATCHING = (
-    f"{_MATCHING_REVIEWS} AND r.id NOT IN (SELECT review_id FROM deliveries WHERE subscription_id = ?){_NEWEST_FIRST}"  # noqa: S608
+    f"{_MATCHING_REVIEWS} AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.review_id = r.id AND d.channel_id = ?)"  # noqa: S608
+    f"{_NEWEST_FIRST}"
 )
+_NEWEST_OF = "SELECT r.id FROM reviews r WHERE r.id IN (SELECT value FROM json_each(?))" + _NEWEST_FIRST  # noqa: S608
 
 
 def subscription_from_row(row: Row) -> Subscription:
@@ -33,6 +39,20 @@ def subscription_from_row(row: Row) -> Subscription:
         forum=bool(row[7]),
         paused_reason=row[8],
     )
+
+
+def one_per_channel(subscriptions: Iterable[Subscription]) -> list[Subscription]:
+    """The subscription each channel gets a review under, when several of its subscriptions match it.
+
+    A channel gets each review once, with the settings (style, role) of its most specific matching
+    subscription: one naming a section before one naming only the festival, before ``all``; the
+    oldest of equals. So a channel following Berlinale with a role ping and everything without one
+    gets Berlinale's reviews with the ping and the rest without.
+    """
+    chosen: dict[int, Subscription] = {}
+    for sub in sorted(subscriptions, key=lambda s: (s.festival is None, s.section is None, s.id)):
+        chosen.setdefault(sub.channel_id, sub)
+    return list(chosen.values())
 
 
 def find(conn: Connection, channel_id: int, festival: str | None, section: str | None) -> int | None:
@@ -82,6 +102,32 @@ def update(conn: Connection, subscription_id: int, *, style: str, role_id: int |
     )
 
 
+def hand_over(conn: Connection, guild_id: int, channel_id: int, festival: str | None) -> None:
+    """Before :func:`delete`: the deliveries of the subscriptions it removes move to the subscription the
+    channel keeps that :func:`one_per_channel` would pick for each review, so the channel keeps its history
+    (nothing sent is sent again) and what it is still due. The rest go with their subscriptions.
+    """
+    rows = conn.execute(SELECT_SUBSCRIPTIONS + " WHERE s.guild_id = ? AND s.channel_id = ?", (guild_id, channel_id))
+    channel = [subscription_from_row(row) for row in rows.fetchall()]
+    leaving = [s.id for s in channel if festival is None or s.festival == festival]
+    staying = [s for s in channel if s.id not in leaving]
+    if not leaving or not staying:
+        return
+    held = conn.execute(
+        "SELECT d.id, r.festival, r.section FROM deliveries d JOIN reviews r ON r.id = d.review_id"
+        " WHERE d.subscription_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(leaving),),
+    ).fetchall()
+    moves = []
+    for delivery_id, review_festival, section in held:
+        where = FestivalRef(name=review_festival, section=section) if review_festival else None
+        heirs = one_per_channel(s for s in staying if s.matches(where))
+        if heirs:
+            moves.append((heirs[0].id, delivery_id))
+    # OR IGNORE: a delivery the heir already holds (queued twice over before deliveries were per channel) goes.
+    conn.executemany("UPDATE OR IGNORE deliveries SET subscription_id = ? WHERE id = ?", moves)
+
+
 def delete(conn: Connection, guild_id: int, channel_id: int, festival: str | None) -> int:
     """Remove a channel's subscriptions (one festival's, or all); unsent deliveries go with them."""
     return conn.execute(
@@ -95,11 +141,17 @@ def set_paused(conn: Connection, subscription_id: int, reason: str) -> None:
 
 
 def unsent_matching(conn: Connection, subscription: Subscription, count: int) -> list[int]:
-    """The newest ``count`` reviews this subscription matches and has not had, newest first."""
+    """The newest ``count`` reviews this subscription matches and its channel has not had, newest first."""
     rows = conn.execute(
         _UNSENT_MATCHING,
-        (*_filters(subscription), subscription.id, count),
+        (*_filters(subscription), subscription.channel_id, count),
     ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def newest(conn: Connection, review_ids: Iterable[int], count: int) -> list[int]:
+    """The newest ``count`` of these reviews, newest first (the order :func:`unsent_matching` uses)."""
+    rows = conn.execute(_NEWEST_OF, (json.dumps(sorted(review_ids)), count)).fetchall()
     return [int(r[0]) for r in rows]
 
 

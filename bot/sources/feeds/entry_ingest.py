@@ -23,13 +23,12 @@ from dataclasses import dataclass
 import aiohttp
 
 from bot.domain.festivals import FestivalTable
-from bot.parsing.parser import parse_review_text
-from bot.parsing.text_file import ReviewParseError
 from bot.sources.article.front_matter import review_document
 from bot.sources.feeds.entries import EntryInfo
 from bot.sources.feeds.http import FetchError, FetchLimits
-from bot.sources.feeds.pages import ArticlePage, PageOutcome, fetch_page
+from bot.sources.feeds.pages import ArticlePage, PageOutcome, fetch_page, read_document
 from bot.sources.ingest import store_review
+from bot.sources.workers import IN_PROCESS, JobFailed, Jobs
 from bot.storage import feeds as feedstore
 from bot.storage.feeds import EntryRecord, Feed
 from bot.storage.store import Store
@@ -75,6 +74,7 @@ class EntryIngester:
         max_attempts: int,
         retry_delay: float = 60.0,
         max_backoff: float = 3600.0,
+        jobs: Jobs = IN_PROCESS,
     ) -> None:
         self.store = store
         self.table = table
@@ -82,6 +82,7 @@ class EntryIngester:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self.max_backoff = max_backoff
+        self.jobs = jobs
         self._slots = slots
         self._http = http
         self._clock = clock
@@ -152,7 +153,7 @@ class EntryIngester:
         attempts += 1
         try:
             async with self._slots:
-                page = await fetch_page(self._http(), info.link, self.limits)
+                page = await fetch_page(self._http(), info.link, self.limits, self.jobs)
         except FetchError as exc:
             return self._not_fetched(exc, attempts)
         known = await feedstore.find_page(self.store, canonical_url=page.canonical_url, digest=page.digest)
@@ -182,11 +183,14 @@ class EntryIngester:
             festival=feed.festival,
         )
         try:
-            review = parse_review_text(document, source=page.canonical_url, table=self.table)
-        except ReviewParseError as exc:
-            return EntryResult("rejected", attempts, f"not a review: {exc.reason}", page=page)
+            read = await self.jobs.run(read_document, document, page.canonical_url, self.table)
+        except JobFailed as exc:
+            read = exc.reason
+        if isinstance(read, str):
+            return EntryResult("rejected", attempts, read, page=page)
+        review, summary = read
         stored = await store_review(
-            self.store, review, source=page.canonical_url, announce=announce, audience=feed.guild_id
+            self.store, review, source=page.canonical_url, announce=announce, audience=feed.guild_id, summary=summary
         )
         log.info(
             "feed %s: %s %r (#%d) from %s%s",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import re
@@ -12,6 +11,7 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.festivals import FestivalTable
+from bot.domain.models import Review, Summary
 from bot.parsing.parser import parse_review_text
 from bot.parsing.text_file import ReviewParseError
 from bot.sources.article.front_matter import review_document
@@ -21,8 +21,10 @@ from bot.sources.article.tree import ExtractError
 from bot.sources.feeds.guard import FetchPolicy
 from bot.sources.feeds.http import FetchError, FetchLimits, client_session, fetch, http_url, url_problem
 from bot.sources.ingest import store_review
+from bot.sources.workers import IN_PROCESS, JobFailed, Jobs
 from bot.storage import feeds as feedstore
 from bot.storage.store import Store
+from bot.summary.summarizer import summarize
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
 
@@ -71,19 +73,39 @@ def decode_html(body: bytes, charset: str | None) -> str:
     return body.decode("cp1252", errors="replace")
 
 
-def _extract(html: str, url: str) -> tuple[PageMeta, str]:
-    return page_metadata(html, url=url), extract_review_text(html, url=url)
-
-
-async def fetch_page(session: aiohttp.ClientSession, url: str, limits: FetchLimits) -> ArticlePage:
-    """Fetch and read one article page; raises :class:`FetchError` (not retryable) when it holds no article."""
-    fetched = await fetch(session, url, limits=limits, kind="page")
-    html = decode_html(fetched.body, fetched.charset)
+def read_page(body: bytes, charset: str | None, url: str) -> tuple[PageMeta, str] | str:
+    """A worker's job: a page's bytes decoded and read into its metadata and review text, or why it holds none."""
+    html = decode_html(body, charset)
     try:
-        # trafilatura and lxml are CPU work: off the event loop, so other feeds keep moving.
-        meta, text = await asyncio.to_thread(_extract, html, fetched.url)
+        return page_metadata(html, url=url), extract_review_text(html, url=url)
     except ExtractError as exc:
-        raise FetchError(f"no article on the page: {exc}", retryable=False) from exc
+        return f"no article on the page: {exc}"
+
+
+def read_document(document: str, source: str, table: FestivalTable) -> tuple[Review, Summary] | str:
+    """A worker's job: a page's text, with its front matter, parsed and summarised; or why it is not a review."""
+    try:
+        review = parse_review_text(document, source=source, table=table)
+    except ReviewParseError as exc:
+        return f"not a review: {exc.reason}"
+    return review, summarize(review)
+
+
+async def fetch_page(
+    session: aiohttp.ClientSession, url: str, limits: FetchLimits, jobs: Jobs = IN_PROCESS
+) -> ArticlePage:
+    """Fetch and read one article page; raises :class:`FetchError` (not retryable) when it holds no article.
+
+    trafilatura and lxml are CPU work: the running bot reads pages in its worker processes (``jobs``).
+    """
+    fetched = await fetch(session, url, limits=limits, kind="page")
+    try:
+        read = await jobs.run(read_page, fetched.body, fetched.charset, fetched.url)
+    except JobFailed as exc:
+        raise FetchError(exc.reason, retryable=False) from exc
+    if isinstance(read, str):
+        raise FetchError(read, retryable=False)
+    meta, text = read
     return ArticlePage(url=url, canonical_url=meta.canonical_url or url, meta=meta, text=text, digest=text_digest(text))
 
 
@@ -97,12 +119,14 @@ async def ingest_url(
     limits: FetchLimits | None = None,
     policy: FetchPolicy | None = None,
     announce: bool = True,
+    jobs: Jobs = IN_PROCESS,
 ) -> PageOutcome:
     """Fetch one article page and store it as a review (``festbot ingest URL``).
 
     A page a feed already brought is updated silently (announce=False) rather than announced twice.
     Without a ``session``, one is opened that fetches only what ``policy`` allows (by default, only
     public addresses).
+    ``jobs`` is where the page is read and parsed (see :func:`fetch_page`).
     """
     limits = limits or FetchLimits()
     problem = url_problem(url)
@@ -114,7 +138,7 @@ async def ingest_url(
         if session is None:
             session = await stack.enter_async_context(client_session(policy or FetchPolicy()))
         try:
-            page = await fetch_page(session, clean, limits)
+            page = await fetch_page(session, clean, limits, jobs)
         except FetchError as exc:
             return PageOutcome(url=clean, status="failed" if exc.retryable else "rejected", reason=exc.reason)
     known = await feedstore.find_page(store, canonical_url=page.canonical_url, digest=page.digest)
@@ -126,11 +150,14 @@ async def ingest_url(
         festival=festival,
     )
     try:
-        review = parse_review_text(document, source=page.canonical_url, table=table)
-    except ReviewParseError as exc:
-        return PageOutcome(url=page.canonical_url, status="rejected", reason=f"not a review: {exc.reason}")
+        read = await jobs.run(read_document, document, page.canonical_url, table)
+    except JobFailed as exc:
+        read = exc.reason
+    if isinstance(read, str):
+        return PageOutcome(url=page.canonical_url, status="rejected", reason=read)
+    review, summary = read
     announce = announce and known is None
-    result = await store_review(store, review, source=page.canonical_url, announce=announce)
+    result = await store_review(store, review, source=page.canonical_url, announce=announce, summary=summary)
     if known is None:
         await feedstore.save_entry(
             store,

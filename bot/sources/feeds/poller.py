@@ -21,6 +21,7 @@ from bot.sources.feeds.guard import FetchPolicy
 from bot.sources.feeds.http import FetchLimits, client_session
 from bot.sources.feeds.pages import PageOutcome
 from bot.sources.feeds.poll import FeedPoll
+from bot.sources.workers import IN_PROCESS, Jobs
 from bot.storage import feeds as feedstore
 from bot.storage.store import Store
 
@@ -41,7 +42,8 @@ class FeedPoller:
     caller supply the aiohttp session; it must come from :func:`~bot.sources.feeds.http.client_session`
     to keep the address checks. The poller closes what it opened. A failed entry is retried after
     ``entry_retry_delay`` seconds, doubling per attempt up to ``max_backoff``, at most
-    ``max_retries_per_poll`` entries a poll.
+    ``max_retries_per_poll`` entries a poll. ``jobs`` is where pages are read and parsed: the running
+    bot's worker processes.
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class FeedPoller:
         max_retries_per_poll: int = 10,
         max_concurrency: int = 16,
         clock: Callable[[], dt.datetime] = _now,
+        jobs: Jobs = IN_PROCESS,
     ) -> None:
         self.store = store
         self.limits = limits or FetchLimits()
@@ -83,6 +86,7 @@ class FeedPoller:
             max_attempts=max_entry_attempts,
             retry_delay=entry_retry_delay,
             max_backoff=max_backoff,
+            jobs=jobs,
         )
         self._poll_one = FeedPoll(
             store,
