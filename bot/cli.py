@@ -20,7 +20,7 @@ from bot.domain.festivals import FIRST_YEAR, LAST_YEAR, FestivalTable
 from bot.failures import describe
 from bot.parsing.parser import parse_review_text
 from bot.parsing.text_file import ReviewParseError, decode_review_bytes
-from bot.sources.ingest import ingest_paths
+from bot.sources.ingest import FileTooLarge, ingest_paths, read_capped
 from bot.summary.summarizer import summarize
 
 log = logging.getLogger(__name__)
@@ -250,13 +250,15 @@ def _festivals(args: argparse.Namespace, settings: Settings) -> int:
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
     path: Path = args.file
     try:
-        text = decode_review_bytes(path.read_bytes(), str(path))
+        text = decode_review_bytes(read_capped(path), str(path))
         review = parse_review_text(
             text,
             source=str(path),
             festival=getattr(args, "festival", None),
             table=FestivalTable.load(settings.festivals_file),
         )
+    except FileTooLarge as exc:
+        return _fail(f"{path}: cannot read the file: {exc}")
     except OSError as exc:
         print(f"festbot: {path}: cannot read the file ({exc.strerror or exc})", file=sys.stderr)
         return 1

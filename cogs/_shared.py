@@ -34,7 +34,9 @@ AUTOCOMPLETE_TIMEOUT = 2.0
 async def choices(work: Awaitable[list[Choice]], what: str) -> list[app_commands.Choice[str]]:
     """Autocomplete results, or ``[]`` when the work fails or is slow; never raises."""
     try:
-        found = await asyncio.wait_for(work, AUTOCOMPLETE_TIMEOUT)
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can drop a cancel that arrives as the work ends.
+        async with asyncio.timeout(AUTOCOMPLETE_TIMEOUT):
+            found = await work
     except Exception:
         log.exception("autocomplete for %s failed; answering with no choices", what)
         return []

@@ -65,6 +65,14 @@ def test_parse_bad_file_is_one_clear_line(cli_env: dict[str, str], tmp_path: Pat
     assert result.stdout == ""
 
 
+def test_parse_refuses_what_is_not_a_regular_file_before_reading_it(cli_env: dict[str, str]) -> None:
+    """`festbot parse /dev/zero` used to read until it ran out of memory."""
+    for device in ("/dev/zero", "/dev/urandom"):
+        result = festbot(cli_env, "parse", device)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr == f"festbot: {device}: cannot read the file: not a regular file\n"
+
+
 def test_ingest_reports_each_file_and_fails_on_rejects(cli_env: dict[str, str], tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

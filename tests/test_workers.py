@@ -19,10 +19,11 @@ from bot.sources.feeds.guard import FetchPolicy
 from bot.sources.feeds.pages import ingest_url
 from bot.sources.feeds.poller import FeedPoller
 from bot.sources.workers import JobFailed, WorkerPool
+from bot.storage.feeds import get_feed
 from bot.storage.store import Store
 from tests.conftest import ROOT, SEED
 from tests.feedsite import FeedSite, FeedSpec, Item
-from tests.workerjobs import alive, descendants, install_endless_extraction, pid, spin
+from tests.workerjobs import alive, descendants, install_endless_extraction, install_endless_feed_parsing, pid, spin
 
 #: Upper bound on any wait for processes to appear or go.
 WAIT = 20.0
@@ -155,6 +156,24 @@ async def test_the_bots_workers_die_with_it_on_sigkill(tmp_path: Path) -> None:
         await until_gone(left)
     finally:
         _kill_all(left)
+
+
+async def test_a_feed_document_that_takes_too_long_to_parse_fails_the_poll_not_the_bot(
+    store: Store, festivals: FestivalTable, fetch_policy: FetchPolicy
+) -> None:
+    """feedparser reads a document a stranger wrote: it runs in a worker, under the time limit, like a page."""
+    async with (
+        FeedSite() as site,
+        WorkerPool(workers=1, time_limit=1.0, setup=install_endless_feed_parsing) as pool,
+    ):
+        site.feeds["reviews"] = FeedSpec(items=[Item("Salt Lanterns", "/articles/salt-lanterns", guid="tw-1")])
+        feed = await add_feed(store, site.url("/feeds/reviews.xml"), policy=fetch_policy)
+        async with FeedPoller(store, table=festivals, jobs=pool, policy=fetch_policy) as poller:
+            results = await poller.poll_all()
+        polled = await get_feed(store, feed.id)
+    assert results == {feed.id: []}
+    assert polled is not None and polled.last_error == "reading it took longer than 1 s, so it was stopped"
+    assert await store.count() == 0
 
 
 async def test_bulk_ingest_workers_die_with_festbot_on_sigkill(tmp_path: Path, cli_env: dict[str, str]) -> None:

@@ -64,6 +64,17 @@ def install_endless_extraction() -> None:
     pages.extract_review_text = endless  # type: ignore[attr-defined]
 
 
+def install_endless_feed_parsing() -> None:
+    """Make parsing any feed document never end (as a pathological document might)."""
+    from bot.sources.feeds import entries
+
+    def endless(*_args: Any, **_kwargs: Any) -> list[Any]:
+        while True:
+            pass
+
+    entries.parse_feed = endless
+
+
 def slowed(parse: Any) -> Any:
     def slow_parse(text: str, *args: Any, **kwargs: Any) -> Any:
         found = _MARKER.search(text)

@@ -17,7 +17,7 @@ import math
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import aiohttp
 
@@ -43,6 +43,14 @@ class FetchError(Exception):
         self.retryable = retryable
         #: Seconds the server asked us to wait (its ``Retry-After``, capped), when it said.
         self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a worker process too (parsing a feed document): it must come back whole, keywords included.
+        return (_fetch_error, (self.reason, self.retryable, self.retry_after))
+
+
+def _fetch_error(reason: str, retryable: bool, retry_after: float | None) -> FetchError:
+    return FetchError(reason, retryable=retryable, retry_after=retry_after)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from bot.sources.feeds.entries import EntryInfo, parse_feed
 from bot.sources.feeds.entry_ingest import EntryIngester
 from bot.sources.feeds.http import FetchError, FetchLimits, fetch
 from bot.sources.feeds.pages import PageOutcome
+from bot.sources.workers import IN_PROCESS, JobFailed, Jobs
 from bot.storage import feeds as feedstore
 from bot.storage.feeds import MAX_INTERVAL, EntryRecord, Feed
 from bot.storage.store import Store
@@ -35,7 +36,8 @@ _FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9
 class FeedPoll:
     """Polls one feed when called; :class:`FeedPoller` decides when, and never runs two on one feed at once.
 
-    ``slots`` bounds the requests in flight across all feeds; ``http`` gives the poller's current session.
+    ``slots`` bounds the requests in flight across all feeds; ``http`` gives the poller's current session;
+    ``jobs`` is where the feed document is parsed.
     """
 
     def __init__(
@@ -51,8 +53,10 @@ class FeedPoll:
         first_fetch_max_age: dt.timedelta,
         max_entries_per_poll: int,
         max_retries_per_poll: int = 10,
+        jobs: Jobs = IN_PROCESS,
     ) -> None:
         self.store = store
+        self._jobs = jobs
         self.limits = limits
         self.max_backoff = max_backoff
         self.first_fetch_max_age = first_fetch_max_age
@@ -77,12 +81,14 @@ class FeedPoll:
             infos = (
                 None
                 if fetched.status == 304
-                else await asyncio.to_thread(
-                    parse_feed, fetched.body, url=fetched.url, content_type=fetched.content_type
-                )
+                # feedparser is CPU-bound on a document a stranger wrote: in a worker, like every page.
+                else await self._jobs.run(parse_feed, fetched.body, url=fetched.url, content_type=fetched.content_type)
             )
         except FetchError as exc:
             await self._feed_failed(feed, exc, started)
+            return []
+        except JobFailed as exc:  # a document that took too long to parse: tried again at the next poll
+            await self._feed_failed(feed, FetchError(exc.reason, retryable=True), started)
             return []
         if feed.last_error:
             log.info("feed %s: fetched again after %d failure(s) (%s)", feed.url, feed.error_count, feed.last_error)

@@ -99,6 +99,7 @@ class FeedPoller:
             first_fetch_max_age=first_fetch_max_age,
             max_entries_per_poll=max_entries_per_poll,
             max_retries_per_poll=max_retries_per_poll,
+            jobs=jobs,
         )
 
     async def __aenter__(self) -> FeedPoller:
