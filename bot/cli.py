@@ -139,18 +139,8 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("backup", type=Path, metavar="BACKUP")
 
     run = sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
-    run.add_argument(
-        "--shards",
-        type=_shard_ids,
-        metavar="IDS",
-        help="run only these shards, e.g. 0-3, 5 or 0,2,4 (other processes run the rest; FESTBOT_SHARDS)",
-    )
-    run.add_argument(
-        "--shard-count",
-        type=_shard_count,
-        metavar="N",
-        help="how many shards the bot has in all, the same in every process (FESTBOT_SHARD_COUNT)",
-    )
+    run.add_argument("--shards", type=_shard_ids, metavar="IDS", help="only these shards: 0-3, 5 or 0,2,4")
+    run.add_argument("--shard-count", type=_shard_count, metavar="N", help="total shards, the same for every process")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=_guild, help="publish to one server only (instant), instead of globally")
     return parser

@@ -30,9 +30,9 @@ class Services:
     def fetch_policy(self) -> FetchPolicy:
         return fetch_policy(self.settings)
 
-    async def claim_identify_turn(self, bucket: int, now_ms: int, spacing_ms: int) -> int:
+    async def claim_identify_turn(self, bucket: int, now_ms: int, spacing_ms: int, horizon_ms: int) -> int:
         """The next moment ``bucket`` may IDENTIFY, reserved for the caller against every process on the database."""
-        return await self.store.write(identify_slots.claim, bucket, now_ms, spacing_ms)
+        return await self.store.write(identify_slots.claim, bucket, now_ms, spacing_ms, horizon_ms)
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:

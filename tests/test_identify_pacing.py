@@ -19,13 +19,13 @@ from bot.storage.store import Store, open_store
 WINDOW = 0.3
 
 
-def pacer(store: Store, max_concurrency: int = 1) -> IdentifyPacer:
+def pacer(store: Store, shard_count: int, max_concurrency: int = 1) -> IdentifyPacer:
     """The pacer ``festbot run`` makes, claiming turns in ``store`` as the bot's services do."""
 
-    async def claim(bucket: int, now_ms: int, spacing_ms: int) -> int:
-        return await store.write(identify_slots.claim, bucket, now_ms, spacing_ms)
+    async def claim(bucket: int, now_ms: int, spacing_ms: int, horizon_ms: int) -> int:
+        return await store.write(identify_slots.claim, bucket, now_ms, spacing_ms, horizon_ms)
 
-    return IdentifyPacer(claim, WINDOW, max_concurrency=max_concurrency)
+    return IdentifyPacer(claim, WINDOW, shard_count, max_concurrency=max_concurrency)
 
 
 async def next_free(store: Store, bucket: int) -> int:
@@ -36,12 +36,18 @@ async def next_free(store: Store, bucket: int) -> int:
 
 async def test_claims_queue_up_per_bucket(tmp_path: Path) -> None:
     async with open_store(tmp_path / "festival.db") as store:
+
+        async def claim(bucket: int, now: int) -> int:
+            return await store.write(identify_slots.claim, bucket, now, 500, 10_000)
+
         now = 1_000_000
-        assert await store.write(identify_slots.claim, 0, now, 500) == now  # a bucket never used: at once
-        assert await store.write(identify_slots.claim, 0, now + 10, 500) == now + 500  # behind the first
-        assert await store.write(identify_slots.claim, 0, now + 20, 500) == now + 1000
-        assert await store.write(identify_slots.claim, 1, now + 30, 500) == now + 30  # another bucket: free
-        assert await store.write(identify_slots.claim, 1, now + 9_000, 500) == now + 9_000  # long after: at once
+        assert await claim(0, now) == now  # a bucket never used: at once
+        assert await claim(0, now + 10) == now + 500  # behind the first
+        assert await claim(0, now + 20) == now + 1000
+        assert await claim(1, now + 30) == now + 30  # another bucket: free
+        assert await claim(1, now + 9_000) == now + 9_000  # long after: at once
+        # The clock set back an hour: bucket 1's next moment is beyond any real queue, not waited for.
+        assert await claim(1, now + 9_000 - 3_600_000) == now + 9_000 - 3_600_000
 
 
 async def test_processes_starting_together_take_turns(tmp_path: Path) -> None:
@@ -54,7 +60,7 @@ async def test_processes_starting_together_take_turns(tmp_path: Path) -> None:
 
     async def process(shards: list[int]) -> None:
         async with open_store(path) as store:
-            paced = pacer(store, max_concurrency=2)
+            paced = pacer(store, 8, max_concurrency=2)
             await start.wait()
             for shard in shards:
                 await paced.wait_turn(shard)
@@ -75,7 +81,7 @@ async def test_processes_starting_together_take_turns(tmp_path: Path) -> None:
 async def test_a_wait_cut_short_keeps_its_turn(tmp_path: Path) -> None:
     """discord.py abandons a slow connection attempt and tries again: the retry must not queue up behind others."""
     async with open_store(tmp_path / "festival.db") as store:
-        paced = pacer(store)
+        paced = pacer(store, 2)
         first = await paced.wait_turn(0)
         waiting = asyncio.create_task(paced.wait_turn(1))  # bucket 0 too: its turn is a spacing after shard 0's
         await asyncio.sleep(0.05)

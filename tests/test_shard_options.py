@@ -105,6 +105,17 @@ async def test_discord_refusing_the_shard_is_one_line(env: dict[str, str]) -> No
     assert "Discord refused the shard (code 4010)" in line and "--shard-count" in line
 
 
+async def test_discord_requiring_sharding_is_one_line(env: dict[str, str]) -> None:
+    """An unsharded bot in more servers than one connection may hold is closed with 4011."""
+    async with FakeDiscord(token=TOKEN, guilds_per_shard=1) as fake:
+        fake.add_guild("One")
+        fake.add_guild("Two")
+        env = env | {"DISCORD_GATEWAY_URL": fake.gateway_url}
+        out, err, returncode = await festbot_against(fake, env, "run")
+    line = failure(out, err, returncode)
+    assert "Discord requires sharding (code 4011)" in line and "--shard-count" in line
+
+
 async def test_without_shards_the_bot_is_unsharded_and_with_them_runs_exactly_those(tmp_path: Path) -> None:
     settings = Settings(FESTBOT_DB=tmp_path / "festival.db", FESTBOT_SEED_DIR=tmp_path / "none")
     async with open_services(settings) as services:

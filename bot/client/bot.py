@@ -130,7 +130,7 @@ def festival_bot(services: Services, plan: ShardPlan | None, **options: Any) -> 
     """The bot for the settings' shards: unsharded without a plan, as always; else exactly the plan's shards."""
     if plan is None:
         return FestivalBot(services, **options)
-    pacer = IdentifyPacer(services.claim_identify_turn, services.settings.identify_window)
+    pacer = IdentifyPacer(services.claim_identify_turn, services.settings.identify_window, plan.count)
     return ShardedFestivalBot(services, shard_ids=list(plan.ids), shard_count=plan.count, pacer=pacer, **options)
 
 

@@ -21,16 +21,18 @@ log = logging.getLogger(__name__)
 #: shard's guilds, the network): that lateness is absolute, so the margin is too, not a share of the window.
 IDENTIFY_MARGIN = 0.25
 
-#: ``claim(bucket, now_ms, spacing_ms)``: reserve the bucket's next free moment (unix ms) and return it.
-ClaimTurn = Callable[[int, int, int], Awaitable[int]]
+#: ``claim(bucket, now_ms, spacing_ms, horizon_ms)``: reserve the bucket's next free moment (unix ms), one no
+#: further ahead than the horizon, and return it (:func:`bot.storage.identify_slots.claim`).
+ClaimTurn = Callable[[int, int, int, int], Awaitable[int]]
 
 
 class IdentifyPacer:
     """Claims each shard's turn to IDENTIFY; one per process, shared by its shards."""
 
-    def __init__(self, claim: ClaimTurn, window: float, *, max_concurrency: int = 1) -> None:
+    def __init__(self, claim: ClaimTurn, window: float, shard_count: int, *, max_concurrency: int = 1) -> None:
         self.claim = claim
         self.window = window
+        self.shard_count = shard_count
         #: From ``GET /gateway/bot`` (set once the bot has logged in); 1 until then, the strictest.
         self.max_concurrency = max_concurrency
         self._held: dict[int, int] = {}
@@ -52,7 +54,10 @@ class IdentifyPacer:
             turn_ms = held
         else:
             spacing_ms = round((self.window + IDENTIFY_MARGIN) * 1000)
-            turn_ms = await self.claim(bucket, now_ms, spacing_ms)
+            # Every shard of the bucket, in any process, queued ahead of this one (and one more to spare) is
+            # the longest wait there can be; a turn further off was claimed before the clock was set back.
+            in_bucket = -(-self.shard_count // max(1, self.max_concurrency))
+            turn_ms = await self.claim(bucket, now_ms, spacing_ms, (in_bucket + 1) * spacing_ms)
             self._held[shard_id] = turn_ms
         delay = (turn_ms - time.time_ns() // 1_000_000) / 1000
         if delay > 0:

@@ -57,7 +57,7 @@ class FakeDiscord(GuildSetup, UserActions, Inspection):
     * ``max_concurrency``: ``GET /gateway/bot``'s ``session_start_limit.max_concurrency``, which makes the
       identify buckets (``shard_id % max_concurrency``); ``identify_window``: seconds between two IDENTIFYs
       of one bucket (Discord: 5; 0 turns the check off). A faster one is answered with op 9 and recorded in
-      :attr:`identify_violations`, which :meth:`assert_no_errors` reports.
+      :attr:`identify_violations` (see :meth:`assert_identifies_paced`).
     """
 
     _runner: web.AppRunner | None = None  # while started
