@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import MAX_SHARDS, Settings, SettingsError, load_settings, parse_shard_ids
 from bot.domain.festivals import FIRST_YEAR, LAST_YEAR, FestivalTable
 from bot.failures import describe
 from bot.parsing.parser import parse_review_text
@@ -59,6 +59,17 @@ def _year(text: str) -> int:
 
 def _guild(text: str) -> int:
     return _whole(text.strip(), 1, MAX_SNOWFLAKE, "a Discord server id (a number such as 1234567890123456789)")
+
+
+def _shard_ids(text: str) -> tuple[int, ...]:
+    try:
+        return parse_shard_ids(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _shard_count(text: str) -> int:
+    return _whole(text.strip(), 1, MAX_SHARDS, f"a shard count (1 to {MAX_SHARDS})")
 
 
 def _day(text: str) -> dt.date:
@@ -127,7 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="put a backup back in place of the database (stop the bot first)")
     restore.add_argument("backup", type=Path, metavar="BACKUP")
 
-    sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
+    run = sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
+    run.add_argument("--shards", type=_shard_ids, metavar="IDS", help="only these shards: 0-3, 5 or 0,2,4")
+    run.add_argument("--shard-count", type=_shard_count, metavar="N", help="total shards, the same for every process")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=_guild, help="publish to one server only (instant), instead of globally")
     return parser
@@ -186,7 +199,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("backup", "restore"):
         return _backup_or_restore(args, settings)
     if args.command == "run":
-        return _run(settings)
+        return _run(args, settings)
     if args.command == "sync":
         return _sync(settings, args.guild)
     return 2
@@ -372,7 +385,10 @@ async def _ask(line: str, settings: Settings) -> int:
     return 0
 
 
-def _run(settings: Settings) -> int:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    given = {"shards": args.shards, "shard_count": args.shard_count}
+    settings = settings.model_copy(update={name: value for name, value in given.items() if value is not None})
+    settings.shard_plan()  # refused here, in one line, before anything starts
     if settings.discord_token is None:
         from bot.console.repl import run_console
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +15,39 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 #: The level names ``logging`` knows, as FESTBOT_LOG_LEVEL spells them (any case).
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+#: The most shards festbot accepts: far beyond any bot Discord hosts (2,500 servers a shard), low
+#: enough that a typo such as ``0-30000000`` is refused instead of building a list of millions.
+MAX_SHARDS = 65_536
+SHARD_RANGE_HELP = "use a range, one id or a list, e.g. 0-3, 5 or 0,2,4"
+_SHARD_PART = re.compile(r"([0-9]+)(?:-([0-9]+))?")
 
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message names the variable and says what it should be."""
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """The shards this process connects (``ids``) out of ``count`` shared by every process of the bot."""
+
+    ids: tuple[int, ...]
+    count: int
+
+
+def parse_shard_ids(text: str) -> tuple[int, ...]:
+    """``0-3`` / ``5`` / ``0,2,4`` (or a mix, ``0-3,8``) as sorted shard ids; ValueError says what is wrong."""
+    ids: set[int] = set()
+    for part in text.split(","):
+        match = _SHARD_PART.fullmatch(part.strip())
+        if match is None:
+            raise ValueError(f"not a shard range: {text.strip()!r} ({SHARD_RANGE_HELP})")
+        first, last = int(match[1]), int(match[2] if match[2] is not None else match[1])
+        if first > last:
+            raise ValueError(f"the shard range {part.strip()!r} runs backwards; write it low-high, e.g. {last}-{first}")
+        if last >= MAX_SHARDS:
+            raise ValueError(f"shard {last} is beyond the shards festbot supports (0 to {MAX_SHARDS - 1})")
+        ids.update(range(first, last + 1))
+    return tuple(sorted(ids))
 
 
 class Settings(BaseSettings):
@@ -45,8 +76,22 @@ class Settings(BaseSettings):
     fetch_allow_hosts: Annotated[frozenset[str], NoDecode] = Field(
         default=frozenset(), validation_alias="FESTBOT_FETCH_ALLOW_HOSTS"
     )
+    #: The shards this process runs (``0-3``, ``5``, ``0,2,4``) out of ``shard_count``; with neither set, the
+    #: bot is one unsharded connection. Several processes, each with its own range, share the bot's guilds.
+    shards: Annotated[tuple[int, ...] | None, NoDecode] = Field(default=None, validation_alias="FESTBOT_SHARDS")
+    shard_count: int | None = Field(default=None, ge=1, le=MAX_SHARDS, validation_alias="FESTBOT_SHARD_COUNT")
+    #: Discord starts one session per rate-limit bucket every 5 s; processes sharing the database take turns.
+    #: Only tests (whose fake Discord enforces a shorter window) set anything else.
+    identify_window: float = Field(default=5.0, gt=0, le=60, validation_alias="FESTBOT_IDENTIFY_WINDOW")
 
-    @field_validator("discord_token", "discord_api_base_url", "discord_gateway_url", "dev_guild_id", mode="before")
+    @field_validator(
+        "discord_token",
+        "discord_api_base_url",
+        "discord_gateway_url",
+        "dev_guild_id",
+        "shard_count",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `DISCORD_TOKEN=` in a .env file means "no token", not an empty one.
@@ -70,6 +115,31 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_false(cls, value: object) -> object:
         return False if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _shard_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_shard_ids(value) if value.strip() else None  # blank: unset, as for the others
+        return value
+
+    def shard_plan(self) -> ShardPlan | None:
+        """The shards to run, or None for one unsharded connection; SettingsError when they do not add up."""
+        if self.shards is None and self.shard_count is None:
+            return None
+        if self.shard_count is None:
+            raise SettingsError(
+                "FESTBOT_SHARDS (--shards) needs FESTBOT_SHARD_COUNT (--shard-count): the total number of shards,"
+                " the same in every process"
+            )
+        ids = self.shards if self.shards is not None else tuple(range(self.shard_count))
+        beyond = [i for i in ids if i >= self.shard_count]
+        if beyond:
+            raise SettingsError(
+                f"shard {beyond[0]} is not below the shard count {self.shard_count}: the shards are numbered"
+                f" 0 to {self.shard_count - 1}"
+            )
+        return ShardPlan(ids, self.shard_count)
 
     @field_validator("fetch_allow_hosts", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from bot.search.searcher import Searcher
 from bot.sources.feeds.guard import FetchPolicy
 from bot.sources.ingest import ensure_seeded
 from bot.sources.workers import WorkerPool
+from bot.storage import identify_slots
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store, open_store
 
@@ -34,6 +35,10 @@ class Services:
     @property
     def fetch_policy(self) -> FetchPolicy:
         return fetch_policy(self.settings)
+
+    async def claim_identify_turn(self, bucket: int, now_ms: int, spacing_ms: int, horizon_ms: int) -> int:
+        """The next moment ``bucket`` may IDENTIFY, reserved for the caller against every process on the database."""
+        return await self.store.write(identify_slots.claim, bucket, now_ms, spacing_ms, horizon_ms)
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:

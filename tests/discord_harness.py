@@ -107,8 +107,13 @@ def settings_for(fake: FakeDiscord, tmp_path: Path, **extra: Any) -> Settings:
 
 @contextlib.asynccontextmanager
 async def fake_discord(default_timeout: float = 10.0) -> AsyncIterator[FakeDiscord]:
-    """The fake with one guild, discord.py pointed at it; afterwards, nothing the bot sent was rejectable."""
-    async with FakeDiscord(token=TOKEN, default_timeout=default_timeout) as server:
+    """The fake with one guild, discord.py pointed at it; afterwards, nothing the bot sent was rejectable.
+
+    Identify pacing is off: tests restart the unsharded bot at once, where Discord (and the fake by
+    default) would answer op 9 and discord.py would wait 5 s to identify again. The pacing has tests of
+    its own (test_fakediscord_shards.py, test_shards_e2e.py).
+    """
+    async with FakeDiscord(token=TOKEN, default_timeout=default_timeout, identify_window=0) as server:
         server.add_guild("Festival")
         with server.patch_discord():
             yield server

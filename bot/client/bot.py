@@ -25,8 +25,10 @@ from bot.client.failures import (
     has_connected,
     reason,
 )
+from bot.client.identify_pacing import IdentifyPacer
 from bot.client.render import ActionButton, ActionSelect, apologise, interaction_data
-from bot.config import Settings
+from bot.client.sharding import PacedShards
+from bot.config import Settings, ShardPlan
 from bot.services import Services, open_services
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,18 @@ class FestivalBot(commands.Bot):
         )
 
 
+class ShardedFestivalBot(FestivalBot, PacedShards):
+    """The bot on a range of shards (``festbot run --shards``), taking identify turns with the other processes."""
+
+
+def festival_bot(services: Services, plan: ShardPlan | None, **options: Any) -> FestivalBot:
+    """The bot for the settings' shards: unsharded without a plan, as always; else exactly the plan's shards."""
+    if plan is None:
+        return FestivalBot(services, **options)
+    pacer = IdentifyPacer(services.claim_identify_turn, services.settings.identify_window, plan.count)
+    return ShardedFestivalBot(services, shard_ids=list(plan.ids), shard_count=plan.count, pacer=pacer, **options)
+
+
 async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None = None, **options: Any) -> None:
     """Open the services and run the bot until it is closed (SIGINT/SIGTERM in ``festbot run``).
 
@@ -129,7 +143,8 @@ async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None
     if settings.discord_token is None:
         raise ValueError("serve() needs DISCORD_TOKEN")
     point_at(settings)
-    async with open_services(settings) as services, FestivalBot(services, **options) as bot:
+    plan = settings.shard_plan()
+    async with open_services(settings) as services, festival_bot(services, plan, **options) as bot:
         if ready is not None:
 
             async def on_ready() -> None:

@@ -55,6 +55,16 @@ def discord_problem(exc: BaseException) -> str | None:
         return f"{exc} (check DISCORD_GATEWAY_URL and the network)."
     if isinstance(exc, discord.HTTPException):
         return f"Discord answered {reason(exc)}"
+    if isinstance(exc, discord.ConnectionClosed) and exc.code == 4010:
+        return (
+            "Discord refused the shard (code 4010): check --shards and --shard-count (FESTBOT_SHARDS,"
+            " FESTBOT_SHARD_COUNT): every id below the count, the same count in every process, no shard run twice."
+        )
+    if isinstance(exc, discord.ConnectionClosed) and exc.code == 4011:
+        return (
+            "Discord requires sharding (code 4011): the bot is in too many servers for one connection;"
+            " run it with --shard-count (see README.md, Run several processes)."
+        )
     if isinstance(exc, discord.ConnectionClosed):
         return f"Discord closed the gateway connection (code {exc.code}{': ' + exc.reason if exc.reason else ''})."
     if isinstance(exc, UNREACHABLE):

@@ -189,7 +189,9 @@ class ChannelRoutes:
             parent, P.CREATE_PRIVATE_THREADS if ttype == ChannelType.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS
         )
         thread = self._new_thread(guild, parent, body, ttype, [])
-        self.gateway.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True}, intent=Intent.GUILDS)
+        self.gateway.dispatch(
+            "THREAD_CREATE", {**thread.payload(), "newly_created": True}, intent=Intent.GUILDS, guild_id=guild.id
+        )
         return 201, thread.payload()
 
     def _create_forum_post(self, ctx: Ctx, guild: FakeGuild, parent: FakeChannel, body: dict[str, Any]) -> Answer:
@@ -209,7 +211,9 @@ class ChannelRoutes:
         msg = self.messages.create(thread, message_body, ctx.files, author=self.core.bot_user, message_id=thread.id)
         payload = thread.payload()
         payload["message"] = copy.deepcopy(msg)
-        self.gateway.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True}, intent=Intent.GUILDS)
+        self.gateway.dispatch(
+            "THREAD_CREATE", {**thread.payload(), "newly_created": True}, intent=Intent.GUILDS, guild_id=guild.id
+        )
         self.gateway.publish_message(msg, "MESSAGE_CREATE")
         return 201, payload
 

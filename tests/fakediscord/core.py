@@ -24,6 +24,7 @@ from .ratelimit import Fault, RateLimiter
 from .records import Notifier, RecordedRequest
 from .responses import ResponseRoutes
 from .rest import API_VERSION, RestApi, unknown
+from .sharding import IdentifyRecord, IdentifyViolation
 
 
 class FakeCore:
@@ -46,6 +47,9 @@ class FakeCore:
         nonce_window: float = 300.0,
         require_synced_commands: bool = False,
         shard_count: int = 1,
+        max_concurrency: int = 1,
+        identify_window: float = 5.0,
+        guilds_per_shard: int = 2500,
     ) -> None:
         self.token = token
         self.heartbeat_interval = heartbeat_interval
@@ -58,6 +62,9 @@ class FakeCore:
         self.nonce_window = nonce_window
         self.require_synced_commands = require_synced_commands
         self.shard_count = shard_count
+        self.max_concurrency = max_concurrency
+        self.identify_window = identify_window
+        self.guilds_per_shard = guilds_per_shard
         self.rate_limits = RateLimiter(enabled=rate_limits)
 
         self._ids = SnowflakeGenerator()
@@ -92,6 +99,8 @@ class FakeCore:
         self.sessions: dict[str, GatewaySession] = {}
         self.session: GatewaySession | None = None
         self.identify_count = 0
+        self.identifies: list[IdentifyRecord] = []
+        self.identify_violations: list[IdentifyViolation] = []
         self.presence_updates: list[Any] = []
 
         self._notifier = Notifier()
@@ -175,6 +184,8 @@ class FakeCore:
         parts = []
         if self.errors:
             parts.append("rejected requests:\n" + "\n".join(f"  {e}" for e in self.errors[-5:]))
+        if self.identify_violations:
+            parts.append("identify pacing violations:\n" + "\n".join(f"  {v}" for v in self.identify_violations))
         recent = self.requests[-8:]
         if recent:
             parts.append("recent requests:\n" + "\n".join(f"  {r}" for r in recent))

@@ -69,6 +69,7 @@ class CloseCode:
     ALREADY_AUTHENTICATED = 4005
     INVALID_SEQ = 4007
     INVALID_SHARD = 4010
+    SHARDING_REQUIRED = 4011
     INVALID_API_VERSION = 4012
     INVALID_INTENTS = 4013
     DISALLOWED_INTENTS = 4014
@@ -208,6 +209,20 @@ class GatewaySession:
     connection: GatewayConnection | None = None
     resumable: bool = True
     resumes: int = 0
+
+    @property
+    def live(self) -> bool:
+        """Connected and not invalidated: what "one live session per shard" counts."""
+        return self.connection is not None and not self.connection.closed and self.resumable
+
+    @property
+    def ended(self) -> bool:
+        """Neither connected nor resumable: nothing sent to it would ever be read, so nothing is routed to it."""
+        return self.connection is None and not self.resumable
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether it gets the guild's events: ``(guild_id >> 22) % count == id``; unsharded, every guild."""
+        return self.shard is None or (guild_id >> 22) % self.shard[1] == self.shard[0]
 
     def dispatch(
         self, event: str, data: dict[str, Any], on_sent: Callable[[float], None] | None = None

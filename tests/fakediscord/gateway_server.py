@@ -2,9 +2,9 @@
 
 Events caused by changes to the fake's state (guild setup, messages, interactions) go through
 :meth:`GatewayServer.dispatch`, :meth:`~GatewayServer.publish_message` or
-:meth:`~GatewayServer.send_interaction`, so which session receives them (by intents today) is
-decided in this one place. Only the session handshake and the raw controls of
-:class:`~.server.FakeDiscord` (``dispatch``, ``reconnect``...) address a session directly.
+:meth:`~GatewayServer.send_interaction`, so which session receives them (the sessions whose shard
+owns the guild, by intents) is decided in this one place. Only the session handshake and the
+controls of :class:`~.server.FakeDiscord` (``reconnect``...) address a session directly.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .gateway import CloseCode, GatewayConnection, GatewayFrame, GatewayOp, Gate
 from .interactions import InteractionHandle
 from .models import FakeGuild, MessageFlag
 from .rest import Answer, Ctx, Route
+from .sharding import Refusal, ShardGate
 
 if TYPE_CHECKING:
     from .core import FakeCore
@@ -33,6 +34,7 @@ class GatewayServer:
 
     def __init__(self, core: FakeCore) -> None:
         self.core = core
+        self.shards = ShardGate(core)
 
     def routes(self) -> list[Route]:
         return [
@@ -42,29 +44,42 @@ class GatewayServer:
 
     # ------------------------------------------------------------------ event delivery
 
-    def dispatch(self, event: str, data: dict[str, Any], *, intent: int = 0) -> asyncio.Future[float] | None:
-        """Send an event if a session exists and (when ``intent`` is given) subscribed to it."""
-        session = self.core.session
-        if session is None:
-            return None
-        if intent and not session.intents & intent:
-            return None
-        return session.dispatch(event, data)
+    def dispatch(
+        self, event: str, data: dict[str, Any], *, intent: int = 0, guild_id: int | None = None
+    ) -> list[asyncio.Future[float]]:
+        """Send an event to the sessions owning ``guild_id`` (shard 0 when None) that subscribed to ``intent``."""
+        sent = []
+        for session in self.shards.owners(guild_id):
+            if intent and not session.intents & intent:
+                continue
+            fut = session.dispatch(event, data)
+            if fut is not None:
+                sent.append(fut)
+        return sent
 
-    def publish_message(self, msg: dict[str, Any], event: str) -> asyncio.Future[float] | None:
+    def publish_message(self, msg: dict[str, Any], event: str) -> list[asyncio.Future[float]]:
         """Gateway echo of a message change (skipped for ephemeral messages and without GUILD_MESSAGES)."""
         core = self.core
         if msg.get("flags", 0) & MessageFlag.EPHEMERAL:
-            return None
-        session = core.session
-        if session is None or not session.intents & Intent.GUILD_MESSAGES:
-            return None
+            return []
+        channel = core.channels.get(int(msg["channel_id"]))
+        sent = []
+        for session in self.shards.owners(channel.guild_id if channel is not None else None):
+            if not session.intents & Intent.GUILD_MESSAGES:
+                continue
+            fut = session.dispatch(event, self._message_event(msg, event, session.intents))
+            if fut is not None:
+                sent.append(fut)
+        return sent
+
+    def _message_event(self, msg: dict[str, Any], event: str, intents: int) -> dict[str, Any]:
+        core = self.core
         channel = core.channels.get(int(msg["channel_id"]))
         if event == "MESSAGE_DELETE":
             data: dict[str, Any] = {"id": msg["id"], "channel_id": msg["channel_id"]}
             if channel is not None:
                 data["guild_id"] = str(channel.guild_id)
-            return session.dispatch(event, data)
+            return data
         data = copy.deepcopy(msg)
         if channel is not None:
             guild = core.guilds[channel.guild_id]
@@ -75,23 +90,34 @@ class GatewayServer:
                 data["member"] = member.payload(with_user=False)
         is_own = int(msg["author"]["id"]) == core.bot_user.id
         mentioned = any(int(u["id"]) == core.bot_user.id for u in msg.get("mentions", []))
-        if not is_own and not mentioned and not session.intents & Intent.MESSAGE_CONTENT:
+        if not is_own and not mentioned and not intents & Intent.MESSAGE_CONTENT:
             data.update({"content": "", "embeds": [], "attachments": [], "components": []})
-        return session.dispatch(event, data)
+        return data
 
     async def send_interaction(self, handle: InteractionHandle) -> None:
-        """INTERACTION_CREATE, waiting until it is written; ``handle.dispatched_at`` is the exact write time."""
-        session = self.core.session
+        """INTERACTION_CREATE to the session owning the guild, waiting until it is written.
+
+        ``handle.dispatched_at`` is the exact write time; ``handle.session_id`` and ``handle.shard`` say
+        which session got it.
+        """
+        session = self.shards.owner(handle.guild_id)
         if session is None or session.connection is None:
-            raise RuntimeError(f"cannot dispatch {handle!r}: no client is connected to the fake gateway")
+            where = f"guild {handle.guild_id}" if handle.guild_id else "direct messages"
+            raise RuntimeError(f"cannot dispatch {handle!r}: no client is connected for {where} to the fake gateway")
 
         def sent(at: float) -> None:
             handle.dispatched_at = at
 
+        handle.session_id, handle.shard = session.id, session.shard
         handle.dispatched_at = time.perf_counter()
         fut = session.dispatch("INTERACTION_CREATE", handle.payload, on_sent=sent)
         if fut is not None:
             await asyncio.wait_for(asyncio.shield(fut), self.core.default_timeout)
+
+    def announce_guild(self, guild: FakeGuild) -> None:
+        """GUILD_CREATE of a guild added while connected, to the sessions owning it."""
+        for session in self.shards.owners(guild.id):
+            session.dispatch("GUILD_CREATE", self.guild_create_payload(guild, session.intents))
 
     def guild_create_payload(self, guild: FakeGuild, intents: int) -> dict[str, Any]:
         """GUILD_CREATE lists every member only with GUILD_MEMBERS; otherwise just the bot's own."""
@@ -114,7 +140,7 @@ class GatewayServer:
                 "total": 1000,
                 "remaining": 1000 - core.identify_count,
                 "reset_after": 86400000,
-                "max_concurrency": 1,
+                "max_concurrency": core.max_concurrency,
             },
         }
 
@@ -215,27 +241,20 @@ class GatewayServer:
         ):
             await conn.close(CloseCode.DISALLOWED_INTENTS, "Disallowed intent(s).")
             return
-        shard = d.get("shard")
-        if shard is not None and (len(shard) != 2 or not 0 <= shard[0] < shard[1]):
-            await conn.close(CloseCode.INVALID_SHARD, "Invalid shard.")
+        shard = self.shards.parse_shard(d.get("shard"))
+        refusal = shard if isinstance(shard, Refusal) else self.shards.admit(shard, conn.id)
+        if refusal is not None:
+            await self._refuse(conn, refusal)
             return
-        session = GatewaySession(
-            id=secrets.token_hex(16),
-            token=d["token"],
-            intents=intents,
-            identify=d,
-            shard=(shard[0], shard[1]) if shard else None,
-        )
+        assert not isinstance(shard, Refusal)
+        session = GatewaySession(id=secrets.token_hex(16), token=d["token"], intents=intents, identify=d, shard=shard)
         core.sessions[session.id] = session
         session.connection = conn
         conn.session = session
         core.session = session
         core.identify_count += 1
-        guilds = [
-            g
-            for g in core.guilds.values()
-            if session.shard is None or (g.id >> 22) % session.shard[1] == session.shard[0]
-        ]
+        self.shards.started(session, conn.id)
+        guilds = [g for g in core.guilds.values() if session.owns(g.id)]
         ready: dict[str, Any] = {
             "v": 10,
             "user": {**core.bot_user.payload(), "verified": True, "mfa_enabled": False, "email": None},
@@ -258,6 +277,13 @@ class GatewayServer:
         session.dispatch("READY", ready)
         for guild in guilds:
             session.dispatch("GUILD_CREATE", self.guild_create_payload(guild, intents))
+
+    @staticmethod
+    async def _refuse(conn: GatewayConnection, refusal: Refusal) -> None:
+        if refusal.code is None:  # identified too soon: Discord answers op 9 and the client starts over
+            conn.send({"op": GatewayOp.INVALID_SESSION, "d": False, "s": None, "t": None})
+        else:
+            await conn.close(refusal.code, refusal.reason)
 
     async def _resume(self, conn: GatewayConnection, d: Any) -> None:
         core = self.core

@@ -30,9 +30,15 @@ class GuildSetup(FakeCore):
         everyone_permissions: int = P.EVERYONE_DEFAULT,
         owner: FakeUser | None = None,
         general_channel: bool = True,
+        shard: int | None = None,
     ) -> FakeGuild:
-        """Create a guild with @everyone, the bot's managed role and member, :attr:`tester` and a #general."""
-        gid = self._ids.next()
+        """Create a guild with @everyone, the bot's managed role and member, :attr:`tester` and a #general.
+
+        ``shard`` picks its id so that it lives on that shard of :attr:`shard_count`.
+        """
+        if shard is not None and not 0 <= shard < self.shard_count:
+            raise ValueError(f"shard {shard} is not below the fake's shard_count {self.shard_count}")
+        gid = self._ids.next() if shard is None else self._ids.next_in_shard(shard, self.shard_count)
         owner = owner or self.add_user(f"{name.lower().replace(' ', '-')}-owner")
         guild = FakeGuild(gid, name, owner.id)
         guild.roles[gid] = FakeRole(gid, gid, "@everyone", permissions=everyone_permissions)
@@ -51,8 +57,7 @@ class GuildSetup(FakeCore):
         self.guilds[gid] = guild
         if general_channel:
             self.add_channel(gid, "general", _dispatch=False)
-        if self.session is not None:
-            self._gateway.dispatch("GUILD_CREATE", self._gateway.guild_create_payload(guild, self.session.intents))
+        self._gateway.announce_guild(guild)
         return guild
 
     def bot_role(self, guild_id: int) -> FakeRole:
@@ -76,7 +81,10 @@ class GuildSetup(FakeCore):
         )
         guild.roles[role.id] = role
         self._gateway.dispatch(
-            "GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.payload()}, intent=Intent.GUILDS
+            "GUILD_ROLE_CREATE",
+            {"guild_id": str(guild_id), "role": role.payload()},
+            intent=Intent.GUILDS,
+            guild_id=guild_id,
         )
         return role
 
@@ -96,7 +104,10 @@ class GuildSetup(FakeCore):
         member = FakeMember(guild_id, user, roles=role_ids, nick=nick)
         guild.members[user.id] = member
         self._gateway.dispatch(
-            "GUILD_MEMBER_ADD", {**member.payload(), "guild_id": str(guild_id)}, intent=Intent.GUILD_MEMBERS
+            "GUILD_MEMBER_ADD",
+            {**member.payload(), "guild_id": str(guild_id)},
+            intent=Intent.GUILD_MEMBERS,
+            guild_id=guild_id,
         )
         return member
 
@@ -139,7 +150,7 @@ class GuildSetup(FakeCore):
         guild.channels[channel.id] = channel
         self.channels[channel.id] = channel
         if _dispatch:
-            self._gateway.dispatch("CHANNEL_CREATE", channel.payload(), intent=Intent.GUILDS)
+            self._gateway.dispatch("CHANNEL_CREATE", channel.payload(), intent=Intent.GUILDS, guild_id=guild_id)
         return channel
 
     def set_overwrite(
@@ -153,5 +164,5 @@ class GuildSetup(FakeCore):
         channel.overwrites = [o for o in channel.overwrites if o.id != tid]
         ow = Overwrite(tid, allow=allow, deny=deny, type=kind)
         channel.overwrites.append(ow)
-        self._gateway.dispatch("CHANNEL_UPDATE", channel.payload(), intent=Intent.GUILDS)
+        self._gateway.dispatch("CHANNEL_UPDATE", channel.payload(), intent=Intent.GUILDS, guild_id=guild.id)
         return ow

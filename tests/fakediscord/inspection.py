@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+from collections.abc import Iterable
 from typing import Any
 
 from .commands import find_command
@@ -57,6 +58,16 @@ class Inspection(FakeCore):
             lines = "\n".join(f"  {e}" for e in self.errors)
             raise AssertionError(f"fakediscord rejected {len(self.errors)} request(s):\n{lines}")
 
+    def assert_identifies_paced(self) -> None:
+        """Fail if any IDENTIFY came sooner than :attr:`identify_window` after another of its bucket."""
+        if self.identify_violations:
+            lines = "\n".join(f"  {v}" for v in self.identify_violations)
+            raise AssertionError(f"fakediscord saw {len(self.identify_violations)} IDENTIFY(s) too soon:\n{lines}")
+
+    def live_sessions(self) -> dict[int | None, GatewaySession]:
+        """The connected sessions by shard id (None: an unsharded one)."""
+        return {s.shard[0] if s.shard else None: s for s in self.sessions.values() if s.live}
+
     # ------------------------------------------------------------------ waiting
 
     async def wait_until_identified(self, timeout: float | None = None) -> GatewaySession:
@@ -74,6 +85,25 @@ class Inspection(FakeCore):
         if session.connection is not None:
             await session.connection.drain()
         return session
+
+    async def wait_for_shards(
+        self, shard_ids: Iterable[int] | None = None, timeout: float | None = None
+    ) -> dict[int, GatewaySession]:
+        """Wait until every shard (all of :attr:`shard_count` by default) has a live session whose READY and
+        GUILD_CREATEs are written; return them by shard id."""
+        wanted = sorted(range(self.shard_count) if shard_ids is None else shard_ids)
+
+        def probe() -> dict[int, GatewaySession] | None:
+            live = self.live_sessions()
+            return {i: s for i, s in live.items() if i in wanted} if all(i in live for i in wanted) else None
+
+        sessions = await self._notifier.wait_for(
+            probe, timeout=self._t(timeout), what=f"live sessions for shards {wanted}", context=self._diagnostics
+        )
+        for session in sessions.values():
+            if session.connection is not None:
+                await session.connection.drain()
+        return sessions
 
     async def wait_for_request(
         self, route: str, *, count: int = 1, status: int | None = None, timeout: float | None = None

@@ -60,6 +60,8 @@ class InteractionHandle:
     custom_id: str | None = None
     source_message_id: int | None = None
     dispatched_at: float | None = None
+    session_id: str | None = None  # the gateway session it was dispatched to (the one owning its guild)
+    shard: tuple[int, int] | None = None  # that session's shard, None when it is unsharded
     responded_at: float | None = None
     callback: RecordedRequest | None = None
     response_type: int | None = None

@@ -65,6 +65,16 @@ class SnowflakeGenerator:
         self._last = candidate
         return candidate
 
+    def next_in_shard(self, shard_id: int, shard_count: int) -> int:
+        """The next snowflake whose guild would live on ``shard_id``: ``(id >> 22) % shard_count == shard_id``.
+
+        The timestamp moves on by less than ``shard_count`` milliseconds to get there.
+        """
+        stamp = self.next() >> 22
+        stamp += (shard_id - stamp) % shard_count
+        self._last = max(self._last, stamp << 22)
+        return self._last
+
 
 def iso_now() -> str:
     """Timestamp formatted like Discord's (``2024-01-01T12:00:00.123000+00:00``)."""

@@ -51,7 +51,13 @@ class FakeDiscord(GuildSetup, UserActions, Inspection):
     * ``allowed_privileged_intents``: the privileged intents enabled for the app (None: all).
     * ``nonce_window``: seconds within which ``enforce_nonce`` deduplicates a channel message.
     * ``require_synced_commands``: refuse to dispatch commands the bot never synced.
-    * ``shard_count``: what ``GET /gateway/bot`` recommends.
+    * ``shard_count``: what ``GET /gateway/bot`` recommends, and the count a sharded IDENTIFY must give
+      (see :mod:`.sharding`); ``guilds_per_shard``: the most guilds one session may hold (Discord: 2500;
+      more closes with 4011 sharding required).
+    * ``max_concurrency``: ``GET /gateway/bot``'s ``session_start_limit.max_concurrency``, which makes the
+      identify buckets (``shard_id % max_concurrency``); ``identify_window``: seconds between two IDENTIFYs
+      of one bucket (Discord: 5; 0 turns the check off). A faster one is answered with op 9 and recorded in
+      :attr:`identify_violations` (see :meth:`assert_identifies_paced`).
     """
 
     _runner: web.AppRunner | None = None  # while started
@@ -178,13 +184,16 @@ class FakeDiscord(GuildSetup, UserActions, Inspection):
         return fault
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an arbitrary DISPATCH event to the connected client and wait until it is written."""
-        session = self.session
-        if session is None:
+        """Send an arbitrary DISPATCH event and wait until it is written.
+
+        It goes where Discord would send it: to the sessions owning ``data["guild_id"]``, or shard 0's.
+        """
+        if self.session is None:
             raise RuntimeError("no gateway session")
-        fut = session.dispatch(event, data)
-        if fut is not None:
-            await asyncio.wait_for(asyncio.shield(fut), self.default_timeout)
+        guild_id = data.get("guild_id")
+        sent = self._gateway.dispatch(event, data, guild_id=int(guild_id) if guild_id is not None else None)
+        if sent:
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(*sent)), self.default_timeout)
 
     async def reconnect(self, *, timeout: float | None = None) -> GatewaySession:
         """Send op 7 RECONNECT and wait until the client has RESUMED on a new connection."""

@@ -186,9 +186,9 @@ class UserActions(FakeCore):
         guild = self._guild(channel.guild_id)
         member = self._member(guild, user)
         msg = self._messages.create(channel, {"content": content}, [], author=member.user)
-        fut = self._gateway.publish_message(msg, "MESSAGE_CREATE")
-        if fut is not None:
-            await asyncio.wait_for(asyncio.shield(fut), self.default_timeout)
+        sent = self._gateway.publish_message(msg, "MESSAGE_CREATE")
+        if sent:
+            await asyncio.wait_for(asyncio.shield(asyncio.gather(*sent)), self.default_timeout)
         return copy.deepcopy(msg)
 
     # ------------------------------------------------------------------ internals
