@@ -1,4 +1,4 @@
-"""The SQLite store: migrations, whole-or-nothing ingest, idempotence, round trips."""
+"""The store, on both engines: migrations, whole-or-nothing ingest, idempotence, round trips."""
 
 from __future__ import annotations
 
@@ -18,19 +18,15 @@ from bot.sources.ingest import ensure_seeded, ingest_file, ingest_paths
 from bot.storage import review_writes
 from bot.storage.connection import StoreError
 from bot.storage.store import Store, open_store
-from tests.conftest import FIXTURES, SEED, second_critic
+from tests.conftest import FIXTURES, SEED, row_counts, second_critic, sqlite_only
 
 SEED_FIRST_PARAGRAPH = parse_review_text(SEED.read_text(encoding="utf-8")).body[0]
 
 
-def _tables(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names if not n.startswith("search")}
-
-
+@sqlite_only
 async def test_schema_is_migrated_with_wal_and_user_version(store: Store) -> None:
-    with sqlite3.connect(store.path) as conn:
+    assert isinstance(store.location, Path)
+    with sqlite3.connect(store.location) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -38,10 +34,13 @@ async def test_schema_is_migrated_with_wal_and_user_version(store: Store) -> Non
     assert "search_index" not in tables  # dropped by V004: search is in memory
 
 
-async def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
-    async with open_store(tmp_path / "db.sqlite") as first:
+async def test_reopening_does_not_migrate_again(database: Path | str) -> None:
+    async with open_store(database) as first:
         await first.set_meta("marker", "kept")
-    async with open_store(tmp_path / "db.sqlite") as second:
+        await first.set_meta("marker", "kept again")
+    async with open_store(database) as second:
+        assert await second.get_meta("marker") == "kept again"
+        await second.set_meta("marker", "kept")
         assert await second.get_meta("marker") == "kept"
 
 
@@ -79,11 +78,11 @@ async def test_reingest_unchanged_then_edited_updates_in_place(
     path = tmp_path / "dust.txt"
     path.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
     first = await ingest_file(store, path, table=festivals)
-    before = _tables(store.path)
+    before = await row_counts(store)
     again = await ingest_file(store, path, table=festivals)
     assert (first.status, again.status) == ("added", "unchanged")
     assert again.review_id == first.review_id
-    assert _tables(store.path) == before
+    assert await row_counts(store) == before
 
     path.write_text(
         path.read_text(encoding="utf-8").replace("131 mins", "132 mins").replace("Music:", "Score:"), encoding="utf-8"
@@ -110,10 +109,10 @@ async def test_same_review_from_another_path_is_unchanged(
 async def test_rejected_file_writes_nothing(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("Producers: Ana Lima\n\nMain cast: Eva Moss\n", encoding="utf-8")
-    before = _tables(store.path)
+    before = await row_counts(store)
     outcome = await ingest_file(store, bad, table=festivals)
     assert outcome.status == "rejected" and "no header line" in (outcome.reason or "")
-    assert _tables(store.path) == before
+    assert await row_counts(store) == before
 
 
 async def test_failure_inside_a_transaction_leaves_nothing(
@@ -127,8 +126,8 @@ async def test_failure_inside_a_transaction_leaves_nothing(
     monkeypatch.setattr(review_writes, "write_credits", explode)
     with pytest.raises(RuntimeError):
         await store.ingest(review, source="seed")
-    assert _tables(store.path)["reviews"] == 0
-    assert _tables(store.path)["films"] == 0
+    counts = await row_counts(store)
+    assert counts["reviews"] == counts["films"] == counts["people"] == 0
 
 
 async def test_seed_loads_once(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
@@ -182,8 +181,7 @@ async def test_corrected_title_leaves_no_orphan_film(store: Store, festivals: Fe
     await ingest_file(store, path, table=festivals)
     path.write_text(path.read_text(encoding="utf-8").replace("Return To Dust", "Return To The Dust"), encoding="utf-8")
     assert (await ingest_file(store, path, table=festivals)).status == "updated"
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT title FROM films").fetchall() == [("Return To The Dust",)]
+    assert [tuple(row) for row in await store.reads.fetchall("SELECT title FROM films")] == [("Return To The Dust",)]
 
 
 def test_a_reviews_hash_is_what_it_was_before_publication_rating_and_image(

@@ -5,13 +5,20 @@ Storage modules never see the engine. A write is a plain function over a :class:
 :class:`Database` as one whole transaction on a thread of its own: a review takes some twenty
 statements, and shipping the whole transaction across in one hand-over instead of twenty is what
 keeps ingest fast (0.15 ms a round trip through an async driver here, measured in bench/RESULTS.md).
-A read is one statement, awaited through :class:`Reads`. A second engine implements these two
-protocols and nothing else changes.
+A read is one statement, awaited through :class:`Reads`. Two engines implement these protocols:
+SQLite (:mod:`bot.storage.sqlite`, the default) and PostgreSQL (:mod:`bot.storage.postgres`); which
+one a database is, :mod:`bot.storage.engines` decides from its location, and nothing else asks.
+
+Statements are written once, in SQLite's dialect restricted to what PostgreSQL also reads; where the
+dialects really differ, a statement carries both texts (:mod:`bot.storage.dialect`, which lists where).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 P = ParamSpec("P")
@@ -24,6 +31,17 @@ Row = Any
 
 class StoreError(RuntimeError):
     """The database cannot be opened or migrated; the message says what to do."""
+
+
+async def on_thread(executor: Executor, call: Callable[[], T]) -> T:
+    """Run ``call`` on a database's write thread; if the caller is cancelled, the transaction still ends first."""
+    done = asyncio.get_running_loop().run_in_executor(executor, call)
+    try:
+        return await asyncio.shield(done)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await done
+        raise
 
 
 class Cursor(Protocol):

@@ -110,7 +110,8 @@ async def get(reads: Reads, subscription_id: int) -> Subscription | None:
 
 async def listed(reads: Reads, guild_id: int | None) -> list[Subscription]:
     rows = await reads.fetchall(
-        SELECT_SUBSCRIPTIONS + " WHERE ? IS NULL OR s.guild_id = ? ORDER BY s.channel_id, s.festival, s.section",
+        SELECT_SUBSCRIPTIONS + " WHERE ? IS NULL OR s.guild_id = ?"
+        " ORDER BY s.channel_id, s.festival NULLS FIRST, s.section NULLS FIRST",
         (guild_id, guild_id),
     )
     return [subscription_from_row(row) for row in rows]
