@@ -132,6 +132,8 @@ def database(databases: Databases) -> Path | str:
 
 #: For a test of what only SQLite has (its file, WAL, PRAGMAs, file backups): its store runs on SQLite alone.
 sqlite_only = pytest.mark.parametrize("engine", ["sqlite"])
+#: For a test of what only PostgreSQL has (schema_version, several writers' races, URLs).
+postgres_only = pytest.mark.parametrize("engine", ["postgres"])
 
 #: Every table festbot keeps, for before-and-after counts that read the same on both engines.
 TABLES = (

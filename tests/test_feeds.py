@@ -182,7 +182,7 @@ async def test_atom_feed_with_last_modified(site: FeedSite, store: Store, poller
 
 
 async def test_entries_are_not_ingested_again_after_a_restart(
-    site: FeedSite, tmp_path: Path, festivals: FestivalTable, fetch_policy: FetchPolicy
+    site: FeedSite, database: Path | str, festivals: FestivalTable, fetch_policy: FetchPolicy
 ) -> None:
     site.feeds["reviews"] = FeedSpec(
         items=[
@@ -190,7 +190,7 @@ async def test_entries_are_not_ingested_again_after_a_restart(
             Item("The Copper Hymnal", "/articles/copper-hymnal", guid="tw-2"),
         ]
     )
-    db = tmp_path / "festival.db"
+    db = database
     async with (
         open_store(db) as store,
         FeedPoller(store, table=festivals, limits=LIMITS, policy=fetch_policy) as poller,

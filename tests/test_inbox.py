@@ -191,9 +191,9 @@ def test_move_without_overwrite_skips_names_taken_by_an_error_file(tmp_path: Pat
 
 
 async def test_files_left_in_the_inbox_are_processed_on_start_and_never_twice(
-    tmp_path: Path, inbox: Path, festivals: FestivalTable
+    database: Path | str, inbox: Path, festivals: FestivalTable
 ) -> None:
-    db = tmp_path / "festival.db"
+    db = database
     (inbox / "left-over.txt").write_text(review_text(), encoding="utf-8")
     (inbox / "broken.txt").write_text("", encoding="utf-8")
     async with open_store(db) as store:

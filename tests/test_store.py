@@ -45,6 +45,7 @@ async def test_reopening_does_not_migrate_again(database: Path | str) -> None:
 
 
 async def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    """SQLite only: a file that is no database (PostgreSQL's clear errors are in tests/test_postgres.py)."""
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match=r"junk\.db"):
@@ -258,7 +259,9 @@ def test_every_critics_review_survives_any_sequence_of_ingests_and_restarts(
     steps: list[tuple[str, str, int]],
 ) -> None:
     """Files given by path, inbox drops (a reused name), restarts that may load the seed, the seed by hand:
-    each critic keeps exactly one review, with the text last given, and the seed's text is never touched."""
+    each critic keeps exactly one review, with the text last given, and the seed's text is never touched.
+    On SQLite files alone (a database per example); the identity rules are the same SQL on both engines,
+    and tests/test_review_identity.py runs them on each."""
     asyncio.run(_run_steps(steps))
 
 

@@ -44,13 +44,19 @@ _RACES = (errors.SerializationFailure, errors.DeadlockDetected)
 #: One key for the migrations of one schema: two processes starting at once migrate one after the other.
 _MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('festbot migrations ' || current_schema()))"
 
-#: What the adapter rewrites: quoted text and identifiers are left alone, ``?`` and ``%`` are not.
+#: What the adapter rewrites: ``?`` outside quoted text and identifiers, and every ``%`` (psycopg reads
+#: them everywhere, inside quotes too).
 _SPELLING = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
+
+
+def _respell(match: re.Match[str]) -> str:
+    text = match[0]
+    return "%s" if text == "?" else text.replace("%", "%%")
 
 
 @functools.lru_cache(maxsize=512)
 def _psycopg(sql: str) -> str:
-    return _SPELLING.sub(lambda m: {"?": "%s", "%": "%%"}.get(m[0], m[0]), sql)
+    return _SPELLING.sub(_respell, sql)
 
 
 def translate(sql: str) -> str:
@@ -127,18 +133,18 @@ class PostgresDatabase:
         writer: psycopg.Connection[Any] | None = None
         try:
             writer = await loop.run_in_executor(thread, _connect_writer, url)
-            reader = await psycopg.AsyncConnection.connect(url, autocommit=True)
+            try:
+                reader = await psycopg.AsyncConnection.connect(url, autocommit=True)
+            except psycopg.Error as exc:
+                raise _unreachable(url, exc) from exc
         except (psycopg.Error, StoreError) as exc:
             if writer is not None:
                 await loop.run_in_executor(thread, writer.close)
             thread.shutdown(wait=False)
             if isinstance(exc, StoreError):
                 raise
-            reason = " ".join(str(exc).split())
-            raise StoreError(
-                f"Cannot use the PostgreSQL database at {shown(url)}: {reason}. Is FESTBOT_DATABASE_URL right,"
-                " and the server running?"
-            ) from exc
+            reason = " ".join(str(exc).split()).rstrip(".")
+            raise StoreError(f"Cannot use the PostgreSQL database at {shown(url)}: {reason}.") from exc
         return cls(url, writer, reader, thread)
 
     async def close(self) -> None:
@@ -194,8 +200,20 @@ class PostgresDatabase:
         return result
 
 
+def _unreachable(url: str, exc: psycopg.Error) -> StoreError:
+    """Connecting failed (no server, refused, a wrong password or database name): what to check."""
+    reason = " ".join(str(exc).split()).rstrip(".")
+    return StoreError(
+        f"Cannot connect to the PostgreSQL database at {shown(url)}: {reason}. Is FESTBOT_DATABASE_URL right,"
+        " and the server running?"
+    )
+
+
 def _connect_writer(url: str) -> psycopg.Connection[Any]:
-    conn = psycopg.connect(url, autocommit=True)
+    try:
+        conn = psycopg.connect(url, autocommit=True)
+    except psycopg.Error as exc:
+        raise _unreachable(url, exc) from exc
     try:
         _migrate(conn, url)
     except BaseException:
