@@ -579,3 +579,22 @@ async def test_ingest_url_reports_bad_pages(
     assert outcome.reason and reason in outcome.reason
     assert reason in outcome.line()
     assert await store.count() == 0
+
+
+async def test_a_failed_read_of_the_feed_list_is_logged_and_the_poller_goes_on(
+    store: Store, poller: FeedPoller, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Either engine's error (here the table is gone) costs one reload, never the poller."""
+    await store.write(lambda conn: conn.execute("ALTER TABLE feeds RENAME TO feeds_gone"))
+    task = asyncio.create_task(poller.run())
+    try:
+
+        async def logged() -> bool:
+            return any("cannot read the list of feeds" in r.getMessage() for r in caplog.records)
+
+        await eventually(logged)
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -5,10 +5,17 @@ A location is the SQLite file's path (``FESTBOT_DB``: the default, embedded engi
 machines). This is the one place that asks which: everything else runs on the
 :class:`~bot.storage.connection.Database` it opens. psycopg is imported only for a PostgreSQL URL, so
 the default install does without it.
+
+A read-only open (for a web replica, not written yet) belongs here too: SQLite's is the file opened
+``mode=ro`` (as :func:`~bot.storage.sqlite_files.backup` does); PostgreSQL's is a hot standby's URL, or
+one with ``options=-cdefault_transaction_read_only=on``. Neither may migrate: it checks the schema version
+(``PRAGMA user_version`` / ``schema_version``) is the code's own and refuses otherwise.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 from pathlib import Path
 
 from bot.storage import sqlite_files
@@ -39,6 +46,13 @@ async def open_database(location: Location) -> Database:
             " install festbot with the postgres extra: pip install 'festbot[postgres]'"
         ) from exc
     return await PostgresDatabase.open(url)
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """What an engine raises for a statement that fails: SQLite's errors, and psycopg's once it is loaded
+    (none of its errors can arise before, so the default install never imports it for this)."""
+    psycopg = sys.modules.get("psycopg")
+    return (sqlite3.Error, psycopg.Error) if psycopg is not None else (sqlite3.Error,)
 
 
 def _no_files(what: str) -> StoreError:
