@@ -156,3 +156,22 @@ def test_backup_and_restore_say_to_use_pg_dump(database: str, tmp_path: Path) ->
         assert done.returncode == 1
         assert done.stderr.count("\n") == 1 and "pg_dump" in done.stderr and "pg_restore" in done.stderr
         assert not (tmp_path / "copy.db").exists()
+
+
+@postgres_only
+async def test_connections_the_server_dropped_are_replaced_and_nothing_is_lost(
+    database: str, festivals: FestivalTable
+) -> None:
+    """A restarted server, or a firewall closing idle connections: the next read and write connect again."""
+    async with open_store(database) as store:
+        await store.set_meta("before", "kept")
+        reader = await store.reads.fetchone("SELECT pg_backend_pid()")
+        writer = await store.write(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchall()[0])
+        assert reader is not None
+        with psycopg.connect(database, autocommit=True) as admin:
+            for pid in (reader[0], writer[0]):  # waits until each is gone
+                assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone() == (True,)
+        assert await store.get_meta("before") == "kept"
+        review = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
+        assert (await store.ingest(review)).status == "added"
+        assert await store.count() == 1

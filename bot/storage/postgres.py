@@ -8,7 +8,9 @@ that the writers taken one at a time would give, as on SQLite. A write function 
 than once; they are plain functions of the database, and must stay so.
 
 Reads go through a psycopg async connection in autocommit: each statement is its own snapshot, so every
-read sees every commit made before it started.
+read sees every commit made before it started. A connection the server dropped (a restart, a firewall's
+idle timeout) is replaced on its next use, where that can lose or repeat nothing: before a transaction
+begins, and for a read.
 
 Statements arrive in the storage modules' dialect (see :mod:`bot.storage.dialect`): the adapter takes a
 statement's PostgreSQL variant when it has one, turns ``?`` into ``%s`` and doubles a literal ``%``.
@@ -93,15 +95,41 @@ class PostgresConnection:
 
 
 class PostgresReads:
-    """Reads on the async connection, each statement its own snapshot (autocommit)."""
+    """Reads on the async connection, each statement its own snapshot (autocommit).
 
-    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+    A server restart, or a connection dropped by the network, costs no read: one that finds its connection
+    gone connects again and runs once more (a read changes nothing, so running it twice is safe).
+    """
+
+    def __init__(self, url: str, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._url = url
         self._conn = conn
+        self._reconnecting = asyncio.Lock()
 
     async def fetchall(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
-        async with psycopg.AsyncClientCursor(self._conn) as cursor:
+        conn = self._conn
+        try:
+            return await self._run(conn, sql, parameters)
+        except psycopg.OperationalError:
+            if not (conn.broken or conn.closed):
+                raise
+        return await self._run(await self._reconnect(conn), sql, parameters)
+
+    @staticmethod
+    async def _run(conn: psycopg.AsyncConnection[Any], sql: str, parameters: Sequence[object]) -> list[Row]:
+        async with psycopg.AsyncClientCursor(conn) as cursor:
             await cursor.execute(translate(sql), parameters)
             return await cursor.fetchall()
+
+    async def _reconnect(self, lost: psycopg.AsyncConnection[Any]) -> psycopg.AsyncConnection[Any]:
+        async with self._reconnecting:
+            if self._conn is lost:  # not already replaced by a read that failed alongside this one
+                log.warning("the read connection to %s was lost; connecting again", shown(self._url))
+                self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+        return self._conn
+
+    async def close(self) -> None:
+        await self._conn.close()
 
     async def fetchone(self, sql: str, parameters: Sequence[object] = ()) -> Row | None:
         rows = await self.fetchall(sql, parameters)
@@ -119,10 +147,9 @@ class PostgresDatabase:
         thread: ThreadPoolExecutor,
     ) -> None:
         self.url = url
-        self.reads = PostgresReads(reader)
+        self.reads = PostgresReads(url, reader)
         self._writer = writer
         self._conn = PostgresConnection(writer)
-        self._reader = reader
         self._thread = thread
 
     @classmethod
@@ -148,7 +175,7 @@ class PostgresDatabase:
         return cls(url, writer, reader, thread)
 
     async def close(self) -> None:
-        await self._reader.close()
+        await self.reads.close()
         await asyncio.get_running_loop().run_in_executor(self._thread, self._writer.close)
         self._thread.shutdown(wait=True)
 
@@ -164,7 +191,7 @@ class PostgresDatabase:
     def _transaction(self, body: Callable[[Connection], T]) -> T:
         """``body`` in one SERIALIZABLE transaction, run again whole when it loses a race with another writer."""
         for attempt in range(1, _ATTEMPTS + 1):
-            self._writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            self._begin()
             try:
                 result = body(self._conn)
                 self._writer.execute("COMMIT")
@@ -179,8 +206,25 @@ class PostgresDatabase:
                 raise
         raise AssertionError("unreachable")
 
+    def _begin(self) -> None:
+        """Start a transaction, on a new connection if the server dropped the last one (nothing was sent on it
+        since its last transaction ended, so nothing is lost or done twice)."""
+        try:
+            self._writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            return
+        except psycopg.OperationalError:
+            if not (self._writer.broken or self._writer.closed):
+                raise
+        log.warning("the write connection to %s was lost; connecting again", shown(self.url))
+        self._writer.close()
+        self._writer = psycopg.connect(self.url, autocommit=True)
+        self._conn = PostgresConnection(self._writer)
+        self._writer.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+
     def _rollback(self) -> None:
-        if not self._writer.closed and self._writer.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        if self._writer.closed or self._writer.broken:
+            return  # the server ended the transaction with the connection
+        if self._writer.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self._writer.execute("ROLLBACK")
 
     def _saved(self, conn: Connection, work: Callable[[Connection, I], T], item: I) -> T | Exception:
