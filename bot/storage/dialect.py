@@ -62,14 +62,18 @@ def compose(template: str, /, **parts: str) -> str:
 
 
 #: A JSON array of ids passed as one parameter, as a table ``(key, value)``: ``value`` the id, ``key`` its
-#: position (to keep the order given). Give it an alias: ``FROM {ids} j``.
+#: position (to keep the order given). Give it an alias: ``FROM {ids} j``. On PostgreSQL the array goes
+#: through ``unnest(ARRAY(...))``, which the planner takes for a handful of rows and so looks each up by its
+#: index; it takes a set-returning JSON function for 100 rows and hashes the whole table instead (3 ms
+#: against 0.2 ms for 30 names among 20,000 people, here).
 JSON_IDS = variant(
     "json_each(?)",
-    postgres="(SELECT ordinality AS key, value::bigint AS value"
-    " FROM json_array_elements_text(?::json) WITH ORDINALITY)",
+    postgres="(SELECT u.key, u.value FROM unnest(ARRAY(SELECT json_array_elements_text(?::json)::bigint))"
+    " WITH ORDINALITY AS u(value, key))",
 )
 #: The same for a JSON array of strings.
 JSON_TEXTS = variant(
     "json_each(?)",
-    postgres="(SELECT ordinality AS key, value FROM json_array_elements_text(?::json) WITH ORDINALITY)",
+    postgres="(SELECT u.key, u.value FROM unnest(ARRAY(SELECT json_array_elements_text(?::json)))"
+    " WITH ORDINALITY AS u(value, key))",
 )
