@@ -206,13 +206,13 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage import sqlite_files
+    from bot.storage import engines
 
     if args.command == "backup":
-        version = sqlite_files.backup(settings.db_path, args.target)
+        version = engines.backup(settings.database, args.target)
         print(f"backed up {settings.db_path} (schema version {version}) to {args.target}")
         return 0
-    kept = sqlite_files.restore(args.backup, settings.db_path)
+    kept = engines.restore(args.backup, settings.database)
     where = f"; the database it replaced was copied to {kept}" if kept else ""
     print(f"restored {settings.db_path} from {args.backup}{where}")
     return 0
@@ -311,7 +311,7 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     done = rejected = 0
     # Pages are read in a worker process, as in the bot, so a pathological one is stopped at the time limit.
     async with (
-        open_store(settings.db_path) as store,
+        open_store(settings.database) as store,
         WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
     ):
         outcomes = await ingest_paths(store, paths, festival=args.festival, table=table) if paths else []
@@ -340,7 +340,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
     from bot.sources.workers import WorkerPool
     from bot.storage.store import open_store
 
-    async with open_store(settings.db_path) as store:
+    async with open_store(settings.database) as store:
         try:
             if args.feeds_command == "add":
                 feed = await add_feed(

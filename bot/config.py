@@ -13,6 +13,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
+#: How FESTBOT_DATABASE_URL starts (libpq takes both spellings).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+#: Settings whose values never reach the terminal, even when wrong.
+SECRETS = ("DISCORD_TOKEN", "FESTBOT_DATABASE_URL")
+
 #: The level names ``logging`` knows, as FESTBOT_LOG_LEVEL spells them (any case).
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: The most shards festbot accepts: far beyond any bot Discord hosts (2,500 servers a shard), low
@@ -59,6 +64,9 @@ class Settings(BaseSettings):
     discord_api_base_url: str | None = Field(default=None, validation_alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str | None = Field(default=None, validation_alias="DISCORD_GATEWAY_URL")
     db_path: Path = Field(default=DATA_DIR / "festival.db", validation_alias="FESTBOT_DB")
+    #: A PostgreSQL database instead of the SQLite file (several processes, several machines). Secret:
+    #: the URL may hold a password.
+    database_url: SecretStr | None = Field(default=None, validation_alias="FESTBOT_DATABASE_URL")
     inbox: Path = Field(default=DATA_DIR / "inbox", validation_alias="FESTBOT_INBOX")
     #: How long a file in the inbox must stay unchanged (size and mtime) before it is read, unless a
     #: writer renamed it into place from a temporary name; long enough for a copy that pauses.
@@ -90,6 +98,7 @@ class Settings(BaseSettings):
         "discord_gateway_url",
         "dev_guild_id",
         "shard_count",
+        "database_url",
         mode="before",
     )
     @classmethod
@@ -106,6 +115,21 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"not a log level; use one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip().startswith(POSTGRES_SCHEMES):
+            raise ValueError(
+                "not a PostgreSQL URL; use postgresql://USER@HOST:5432/DATABASE, or leave it unset for the SQLite"
+                " file FESTBOT_DB"
+            )
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
+    @property
+    def database(self) -> Path | str:
+        """Where the data lives: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url.get_secret_value() if self.database_url is not None else self.db_path
 
     @property
     def log_level_number(self) -> int:
@@ -161,6 +185,6 @@ def load_settings() -> Settings:
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"]) or "settings"
             reason = str(error["msg"]).removeprefix("Value error, ")
-            shown = "input" in error and name != "DISCORD_TOKEN"  # a token never reaches the terminal
+            shown = "input" in error and name not in SECRETS  # a token or password never reaches the terminal
             problems.append(f"{name}={error['input']!r}: {reason}" if shown else f"{name}: {reason}")
         raise SettingsError("; ".join(problems)) from exc

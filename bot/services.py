@@ -50,7 +50,7 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterator[Services]:
     """Open the store (loading the shipped reviews on first use) and build search and answers on it."""
     festivals = FestivalTable.load(settings.festivals_file)
-    async with open_store(settings.db_path) as store, WorkerPool(time_limit=settings.read_time_limit) as workers:
+    async with open_store(settings.database) as store, WorkerPool(time_limit=settings.read_time_limit) as workers:
         if seed:
             await ensure_seeded(store, settings.reviews_dir, festivals)
         searcher = Searcher(store)

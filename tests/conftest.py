@@ -1,11 +1,22 @@
-"""Shared fixtures: a real SQLite file per test, the shipped festival table, the CLI environment."""
+"""Shared fixtures: a real database per test on each engine, the shipped festival table, the CLI environment.
+
+Every test that takes ``store`` (or ``database``, ``databases``) runs twice: on a SQLite file and on a
+schema of its own in the PostgreSQL server at ``FESTBOT_TEST_DATABASE_URL`` (default
+``postgresql://127.0.0.1:5432/test``), created for the test and dropped after it, so other runs on the
+same server never meet it. Without a server those runs skip, said once at the end of the run; under
+``CI=true`` a missing server fails the run instead.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import AsyncIterator
+import urllib.parse
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.config import Settings
@@ -26,6 +37,126 @@ SEED = ROOT / "data" / "reviews" / "return-to-dust.txt"
 #: code called directly gets it from the ``fetch_policy`` fixture. Tests of the refusal make their own policy.
 ALLOW_PRIVATE = {"FESTBOT_FETCH_ALLOW_PRIVATE": "1"}
 os.environ.update(ALLOW_PRIVATE)
+#: The developer's own database setting never reaches the suite's bots: each test says which it uses.
+os.environ.pop("FESTBOT_DATABASE_URL", None)
+
+POSTGRES_URL = os.environ.get("FESTBOT_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test")
+#: Schemas this suite creates start so; each ends in a random part, unique across concurrent runs.
+SCHEMA_PREFIX = "festbot_test_"
+
+
+@functools.cache
+def postgres_missing() -> str | None:
+    """Why the suite cannot use the PostgreSQL server (None: it can); asked once per run."""
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return f"PostgreSQL at {POSTGRES_URL} is unreachable ({' '.join(str(exc).split())})"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI") == "true" and (problem := postgres_missing()) is not None:
+        raise pytest.UsageError(f"{problem}; CI runs every storage test on PostgreSQL too")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if (problem := _skipped_postgres()) is not None:
+        terminalreporter.write_line(
+            f"{problem}: the PostgreSQL runs were skipped (set FESTBOT_TEST_DATABASE_URL, see README.md)", yellow=True
+        )
+
+
+def _skipped_postgres() -> str | None:
+    # Only a run that collected a PostgreSQL test asked; a run of other tests says nothing about it.
+    return postgres_missing() if postgres_missing.cache_info().currsize else None
+
+
+ENGINES = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Which engine this run of the test uses."""
+    name: str = request.param
+    if name == "postgres" and (problem := postgres_missing()) is not None:
+        pytest.skip(problem)
+    return name
+
+
+class Databases:
+    """Fresh, migrated-on-open databases of one engine for one test: SQLite files, or PostgreSQL schemas."""
+
+    def __init__(self, engine: str, folder: Path) -> None:
+        self.engine = engine
+        self._folder = folder
+        self._schemas: list[str] = []
+
+    def new(self, name: str = "festival") -> Path | str:
+        """A new empty database's location (a path, or a URL whose search_path is a new schema)."""
+        if self.engine == "sqlite":
+            return self._folder / f"{name}.db"
+        schema = f"{SCHEMA_PREFIX}{name}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        self._schemas.append(schema)
+        return with_schema(POSTGRES_URL, schema)
+
+    def drop(self) -> None:
+        if not self._schemas:
+            return
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            for schema in self._schemas:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def with_schema(url: str, schema: str) -> str:
+    """``url`` with ``search_path`` set to ``schema``: every table festbot makes or reads is in it."""
+    parts = urllib.parse.urlsplit(url)
+    query = [*urllib.parse.parse_qsl(parts.query), ("options", f"-csearch_path={schema}")]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+@pytest.fixture
+def databases(engine: str, tmp_path: Path) -> Iterator[Databases]:
+    made = Databases(engine, tmp_path)
+    yield made
+    made.drop()
+
+
+@pytest.fixture
+def database(databases: Databases) -> Path | str:
+    """The test's database on this run's engine: where ``store`` opens, and what a ``festbot`` subprocess gets."""
+    return databases.new()
+
+
+#: For a test of what only SQLite has (its file, WAL, PRAGMAs, file backups): its store runs on SQLite alone.
+sqlite_only = pytest.mark.parametrize("engine", ["sqlite"])
+#: For a test of what only PostgreSQL has (schema_version, several writers' races, URLs).
+postgres_only = pytest.mark.parametrize("engine", ["postgres"])
+
+#: Every table festbot keeps, for before-and-after counts that read the same on both engines.
+TABLES = (
+    "meta", "films", "reviews", "people", "companies", "credits", "sales_contacts", "subscriptions", "deliveries",
+    "feeds", "feed_entries",
+)  # fmt: skip
+
+
+async def row_counts(store: Store) -> dict[str, int]:
+    """How many rows each of festbot's tables holds."""
+    counts = {}
+    for table in TABLES:
+        row = await store.reads.fetchone(f"SELECT count(*) FROM {table}")
+        counts[table] = int(row[0]) if row else 0
+    return counts
+
+
+def database_env(location: Path | str) -> dict[str, str]:
+    """The environment that points ``festbot`` at ``location``."""
+    if isinstance(location, Path):
+        return {"FESTBOT_DB": str(location)}
+    return {"FESTBOT_DATABASE_URL": location}
 
 
 @pytest.fixture(scope="session")
@@ -34,8 +165,8 @@ def festivals() -> FestivalTable:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    async with open_store(tmp_path / "festival.db") as opened:
+async def store(database: Path | str) -> AsyncIterator[Store]:
+    async with open_store(database) as opened:
         yield opened
 
 

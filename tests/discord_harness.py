@@ -94,14 +94,14 @@ def write_corpus(folder: Path) -> Path:
 
 
 def settings_for(fake: FakeDiscord, tmp_path: Path, **extra: Any) -> Settings:
+    """The bot's settings for a test; ``extra`` may name another database (``FESTBOT_DATABASE_URL``) and more."""
     return Settings(
         DISCORD_TOKEN=TOKEN,
         DISCORD_API_BASE_URL=fake.api_base,
         DISCORD_GATEWAY_URL=fake.gateway_url,
-        FESTBOT_DB=tmp_path / "festival.db",
         FESTBOT_SEED_DIR=tmp_path / "corpus",
         FESTBOT_INBOX=tmp_path / "inbox",
-        **extra,
+        **{"FESTBOT_DB": tmp_path / "festival.db", **extra},
     )
 
 

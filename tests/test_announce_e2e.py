@@ -1,4 +1,4 @@
-"""Announcements through the fake Discord: subscriptions, fan-out, faults, edits, and SIGKILL."""
+"""Announcements through the fake Discord: subscriptions, fan-out, faults, edits, and SIGKILL; on both engines."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from bot.parsing.parser import parse_review_text
 from bot.storage import sqlite
 from bot.storage.ledger import Ledger
 from bot.storage.store import open_store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, database_env
 from tests.discord_harness import EPHEMERAL, TOKEN, fake_discord, running_bot, settings_for, until, write_corpus
 from tests.fakediscord import ChannelType, FakeDiscord, P
 
@@ -41,9 +41,9 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[FestivalBot]:
+async def bot(fake: FakeDiscord, tmp_path: Path, database: Path | str) -> AsyncIterator[FestivalBot]:
     write_corpus(tmp_path / "corpus")
-    async with running_bot(settings_for(fake, tmp_path)) as running:
+    async with running_bot(settings_for(fake, tmp_path, **database_env(database))) as running:
         yield running
 
 
@@ -309,13 +309,13 @@ async def _start(env: dict[str, str]) -> asyncio.subprocess.Process:
 
 
 async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_each(
-    fake: FakeDiscord, tmp_path: Path, cli_env: dict[str, str]
+    fake: FakeDiscord, tmp_path: Path, cli_env: dict[str, str], database: Path | str
 ) -> None:
     fake.rate_limits.enabled = True  # 50 requests/s globally, 5 messages/5 s per channel, as Discord
     channels = text_channels(fake, 200)
     write_corpus(tmp_path / "corpus")
-    settings = settings_for(fake, tmp_path)
-    async with open_store(settings.db_path) as store:
+    settings = settings_for(fake, tmp_path, **database_env(database))
+    async with open_store(settings.database) as store:
         ledger = Ledger(store)
         for channel in channels:
             await ledger.subscribe(guild_id=fake.default_guild.id, channel_id=channel, festival="Berlinale")
@@ -324,8 +324,8 @@ async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_each(
         "DISCORD_TOKEN": TOKEN,
         "DISCORD_API_BASE_URL": fake.api_base,
         "DISCORD_GATEWAY_URL": fake.gateway_url,
-        "FESTBOT_DB": str(settings.db_path),
         "FESTBOT_SEED_DIR": str(tmp_path / "corpus"),
+        **database_env(database),
     }
     first = await _start(env)
     try:
@@ -356,7 +356,7 @@ async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_each(
     assert second.returncode == 0, err.decode()[-2000:]
     rate_limited = [r for r in fake.requests if r.status == 429]
     assert rate_limited == []  # paced, not pushed back
-    async with open_store(settings.db_path) as store:
+    async with open_store(settings.database) as store:
         assert await Ledger(store).counts() == {"sent": 200}
 
 

@@ -459,7 +459,7 @@ async def test_the_worker_rides_out_a_locked_database_and_delivers_afterwards(
     ledger = Ledger(store)
     await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
     await ingest(store, festivals, review_text("Held Up"), "a")
-    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder = sqlite3.connect(store.location, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock longer than the busy timeout
     sender = ScriptedSender()
     announcer = Announcer(ledger, sender, pacer=Pacer((1000, 1.0), (5, 5.0)))
@@ -491,7 +491,7 @@ async def test_a_send_recorded_while_the_database_is_locked_is_recorded_once_it_
     ledger = Ledger(store)
     await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
     await ingest(store, festivals, review_text("Sent Then Locked"), "a")
-    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder = sqlite3.connect(store.location, isolation_level=None)
     sender = ScriptedSender()
     deliver = sender.deliver
 

@@ -1,5 +1,8 @@
 """Backups and upgrades: an online copy while the store writes, a backup before every migration, a database
-newer than the code refused, and a restore that brings a backup back (and keeps what it replaced)."""
+newer than the code refused, and a restore that brings a backup back (and keeps what it replaced).
+
+SQLite only: these are the SQLite file's operations (PostgreSQL's are pg_dump and pg_restore; its refusal,
+and its own schema-version checks, are in ``tests/test_postgres.py``)."""
 
 from __future__ import annotations
 

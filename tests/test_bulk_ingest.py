@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +13,32 @@ from bot.sources.ingest import ingest_file, ingest_paths
 from bot.storage import review_writes
 from bot.storage.ledger import Ledger
 from bot.storage.store import Incoming, Store, open_store
-from tests.conftest import FIXTURES, SEED, second_critic
+from tests.conftest import FIXTURES, SEED, TABLES, Databases, second_critic
 
-_TIMESTAMPS = {"created_at", "updated_at"}
+#: Left out: the times, and PostgreSQL's rowid column (SQLite's rowid, which SQLite does not list as a column).
+_LEFT_OUT = {"created_at", "updated_at", "rowid"}
+#: The order rows were written in: SQLite's rowid, and on PostgreSQL the id (or the column named rowid).
+_ORDER = {"meta": "key", "credits": "rowid", "sales_contacts": "rowid"}
 
 
-def _contents(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's rows in rowid order, timestamps left out."""
-    with sqlite3.connect(db) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        contents = {}
-        for table in tables:
-            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in _TIMESTAMPS]
-            contents[table] = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid").fetchall()
-        return contents
+async def _contents(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows in the order written, as both engines list them (times left out)."""
+    contents = {}
+    for table in TABLES:
+        if isinstance(store.location, Path):
+            listed = await store.reads.fetchall(f"SELECT name FROM pragma_table_info('{table}')")
+        else:
+            listed = await store.reads.fetchall(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = ? ORDER BY ordinal_position",
+                (table,),
+            )
+        columns = [str(row[0]) for row in listed if row[0] not in _LEFT_OUT]
+        rows = await store.reads.fetchall(
+            f"SELECT {', '.join(columns)} FROM {table} ORDER BY {_ORDER.get(table, 'id')}"
+        )
+        contents[table] = [tuple(row) for row in rows]
+    return contents
 
 
 def _mixed_folder(folder: Path) -> list[Path]:
@@ -49,34 +60,34 @@ async def _subscribed(store: Store) -> None:
     await Ledger(store).subscribe(guild_id=1, channel_id=2, festival=None)
 
 
-async def test_batch_equals_one_file_at_a_time(tmp_path: Path, festivals: FestivalTable) -> None:
+async def test_batch_equals_one_file_at_a_time(databases: Databases, tmp_path: Path, festivals: FestivalTable) -> None:
     files = _mixed_folder(tmp_path / "in")
-    async with open_store(tmp_path / "alone.db") as alone:
+    async with open_store(databases.new("alone")) as alone, open_store(databases.new("batch")) as batched:
         await _subscribed(alone)
         one_by_one = [await ingest_file(alone, path, table=festivals) for path in files]
-    async with open_store(tmp_path / "batch.db") as batched:
         await _subscribed(batched)
         together = await ingest_paths(batched, [tmp_path / "in"], table=festivals)
-    assert [(o.path, o.status, o.review_id, o.reason) for o in together] == [
-        (o.path, o.status, o.review_id, o.reason) for o in one_by_one
-    ]
-    assert {o.status for o in together} == {"added", "unchanged", "updated", "rejected"}
-    assert _contents(tmp_path / "batch.db") == _contents(tmp_path / "alone.db")
+        assert [(o.path, o.status, o.review_id, o.reason) for o in together] == [
+            (o.path, o.status, o.review_id, o.reason) for o in one_by_one
+        ]
+        assert {o.status for o in together} == {"added", "unchanged", "updated", "rejected"}
+        assert await _contents(batched) == await _contents(alone)
 
 
-async def test_batch_equals_one_file_at_a_time_with_workers(tmp_path: Path, festivals: FestivalTable) -> None:
+async def test_batch_equals_one_file_at_a_time_with_workers(
+    databases: Databases, tmp_path: Path, festivals: FestivalTable
+) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     seed = SEED.read_text(encoding="utf-8")
     for n in range(130):  # more than one batch, and enough for the worker processes
         (folder / f"r{n:03}.txt").write_text(seed.replace("Return To Dust", f"Return To Dust {n % 100}"), "utf-8")
-    async with open_store(tmp_path / "alone.db") as alone:
+    async with open_store(databases.new("alone")) as alone, open_store(databases.new("batch")) as batched:
         one_by_one = await ingest_paths(alone, [folder], table=festivals, workers=0)
-    async with open_store(tmp_path / "batch.db") as batched:
         together = await ingest_paths(batched, [folder], table=festivals, workers=2)
-    assert [(o.status, o.review_id) for o in together] == [(o.status, o.review_id) for o in one_by_one]
-    assert [o.status for o in together].count("added") == 100
-    assert _contents(tmp_path / "batch.db") == _contents(tmp_path / "alone.db")
+        assert [(o.status, o.review_id) for o in together] == [(o.status, o.review_id) for o in one_by_one]
+        assert [o.status for o in together].count("added") == 100
+        assert await _contents(batched) == await _contents(alone)
 
 
 async def test_a_review_that_fails_is_rolled_back_alone(
@@ -98,7 +109,7 @@ async def test_a_review_that_fails_is_rolled_back_alone(
     assert [getattr(r, "status", None) for r in results] == ["added", None, "added"]
     assert isinstance(results[1], RuntimeError)
     assert store.reviews_generation > generation
-    contents = _contents(store.path)
+    contents = await _contents(store)
     assert sorted(row[1] for row in contents["films"]) == ["A", "C"]
     assert len(contents["reviews"]) == 2
     assert {row[0] for row in contents["credits"]} == {row[0] for row in contents["reviews"]}

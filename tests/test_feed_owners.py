@@ -183,6 +183,9 @@ async def migrated(path: Path) -> dict[str, tuple[int | None, float, int]]:
         }
 
 
+# The V005 tests below migrate SQLite files that V004 built: no PostgreSQL database predates V006.
+
+
 async def test_v005_gives_each_feed_to_the_one_server_using_it_else_to_the_operator(tmp_path: Path) -> None:
     subscriptions: Subscriptions = [
         (ONE, 11, "Berlinale"),

@@ -182,7 +182,7 @@ async def test_atom_feed_with_last_modified(site: FeedSite, store: Store, poller
 
 
 async def test_entries_are_not_ingested_again_after_a_restart(
-    site: FeedSite, tmp_path: Path, festivals: FestivalTable, fetch_policy: FetchPolicy
+    site: FeedSite, database: Path | str, festivals: FestivalTable, fetch_policy: FetchPolicy
 ) -> None:
     site.feeds["reviews"] = FeedSpec(
         items=[
@@ -190,7 +190,7 @@ async def test_entries_are_not_ingested_again_after_a_restart(
             Item("The Copper Hymnal", "/articles/copper-hymnal", guid="tw-2"),
         ]
     )
-    db = tmp_path / "festival.db"
+    db = database
     async with (
         open_store(db) as store,
         FeedPoller(store, table=festivals, limits=LIMITS, policy=fetch_policy) as poller,
@@ -579,3 +579,22 @@ async def test_ingest_url_reports_bad_pages(
     assert outcome.reason and reason in outcome.reason
     assert reason in outcome.line()
     assert await store.count() == 0
+
+
+async def test_a_failed_read_of_the_feed_list_is_logged_and_the_poller_goes_on(
+    store: Store, poller: FeedPoller, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Either engine's error (here the table is gone) costs one reload, never the poller."""
+    await store.write(lambda conn: conn.execute("ALTER TABLE feeds RENAME TO feeds_gone"))
+    task = asyncio.create_task(poller.run())
+    try:
+
+        async def logged() -> bool:
+            return any("cannot read the list of feeds" in r.getMessage() for r in caplog.records)
+
+        await eventually(logged)
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -24,7 +24,7 @@ from bot.storage import deliveries
 from bot.storage.connection import Connection
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store, open_store
-from tests.conftest import second_critic
+from tests.conftest import second_critic, sqlite_only
 from tests.workerjobs import alive, install_slow_parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -195,9 +195,9 @@ def test_move_without_overwrite_skips_names_taken_by_an_error_file(tmp_path: Pat
 
 
 async def test_files_left_in_the_inbox_are_processed_on_start_and_never_twice(
-    tmp_path: Path, inbox: Path, festivals: FestivalTable
+    database: Path | str, inbox: Path, festivals: FestivalTable
 ) -> None:
-    db = tmp_path / "festival.db"
+    db = database
     (inbox / "left-over.txt").write_text(review_text(), encoding="utf-8")
     (inbox / "broken.txt").write_text("", encoding="utf-8")
     async with open_store(db) as store:
@@ -424,7 +424,7 @@ async def test_a_file_that_meets_a_locked_database_stays_and_is_stored_once_it_i
     impatient_store: Store, inbox: Path, festivals: FestivalTable
 ) -> None:
     store = impatient_store
-    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder = sqlite3.connect(store.location, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process holding the write lock
     try:
         async with running(store, inbox, festivals) as (watcher, outcomes):
@@ -445,13 +445,14 @@ async def test_a_file_that_meets_a_locked_database_stays_and_is_stored_once_it_i
     assert await store.count() == 1
 
 
+@sqlite_only  # the full disk is SQLite's max_page_count
 async def test_a_file_that_meets_a_full_disk_stays_and_is_stored_once_there_is_room(
     store: Store, inbox: Path, festivals: FestivalTable
 ) -> None:
     def fill(conn: Connection, pages: int) -> None:
         conn.execute(f"PRAGMA max_page_count = {pages}")  # the database cannot grow: as a full disk
 
-    with contextlib.closing(sqlite3.connect(store.path)) as other:
+    with contextlib.closing(sqlite3.connect(store.location)) as other:
         other.execute("VACUUM")  # no free pages left in the file to write into
         (pages,) = other.execute("PRAGMA page_count").fetchone()
     await store.write(fill, pages)

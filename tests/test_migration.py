@@ -4,6 +4,9 @@ The earlier database is built as the earlier code built it: migrations V001-V004
 review written with the statements ``bot/storage/review_writes.py`` used before V006 (a film per
 ``film_key``, its countries in ``film_countries``, the review's row pointing at the film); credits,
 people, companies and sales contacts are written as they still are, since V006 leaves those tables alone.
+
+SQLite only: these databases are SQLite files from before PostgreSQL was supported (no PostgreSQL
+database is older than V006; ``tests/test_postgres.py`` upgrades one from V005).
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -136,6 +135,5 @@ async def test_a_corrected_title_moves_the_review_and_leaves_the_other_reviews_t
     await store.ingest(dust.model_copy(update={"title": "Return To The Dust"}), source="seed")
     moved, stayed = await store.get(first.review_id), await store.get(other.review_id)
     assert moved is not None and stayed is not None and moved.film_id != stayed.film_id
-    with sqlite3.connect(store.path) as conn:
-        titles = sorted(row[0] for row in conn.execute("SELECT title FROM films"))
+    titles = sorted(row[0] for row in await store.reads.fetchall("SELECT title FROM films"))
     assert titles == ["Return To Dust", "Return To The Dust"]

@@ -13,6 +13,7 @@ from bot.domain.festivals import FestivalTable
 from bot.parsing.parser import parse_review_text
 from bot.search.index import WordIndex
 from bot.search.searcher import Searcher
+from bot.storage import review_writes
 from bot.storage.store import Store, open_store
 
 TITLES = {
@@ -114,10 +115,9 @@ async def test_writes_in_this_process_are_searchable_at_once(store: Store, festi
 
 
 async def test_writes_of_another_process_are_seen_within_the_recheck_interval(
-    tmp_path: Path, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
+    database: Path | str, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "shared.db"
-    async with open_store(path) as bot_store, open_store(path) as cli_store:
+    async with open_store(database) as bot_store, open_store(database) as cli_store:
         searcher = Searcher(bot_store)
         await _add(cli_store, festivals, "Winter Harbour", "w.txt")
         assert (await searcher.search("winter harbour"))[0].title == "Winter Harbour"
@@ -128,12 +128,25 @@ async def test_writes_of_another_process_are_seen_within_the_recheck_interval(
         assert (await searcher.search("ines costa"))[0].matched == "person"
 
 
+async def test_an_update_elsewhere_within_the_same_second_is_seen(
+    database: Path | str, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No id grows and ``updated_at`` keeps its second: only the engine's commit mark tells the index."""
+    monkeypatch.setattr(bot.search.searcher, "_RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(review_writes, "now_iso", lambda: "2026-02-12T10:00:00+00:00")
+    async with open_store(database) as bot_store, open_store(database) as cli_store:
+        searcher = Searcher(bot_store)
+        review_id = await _add(cli_store, festivals, "Winter Harbour", "w.txt")
+        assert [h.review_id for h in await searcher.search("winter harbour")] == [review_id]
+        assert await _add(cli_store, festivals, "Winter Lighthouse", "w.txt") == review_id  # updated in place
+        assert [h.review_id for h in await searcher.search("winter lighthouse")] == [review_id]
+
+
 async def test_bulk_loads_elsewhere_are_searchable_once_each(
-    tmp_path: Path, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
+    database: Path | str, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bot.search.searcher, "_RECHECK_SECONDS", 0.0)
-    path = tmp_path / "shared.db"
-    async with open_store(path) as bot_store, open_store(path) as cli_store:
+    async with open_store(database) as bot_store, open_store(database) as cli_store:
         searcher = Searcher(bot_store)
         await _add(cli_store, festivals, "A Very Long Title About Nothing Much", "long.txt")
         await searcher.refresh()

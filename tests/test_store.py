@@ -1,4 +1,4 @@
-"""The SQLite store: migrations, whole-or-nothing ingest, idempotence, round trips."""
+"""The store, on both engines: migrations, whole-or-nothing ingest, idempotence, round trips."""
 
 from __future__ import annotations
 
@@ -19,19 +19,15 @@ from bot.sources.ingest import ensure_seeded, ingest_file, ingest_paths
 from bot.storage import review_writes
 from bot.storage.connection import Connection, StoreError, is_transient
 from bot.storage.store import Store, open_store
-from tests.conftest import FIXTURES, SEED, second_critic
+from tests.conftest import FIXTURES, SEED, row_counts, second_critic, sqlite_only
 
 SEED_FIRST_PARAGRAPH = parse_review_text(SEED.read_text(encoding="utf-8")).body[0]
 
 
-def _tables(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names if not n.startswith("search")}
-
-
+@sqlite_only
 async def test_schema_is_migrated_with_wal_and_user_version(store: Store) -> None:
-    with sqlite3.connect(store.path) as conn:
+    assert isinstance(store.location, Path)
+    with sqlite3.connect(store.location) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -39,14 +35,18 @@ async def test_schema_is_migrated_with_wal_and_user_version(store: Store) -> Non
     assert "search_index" not in tables  # dropped by V004: search is in memory
 
 
-async def test_reopening_does_not_migrate_again(tmp_path: Path) -> None:
-    async with open_store(tmp_path / "db.sqlite") as first:
+async def test_reopening_does_not_migrate_again(database: Path | str) -> None:
+    async with open_store(database) as first:
         await first.set_meta("marker", "kept")
-    async with open_store(tmp_path / "db.sqlite") as second:
+        await first.set_meta("marker", "kept again")
+    async with open_store(database) as second:
+        assert await second.get_meta("marker") == "kept again"
+        await second.set_meta("marker", "kept")
         assert await second.get_meta("marker") == "kept"
 
 
 async def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    """SQLite only: a file that is no database (PostgreSQL's clear errors are in tests/test_postgres.py)."""
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match=r"junk\.db"):
@@ -80,11 +80,11 @@ async def test_reingest_unchanged_then_edited_updates_in_place(
     path = tmp_path / "dust.txt"
     path.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
     first = await ingest_file(store, path, table=festivals)
-    before = _tables(store.path)
+    before = await row_counts(store)
     again = await ingest_file(store, path, table=festivals)
     assert (first.status, again.status) == ("added", "unchanged")
     assert again.review_id == first.review_id
-    assert _tables(store.path) == before
+    assert await row_counts(store) == before
 
     path.write_text(
         path.read_text(encoding="utf-8").replace("131 mins", "132 mins").replace("Music:", "Score:"), encoding="utf-8"
@@ -111,10 +111,10 @@ async def test_same_review_from_another_path_is_unchanged(
 async def test_rejected_file_writes_nothing(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("Producers: Ana Lima\n\nMain cast: Eva Moss\n", encoding="utf-8")
-    before = _tables(store.path)
+    before = await row_counts(store)
     outcome = await ingest_file(store, bad, table=festivals)
     assert outcome.status == "rejected" and "no header line" in (outcome.reason or "")
-    assert _tables(store.path) == before
+    assert await row_counts(store) == before
 
 
 async def test_failure_inside_a_transaction_leaves_nothing(
@@ -128,8 +128,8 @@ async def test_failure_inside_a_transaction_leaves_nothing(
     monkeypatch.setattr(review_writes, "write_credits", explode)
     with pytest.raises(RuntimeError):
         await store.ingest(review, source="seed")
-    assert _tables(store.path)["reviews"] == 0
-    assert _tables(store.path)["films"] == 0
+    counts = await row_counts(store)
+    assert counts["reviews"] == counts["films"] == counts["people"] == 0
 
 
 async def test_seed_loads_once(store: Store, festivals: FestivalTable, tmp_path: Path) -> None:
@@ -183,8 +183,7 @@ async def test_corrected_title_leaves_no_orphan_film(store: Store, festivals: Fe
     await ingest_file(store, path, table=festivals)
     path.write_text(path.read_text(encoding="utf-8").replace("Return To Dust", "Return To The Dust"), encoding="utf-8")
     assert (await ingest_file(store, path, table=festivals)).status == "updated"
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT title FROM films").fetchall() == [("Return To The Dust",)]
+    assert [tuple(row) for row in await store.reads.fetchall("SELECT title FROM films")] == [("Return To The Dust",)]
 
 
 def test_a_reviews_hash_is_what_it_was_before_publication_rating_and_image(
@@ -261,7 +260,9 @@ def test_every_critics_review_survives_any_sequence_of_ingests_and_restarts(
     steps: list[tuple[str, str, int]],
 ) -> None:
     """Files given by path, inbox drops (a reused name), restarts that may load the seed, the seed by hand:
-    each critic keeps exactly one review, with the text last given, and the seed's text is never touched."""
+    each critic keeps exactly one review, with the text last given, and the seed's text is never touched.
+    On SQLite files alone (a database per example); the identity rules are the same SQL on both engines,
+    and tests/test_review_identity.py runs them on each."""
     asyncio.run(_run_steps(steps))
 
 
@@ -308,7 +309,9 @@ async def _assert_kept(store: Store, latest: dict[str, str], seed_stored: bool) 
     assert len({film for _, _, film in by_reviewer}) <= 1  # one film, however its reviews arrived
 
 
-async def test_a_commit_that_fails_is_rolled_back_and_the_next_write_works(store: Store) -> None:
+async def test_a_commit_that_fails_is_rolled_back_and_the_next_write_works(tmp_path: Path) -> None:
+    """SQLite only: a deferred foreign key makes the COMMIT itself fail (PostgreSQL rolls back on its own)."""
+
     def orphan_delivery(conn: Connection) -> None:
         conn.execute("PRAGMA defer_foreign_keys = ON")  # checked at COMMIT, which then fails
         conn.execute(
@@ -316,11 +319,12 @@ async def test_a_commit_that_fails_is_rolled_back_and_the_next_write_works(store
             " VALUES (999, 999, 1, 'now', 'now')"
         )
 
-    with pytest.raises(sqlite3.IntegrityError):
-        await store.write(orphan_delivery)
-    await store.set_meta("after", "written")  # not "cannot start a transaction within a transaction"
-    assert await store.get_meta("after") == "written"
-    assert _tables(store.path)["deliveries"] == 0
+    async with open_store(tmp_path / "commit.db") as store:
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.write(orphan_delivery)
+        await store.set_meta("after", "written")  # not "cannot start a transaction within a transaction"
+        assert await store.get_meta("after") == "written"
+        assert (await row_counts(store))["deliveries"] == 0
 
 
 async def test_transient_errors_are_told_from_the_rest(tmp_path: Path) -> None:

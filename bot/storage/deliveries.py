@@ -21,8 +21,8 @@ from bot.storage.connection import Connection, Reads, Row
 from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, one_per_channel, subscription_from_row
 
 _INSERT = (
-    "INSERT OR IGNORE INTO deliveries(review_id, subscription_id, channel_id, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO deliveries(review_id, subscription_id, channel_id, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
 

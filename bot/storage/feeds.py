@@ -177,18 +177,21 @@ def _entry(row: Sequence[Any]) -> EntryRecord:
 
 async def insert_feed(
     store: Store, url: str, *, guild_id: int | None, festival: str | None, interval_seconds: float, now: dt.datetime
-) -> Feed:
-    """Add a feed for ``guild_id`` (None: the operator); raises ``sqlite3.IntegrityError`` when that owner
-    already has the URL, or the interval is out of bounds."""
+) -> Feed | None:
+    """Add a feed for ``guild_id`` (None: the operator); None when that owner already has the URL.
 
-    def write(conn: Connection) -> Feed:
-        row = conn.execute(
+    The interval must be within bounds (the table's CHECK refuses others, as an engine's error)."""
+
+    def write(conn: Connection) -> Feed | None:
+        rows = conn.execute(
             "INSERT INTO feeds(guild_id, url, festival, interval_seconds, added_at) VALUES (?, ?, ?, ?, ?)"
-            " RETURNING id",
+            " ON CONFLICT DO NOTHING RETURNING id",
             (guild_id, url, festival, interval_seconds, iso(now)),
-        ).fetchall()[0]
+        ).fetchall()
+        if not rows:
+            return None
         # Read back inside the transaction: a read elsewhere would not see it before the commit.
-        return _feed(conn.execute(_FEED_BY_ID, (row[0],)).fetchall()[0])
+        return _feed(conn.execute(_FEED_BY_ID, (rows[0][0],)).fetchall()[0])
 
     return await store.write(write)
 
@@ -273,7 +276,7 @@ async def find_entry(store: Store, feed_id: int, entry_key: str, url: str | None
     row = await store.reads.fetchone(
         f"SELECT {_ENTRY_COLUMNS} FROM feed_entries"  # noqa: S608
         " WHERE (feed_id = ? AND entry_key = ?) OR (? IS NOT NULL AND (url = ? OR canonical_url = ?))"
-        " ORDER BY feed_id = ? DESC, id LIMIT 1",
+        " ORDER BY CASE WHEN feed_id = ? THEN 0 ELSE 1 END, id LIMIT 1",
         (feed_id, entry_key, url, url, url, feed_id),
     )
     return _entry(row) if row else None
@@ -301,10 +304,10 @@ _UPSERT_ENTRY = (
     " attempts, entry, updated_at, retry_at, feed_id, entry_key, first_seen_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(feed_id, entry_key) DO UPDATE SET url = excluded.url,"
-    " canonical_url = COALESCE(excluded.canonical_url, canonical_url),"
-    " content_hash = COALESCE(excluded.content_hash, content_hash), status = excluded.status,"
-    " reason = excluded.reason, review_id = COALESCE(excluded.review_id, review_id),"
-    " announce = COALESCE(excluded.announce, announce), attempts = excluded.attempts,"
+    " canonical_url = COALESCE(excluded.canonical_url, feed_entries.canonical_url),"
+    " content_hash = COALESCE(excluded.content_hash, feed_entries.content_hash), status = excluded.status,"
+    " reason = excluded.reason, review_id = COALESCE(excluded.review_id, feed_entries.review_id),"
+    " announce = COALESCE(excluded.announce, feed_entries.announce), attempts = excluded.attempts,"
     " entry = excluded.entry, updated_at = excluded.updated_at, retry_at = excluded.retry_at"
 )
 #: A page ingested by URL, outside any feed: remembered so a feed carrying it later skips it.

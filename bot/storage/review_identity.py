@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from bot.domain.models import Review
 from bot.domain.text import fold
 from bot.storage.connection import Connection
+from bot.storage.dialect import JSON_IDS, compose
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,7 @@ def same_review(
     if not films:
         return None
     # A film has a handful of reviews: reading them all is one indexed look-up.
-    rows = conn.execute(
-        "SELECT id, content_hash, film_id, url, publication, reviewer FROM reviews"
-        " WHERE film_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (json.dumps([film.id for film in films]),),
-    ).fetchall()
+    rows = conn.execute(_REVIEWS_OF_FILMS, (json.dumps([film.id for film in films]),)).fetchall()
     for row in rows:
         if row[1] == digest:
             return SameReview(int(row[0]), str(row[1]), int(row[2]))
@@ -132,3 +129,10 @@ def same_review(
         if not other_url and fold(row[4] or "") == outlet and fold(row[5] or "") == critic:
             return SameReview(int(row[0]), str(row[1]), int(row[2]))
     return None
+
+
+_REVIEWS_OF_FILMS = compose(
+    "SELECT id, content_hash, film_id, url, publication, reviewer FROM reviews"
+    " WHERE film_id IN (SELECT j.value FROM {ids} j) ORDER BY id",
+    ids=JSON_IDS,
+)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from bot.domain.models import FestivalRef, Film, Rating, Review, SalesContact, StoredReview, Summary
 from bot.storage.connection import Reads
+from bot.storage.dialect import JSON_IDS, compose, variant
 from bot.storage.rows import IndexMarks, NamedCredit, ReviewLine, ReviewRef, SearchDoc, TitleRow
 
 
@@ -24,21 +25,7 @@ async def count(reads: Reads) -> int:
 async def get(reads: Reads, review_id: int) -> StoredReview | None:
     # One statement, so one consistent snapshot and one hand-over to the reader's thread; the
     # lists come back as JSON, each in its stored order.
-    row = await reads.fetchone(
-        "SELECT r.id, r.title, r.original_title, r.year, r.runtime_minutes, r.headline, r.pull_quote,"
-        " r.image_credit, r.body, r.festival, r.section, r.festival_year, r.url, r.published_at, r.reviewer,"
-        " r.summary, r.source, r.content_hash, r.created_at, r.updated_at, r.countries,"
-        " (SELECT json_group_array(json_array(kind, label, name)) FROM"
-        "   (SELECT c.kind, c.label, COALESCE(p.name, co.name) AS name FROM credits c"
-        "    LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
-        "    WHERE c.review_id = r.id ORDER BY c.rowid)),"
-        " (SELECT json_group_array(json_array(name, json(emails), json(phones), json(urls))) FROM"
-        "   (SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s"
-        "    JOIN companies co ON co.id = s.company_id WHERE s.review_id = r.id ORDER BY s.position)),"
-        " r.publication, r.rating_text, r.rating_score, r.image_url, r.film_id"
-        " FROM reviews r WHERE r.id = ?",
-        (review_id,),
-    )
+    row = await reads.fetchone(_GET, (review_id,))
     if row is None:
         return None
     credit_rows = json.loads(row[21])
@@ -86,6 +73,33 @@ async def get(reads: Reads, review_id: int) -> StoredReview | None:
     )
 
 
+_GET = compose(
+    "SELECT r.id, r.title, r.original_title, r.year, r.runtime_minutes, r.headline, r.pull_quote,"
+    " r.image_credit, r.body, r.festival, r.section, r.festival_year, r.url, r.published_at, r.reviewer,"
+    " r.summary, r.source, r.content_hash, r.created_at, r.updated_at, r.countries, {credits}, {sales},"
+    " r.publication, r.rating_text, r.rating_score, r.image_url, r.film_id"
+    " FROM reviews r WHERE r.id = ?",
+    credits=variant(
+        "(SELECT json_group_array(json_array(kind, label, name)) FROM"
+        " (SELECT c.kind, c.label, COALESCE(p.name, co.name) AS name FROM credits c"
+        "  LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
+        "  WHERE c.review_id = r.id ORDER BY c.rowid))",
+        postgres="(SELECT COALESCE(json_agg(json_build_array(c.kind, c.label, COALESCE(p.name, co.name))"
+        " ORDER BY c.rowid), '[]')::text FROM credits c"
+        " LEFT JOIN people p ON p.id = c.person_id LEFT JOIN companies co ON co.id = c.company_id"
+        " WHERE c.review_id = r.id)",
+    ),
+    sales=variant(
+        "(SELECT json_group_array(json_array(name, json(emails), json(phones), json(urls))) FROM"
+        " (SELECT co.name, s.emails, s.phones, s.urls FROM sales_contacts s"
+        "  JOIN companies co ON co.id = s.company_id WHERE s.review_id = r.id ORDER BY s.position))",
+        postgres="(SELECT COALESCE(json_agg(json_build_array(co.name, s.emails::json, s.phones::json, s.urls::json)"
+        " ORDER BY s.position), '[]')::text FROM sales_contacts s"
+        " JOIN companies co ON co.id = s.company_id WHERE s.review_id = r.id)",
+    ),
+)
+
+
 async def film(reads: Reads, film_id: int) -> Film | None:
     row = await reads.fetchone(
         "SELECT id, title, original_title, year, runtime_minutes, directors FROM films WHERE id = ?", (film_id,)
@@ -104,16 +118,7 @@ async def film(reads: Reads, film_id: int) -> Film | None:
 
 async def film_reviews(reads: Reads, film_id: int) -> list[ReviewLine]:
     """The film's reviews, newest first, as its card lists them."""
-    rows = await reads.fetchall(
-        "SELECT r.id, r.publication, r.reviewer, r.rating_text, r.rating_score,"  # noqa: S608 - fixed SQL
-        " COALESCE(json_extract(r.summary, '$.verdict[0]'), r.pull_quote, r.headline,"
-        "  json_extract(r.body, '$[0]'), ''),"
-        " r.published_at, r.url, r.festival, r.section, r.festival_year, r.countries,"
-        " (SELECT count(*) FROM credits c WHERE c.review_id = r.id),"
-        " (SELECT count(*) FROM sales_contacts s WHERE s.review_id = r.id)"
-        f" FROM reviews r WHERE r.film_id = ? ORDER BY {_NEWEST_FIRST}",
-        (film_id,),
-    )
+    rows = await reads.fetchall(_FILM_REVIEWS, (film_id,))
     return [
         ReviewLine(
             review_id=r[0],
@@ -134,19 +139,27 @@ async def film_reviews(reads: Reads, film_id: int) -> list[ReviewLine]:
     ]
 
 
+_FILM_REVIEWS = compose(
+    "SELECT r.id, r.publication, r.reviewer, r.rating_text, r.rating_score, {verdict},"
+    " r.published_at, r.url, r.festival, r.section, r.festival_year, r.countries,"
+    " (SELECT count(*) FROM credits c WHERE c.review_id = r.id),"
+    " (SELECT count(*) FROM sales_contacts s WHERE s.review_id = r.id)"
+    " FROM reviews r WHERE r.film_id = ? ORDER BY {newest_first}",
+    verdict=variant(
+        "COALESCE(json_extract(r.summary, '$.verdict[0]'), r.pull_quote, r.headline, json_extract(r.body, '$[0]'), '')",
+        postgres="COALESCE(r.summary::json -> 'verdict' ->> 0, r.pull_quote, r.headline, r.body::json ->> 0, '')",
+    ),
+    newest_first="COALESCE(r.published_at, r.created_at) DESC, r.id DESC",
+)
+
+
 async def search_docs(reads: Reads, film_ids: Iterable[int]) -> list[SearchDoc]:
     """What a hit shows of each film: its facts, its newest review, its reviews' festivals and count."""
     ids = list(dict.fromkeys(film_ids))
     if not ids:
         return []
     # Per film, its own reviews only (an indexed look-up each): the cost follows the hits, not the store.
-    rows = await reads.fetchall(
-        "SELECT f.id, f.title, f.original_title, f.year, f.directors,"  # noqa: S608 - fixed SQL
-        " (SELECT json_group_array(json_array(id, festival)) FROM"
-        f"   (SELECT r.id, r.festival FROM reviews r WHERE r.film_id = f.id ORDER BY {_NEWEST_FIRST}))"
-        " FROM films f WHERE f.id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
-    )
+    rows = await reads.fetchall(_SEARCH_DOCS, (json.dumps(ids),))
     docs = []
     for r in rows:
         reviews = json.loads(r[5])
@@ -167,14 +180,40 @@ async def search_docs(reads: Reads, film_ids: Iterable[int]) -> list[SearchDoc]:
     return docs
 
 
+_SEARCH_DOCS = compose(
+    "SELECT f.id, f.title, f.original_title, f.year, f.directors, {reviews} FROM films f"
+    " WHERE f.id IN (SELECT j.value FROM {ids} j)",
+    reviews=variant(
+        "(SELECT json_group_array(json_array(id, festival)) FROM"
+        " (SELECT r.id, r.festival FROM reviews r WHERE r.film_id = f.id"
+        "  ORDER BY COALESCE(r.published_at, r.created_at) DESC, r.id DESC))",
+        postgres="(SELECT COALESCE(json_agg(json_build_array(r.id, r.festival)"
+        " ORDER BY COALESCE(r.published_at, r.created_at) DESC, r.id DESC), '[]')::text"
+        " FROM reviews r WHERE r.film_id = f.id)",
+    ),
+    ids=JSON_IDS,
+)
+
+
 async def index_marks(reads: Reads) -> IndexMarks:
-    """Where the reviews and names stand, so an in-memory index can tell it is behind (any process)."""
-    row = await reads.fetchone(
-        "SELECT (SELECT max(id) FROM reviews), (SELECT max(updated_at) FROM reviews),"
-        " (SELECT max(id) FROM people), (SELECT max(id) FROM companies), (SELECT * FROM pragma_data_version())"
-    )
+    """Where the reviews and names stand, so an in-memory index can tell it is behind (any process).
+
+    The last mark is the database's own count of commits: SQLite's ``data_version`` counts other
+    connections' commits to the file. PostgreSQL's closest is the current snapshot (which transactions
+    are running or done, cluster-wide): it changes whenever any transaction anywhere begins or ends, so
+    it never misses a commit, at the cost of a cheap needless catch-up now and then (LISTEN/NOTIFY is the
+    precise answer, for a later step).
+    """
+    row = await reads.fetchone(_INDEX_MARKS)
     assert row is not None
     return IndexMarks(row[0] or 0, row[1] or "", row[2] or 0, row[3] or 0, row[4])
+
+
+_INDEX_MARKS = compose(
+    "SELECT (SELECT max(id) FROM reviews), (SELECT max(updated_at) FROM reviews),"
+    " (SELECT max(id) FROM people), (SELECT max(id) FROM companies), {commits}",
+    commits=variant("(SELECT * FROM pragma_data_version())", postgres="pg_current_snapshot()::text"),
+)
 
 
 async def title_rows(reads: Reads, since: IndexMarks) -> list[TitleRow]:
@@ -217,34 +256,43 @@ async def name_credits(
     first: a name credited on thousands of films costs no more than one credited once.
     """
     people, companies = json.dumps(list(person_ids)), json.dumps(list(company_ids))
-    rows = await reads.fetchall(
-        "SELECT * FROM (SELECT c.review_id, r.film_id, j.value, p.name, c.kind, c.label FROM json_each(?) j"
-        "  JOIN people p ON p.id = j.value JOIN credits c ON c.rowid IN"
-        "  (SELECT rowid FROM credits WHERE person_id = j.value ORDER BY rowid DESC LIMIT ?)"
-        "  JOIN reviews r ON r.id = c.review_id ORDER BY j.key, c.rowid DESC)"
-        " UNION ALL SELECT * FROM (SELECT c.review_id, r.film_id, -j.value, co.name, c.kind, c.label"
-        "  FROM json_each(?) j JOIN companies co ON co.id = j.value JOIN credits c ON c.rowid IN"
-        "  (SELECT rowid FROM credits WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
-        "  JOIN reviews r ON r.id = c.review_id ORDER BY j.key, c.rowid DESC)"
-        " UNION ALL SELECT * FROM (SELECT s.review_id, r.film_id, -j.value, co.name, 'credit', 'international_sales'"
-        "  FROM json_each(?) j JOIN companies co ON co.id = j.value JOIN sales_contacts s ON s.rowid IN"
-        "  (SELECT rowid FROM sales_contacts WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
-        "  JOIN reviews r ON r.id = s.review_id ORDER BY j.key, s.rowid DESC)",
-        (people, per_name, companies, per_name, companies, per_name),
-    )
+    rows = await reads.fetchall(_NAME_CREDITS, (people, per_name, companies, per_name, companies, per_name))
     return [NamedCredit(*row) for row in rows]
 
 
-async def _refs(
-    reads: Reads, where: str, params: Sequence[object], role_sql: str = "NULL", limit: int = -1
-) -> list[ReviewRef]:
-    rows = await reads.fetchall(
-        f"SELECT DISTINCT r.id, r.film_id, f.title, f.original_title, f.year, f.directors, r.festival,"  # noqa: S608
-        f" r.section, r.festival_year, r.published_at, r.publication, r.rating_text, r.rating_score, {role_sql}"
+#: ``rowid`` is the order credits were written in (a column of that name on PostgreSQL, see V001).
+_NAME_CREDITS = compose(
+    "SELECT * FROM (SELECT c.review_id, r.film_id, j.value, p.name, c.kind, c.label FROM {ids} j"
+    "  JOIN people p ON p.id = j.value JOIN credits c ON c.rowid IN"
+    "  (SELECT rowid FROM credits WHERE person_id = j.value ORDER BY rowid DESC LIMIT ?)"
+    "  JOIN reviews r ON r.id = c.review_id ORDER BY j.key, c.rowid DESC) AS by_person"
+    " UNION ALL SELECT * FROM (SELECT c.review_id, r.film_id, -j.value, co.name, c.kind, c.label"
+    "  FROM {ids} j JOIN companies co ON co.id = j.value JOIN credits c ON c.rowid IN"
+    "  (SELECT rowid FROM credits WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
+    "  JOIN reviews r ON r.id = c.review_id ORDER BY j.key, c.rowid DESC) AS by_company"
+    " UNION ALL SELECT * FROM (SELECT s.review_id, r.film_id, -j.value, co.name, 'credit', 'international_sales'"
+    "  FROM {ids} j JOIN companies co ON co.id = j.value JOIN sales_contacts s ON s.rowid IN"
+    "  (SELECT rowid FROM sales_contacts WHERE company_id = j.value ORDER BY rowid DESC LIMIT ?)"
+    "  JOIN reviews r ON r.id = s.review_id ORDER BY j.key, s.rowid DESC) AS by_sales",
+    ids=JSON_IDS,
+)
+
+
+def _refs_sql(where: str, role: str = "NULL", limit: bool = False) -> str:
+    """A listing of reviews with their films' facts, newest first (``role``: a column of roles, per review)."""
+    return compose(
+        "SELECT r.id, r.film_id, f.title, f.original_title, f.year, f.directors, r.festival,"  # noqa: S608 - fixed SQL
+        " r.section, r.festival_year, r.published_at, r.publication, r.rating_text, r.rating_score, {role}"
         f" FROM reviews r JOIN films f ON f.id = r.film_id {where}"
-        f" ORDER BY {_RECENCY}, f.year DESC, r.id DESC LIMIT ?",
-        (*params, limit),
+        # Newest first: by publication time, else the time it was stored (the ``reviews_recency`` index).
+        " ORDER BY COALESCE(r.published_at, r.created_at) DESC, f.year DESC NULLS LAST, r.id DESC"
+        + (" LIMIT ?" if limit else ""),
+        role=role,
     )
+
+
+async def _refs(reads: Reads, sql: str, params: Sequence[object]) -> list[ReviewRef]:
+    rows = await reads.fetchall(sql, params)
     return [
         ReviewRef(
             review_id=r[0],
@@ -265,40 +313,45 @@ async def _refs(
     ]
 
 
+def _roles(expression: str) -> str:
+    """The distinct values of ``expression`` over a review's group, comma-separated."""
+    return variant(f"group_concat(DISTINCT {expression})", postgres=f"string_agg(DISTINCT {expression}, ',')")
+
+
+_CREDITING_PERSON = _refs_sql(
+    "JOIN credits c ON c.review_id = r.id JOIN people p ON p.id = c.person_id WHERE p.folded = ? GROUP BY r.id, f.id",
+    _roles("CASE c.kind WHEN 'credit' THEN c.label ELSE c.kind END"),
+)
+_SELLING_COMPANY = _refs_sql(
+    "JOIN credits c ON c.review_id = r.id JOIN companies co ON co.id = c.company_id WHERE co.folded = ?"
+    " GROUP BY r.id, f.id",
+    _roles("c.label"),
+)
+_AT_FESTIVAL = _refs_sql(
+    "WHERE r.festival = ? AND (? IS NULL OR r.festival_year = ? OR (r.festival_year IS NULL AND f.year = ?))"
+    " AND (? IS NULL OR lower(r.section) = lower(?))"
+)
+_RECENT = _refs_sql("", limit=True)
+
+
 async def reviews_crediting_person(reads: Reads, folded_name: str) -> list[ReviewRef]:
     """Reviews where a person (matched by folded name) is credited, newest first, with the roles."""
-    return await _refs(
-        reads,
-        "JOIN credits c ON c.review_id = r.id JOIN people p ON p.id = c.person_id WHERE p.folded = ? GROUP BY r.id",
-        (folded_name,),
-        "group_concat(DISTINCT CASE c.kind WHEN 'credit' THEN c.label ELSE c.kind END)",
-    )
+    return await _refs(reads, _CREDITING_PERSON, (folded_name,))
 
 
 async def reviews_selling_company(reads: Reads, folded_name: str) -> list[ReviewRef]:
     """Reviews whose sales agent (or credited company) is this company, newest first."""
-    return await _refs(
-        reads,
-        "JOIN credits c ON c.review_id = r.id JOIN companies co ON co.id = c.company_id WHERE co.folded = ?"
-        " GROUP BY r.id",
-        (folded_name,),
-        "group_concat(DISTINCT c.label)",
-    )
+    return await _refs(reads, _SELLING_COMPANY, (folded_name,))
 
 
 async def reviews_at_festival(reads: Reads, festival: str, year: int | None, section: str | None) -> list[ReviewRef]:
     """Reviews from one festival (and edition year and section, when given), newest first."""
-    return await _refs(
-        reads,
-        "WHERE r.festival = ? AND (? IS NULL OR r.festival_year = ? OR (r.festival_year IS NULL AND f.year = ?))"
-        " AND (? IS NULL OR lower(r.section) = lower(?))",
-        (festival, year, year, year, section, section),
-    )
+    return await _refs(reads, _AT_FESTIVAL, (festival, year, year, year, section, section))
 
 
 async def recent_reviews(reads: Reads, limit: int) -> list[ReviewRef]:
     """The newest reviews, for autocomplete before anything is typed."""
-    return await _refs(reads, "", (), limit=limit) if limit > 0 else []
+    return await _refs(reads, _RECENT, (limit,)) if limit > 0 else []
 
 
 async def latest_contact(reads: Reads, folded_company: str) -> SalesContact | None:
@@ -321,7 +374,7 @@ async def names_by_id(reads: Reads, table: Literal["people", "companies"], ids: 
 
 
 _NAMES_BY_ID = {
-    table: f"SELECT t.name FROM json_each(?) j JOIN {table} t ON t.id = j.value ORDER BY j.key"  # noqa: S608
+    table: compose(f"SELECT t.name FROM {{ids}} j JOIN {table} t ON t.id = j.value ORDER BY j.key", ids=JSON_IDS)  # noqa: S608
     for table in ("people", "companies")
 }
 _NAME_ROWS = {
@@ -332,9 +385,6 @@ _TITLE_ROWS = (
     "SELECT f.id, f.title, f.original_title, f.folded_title,"
     " (SELECT max(COALESCE(r.published_at, r.created_at)) FROM reviews r WHERE r.film_id = f.id) FROM films f"
 )
-#: Newest first: by publication time, else the time it was stored (the ``reviews_recency`` index).
-_RECENCY = "COALESCE(r.published_at, r.created_at) DESC"
-_NEWEST_FIRST = f"{_RECENCY}, r.id DESC"
 
 
 def _time(text: str | None) -> dt.datetime | None:

@@ -19,6 +19,7 @@ from bot.domain.text import fold
 from bot.storage import deliveries
 from bot.storage import review_identity as identity
 from bot.storage.connection import Connection
+from bot.storage.dialect import JSON_TEXTS, compose, variant
 
 _COMPANY_LABEL = re.compile(r"compan|sales|distribut|studio|contact|financ|presenter|co_production", re.IGNORECASE)
 
@@ -140,14 +141,25 @@ def refresh_film(conn: Connection, film_id: int) -> None:
     original, year, runtime = (next((row[i] for row in rows if row[i] is not None), None) for i in (1, 2, 3))
     folded, folded_original = identity.folded_titles(Review(title=title, original_title=original))
     original = original if folded_original else None  # "Return to Dust" is no other name for "Return To Dust"
-    conn.execute(
-        "UPDATE films SET title = ?, original_title = ?, year = ?, runtime_minutes = ?, folded_title = ?,"
-        " folded_original = ?, directors = (SELECT json_group_array(name) FROM"
-        "  (SELECT p.name FROM reviews r JOIN credits c ON c.review_id = r.id JOIN people p ON p.id = c.person_id"
-        "   WHERE r.film_id = ? AND c.kind = 'director' GROUP BY p.id ORDER BY min(r.id), min(c.position)))"
-        " WHERE id = ?",
-        (title, original, year, runtime, folded, folded_original, film_id, film_id),
-    )
+    conn.execute(_REFRESH_FILM, (title, original, year, runtime, folded, folded_original, film_id, film_id))
+
+
+#: A film's directors: every director its reviews credit, once each, in the order of its first review.
+_FILM_DIRECTORS = (
+    "SELECT p.name FROM reviews r JOIN credits c ON c.review_id = r.id JOIN people p ON p.id = c.person_id"
+    " WHERE r.film_id = ? AND c.kind = 'director' GROUP BY p.id ORDER BY min(r.id), min(c.position)"
+)
+_REFRESH_FILM = compose(
+    "UPDATE films SET title = ?, original_title = ?, year = ?, runtime_minutes = ?, folded_title = ?,"
+    " folded_original = ?, directors = {directors} WHERE id = ?",
+    directors=variant(
+        f"(SELECT json_group_array(name) FROM ({_FILM_DIRECTORS}))",  # noqa: S608 - fixed SQL
+        postgres="(SELECT COALESCE(json_agg(d.name ORDER BY d.first_review, d.first_position), '[]')::text FROM"
+        " (SELECT p.name, min(r.id) AS first_review, min(c.position) AS first_position FROM reviews r"
+        "  JOIN credits c ON c.review_id = r.id JOIN people p ON p.id = c.person_id"
+        "  WHERE r.film_id = ? AND c.kind = 'director' GROUP BY p.id) d)",
+    ),
+)
 
 
 def write_review(
@@ -217,9 +229,12 @@ _ASSIGN = ", ".join(f"{column.strip()} = ?" for column in _COLUMNS.split(","))
 
 _Table = Literal["people", "companies"]
 #: The two tables are literals chosen here, never user input.
-_INSERT_NAMES = {t: f"INSERT OR IGNORE INTO {t}(name, folded) VALUES (?, ?)" for t in ("people", "companies")}  # noqa: S608
+_INSERT_NAMES = {
+    t: f"INSERT INTO {t}(name, folded) VALUES (?, ?) ON CONFLICT DO NOTHING"  # noqa: S608
+    for t in ("people", "companies")
+}
 _KNOWN_NAMES = {
-    t: f"SELECT name, id FROM {t} WHERE name IN (SELECT value FROM json_each(?))"  # noqa: S608
+    t: compose(f"SELECT name, id FROM {t} WHERE name IN (SELECT j.value FROM {{names}} j)", names=JSON_TEXTS)  # noqa: S608
     for t in ("people", "companies")
 }
 

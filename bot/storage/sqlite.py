@@ -3,8 +3,8 @@
 Writes run on a plain ``sqlite3`` connection owned by one thread, a whole transaction per hand-over
 (see :mod:`bot.storage.connection`); that single thread is also what serialises them. Reads go
 through an aiosqlite connection, each statement run to completion in one hand-over, so a read never
-keeps an old snapshot open for the reads after it. Schema changes are ``bot/storage/migrations/
-V<n>__<name>.sql`` files tracked with ``PRAGMA user_version``.
+keeps an old snapshot open for the reads after it. Schema changes are the SQLite texts of
+``bot/storage/migrations/`` (see :mod:`bot.storage.migrations`), tracked with ``PRAGMA user_version``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Concatenate
 import aiosqlite
 
 from bot.domain.text import fold
-from bot.storage.connection import Connection, I, P, Row, StoreError, T
+from bot.storage.connection import Connection, I, P, Row, StoreError, T, on_thread
 from bot.storage.migrations import latest_version, migrations
 from bot.storage.sqlite_files import backup_name, copy_database
 
@@ -176,14 +176,7 @@ class SQLiteDatabase:
         return await self._on_write_thread(self._batch, work, list(items))
 
     async def _on_write_thread(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``call`` on the write thread; if the caller is cancelled, the transaction still ends first."""
-        done = asyncio.get_running_loop().run_in_executor(self._thread, lambda: call(*args, **kwargs))
-        try:
-            return await asyncio.shield(done)
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await done
-            raise
+        return await on_thread(self._thread, lambda: call(*args, **kwargs))
 
     def _transaction(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         conn = self._writer

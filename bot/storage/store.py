@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Concatenate, Literal, NamedTuple
 
 from bot.domain.models import Film, IngestStatus, Review, SalesContact, StoredReview, Summary
 from bot.storage import review_reads, review_writes
 from bot.storage.connection import Connection, Database, P, Reads, T
+from bot.storage.engines import Location, open_database
 from bot.storage.rows import IndexMarks, NamedCredit, ReviewLine, ReviewRef, SearchDoc, TitleRow
-from bot.storage.sqlite import SQLiteDatabase
 
 
 class Incoming(NamedTuple):
@@ -39,9 +38,10 @@ def _store_incoming(conn: Connection, item: Incoming) -> IngestStatus:
 class Store:
     """Reviews in a database. Create with :func:`open_store`."""
 
-    def __init__(self, db: Database, path: Path) -> None:
+    def __init__(self, db: Database, location: Location) -> None:
         self.db = db
-        self.path = path
+        #: The SQLite file's path or the PostgreSQL URL (see :mod:`bot.storage.engines`).
+        self.location = location
         #: Bumped on every write so in-memory caches know to refresh.
         self.generation = 0
         #: Bumped on every write of a review (the rest, announcement bookkeeping or feeds, leaves it).
@@ -171,14 +171,17 @@ class Store:
 
 
 def _set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value)
+    )
 
 
 @contextlib.asynccontextmanager
-async def open_store(path: Path) -> AsyncIterator[Store]:
-    """Open (creating and migrating as needed) the database at ``path``; raises ``StoreError`` if it cannot."""
-    db = await SQLiteDatabase.open(path)
+async def open_store(location: Location) -> AsyncIterator[Store]:
+    """Open (creating and migrating as needed) the database at ``location`` (a SQLite file's path or a
+    PostgreSQL URL); raises ``StoreError`` if it cannot."""
+    db = await open_database(location)
     try:
-        yield Store(db, path)
+        yield Store(db, location)
     finally:
         await db.close()

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from bot.domain.models import FestivalRef, Subscription
 from bot.storage.connection import Connection, Reads, Row
+from bot.storage.dialect import JSON_IDS, compose
 
 SELECT_SUBSCRIPTIONS = (
     "SELECT s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason"
@@ -24,7 +25,20 @@ _UNSENT_MATCHING = (
     f"{_MATCHING_REVIEWS} AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.review_id = r.id AND d.channel_id = ?)"  # noqa: S608
     f"{_NEWEST_FIRST}"
 )
-_NEWEST_OF = "SELECT r.id FROM reviews r WHERE r.id IN (SELECT value FROM json_each(?))" + _NEWEST_FIRST  # noqa: S608
+_NEWEST_OF = compose(
+    "SELECT r.id FROM reviews r WHERE r.id IN (SELECT value FROM {ids} j){newest}", ids=JSON_IDS, newest=_NEWEST_FIRST
+)
+_HELD_BY = compose(
+    "SELECT d.id, r.festival, r.section FROM deliveries d JOIN reviews r ON r.id = d.review_id"
+    " WHERE d.subscription_id IN (SELECT value FROM {ids} j)",
+    ids=JSON_IDS,
+)
+#: A delivery moves to its heir unless the heir holds that review already (queued twice over before
+#: deliveries were per channel): then it stays, and goes with the subscription being removed.
+_HAND_OVER = (
+    "UPDATE deliveries SET subscription_id = ? WHERE id = ? AND NOT EXISTS"
+    " (SELECT 1 FROM deliveries x WHERE x.subscription_id = ? AND x.review_id = deliveries.review_id)"
+)
 
 
 def subscription_from_row(row: Row) -> Subscription:
@@ -113,19 +127,14 @@ def hand_over(conn: Connection, guild_id: int, channel_id: int, festival: str | 
     staying = [s for s in channel if s.id not in leaving]
     if not leaving or not staying:
         return
-    held = conn.execute(
-        "SELECT d.id, r.festival, r.section FROM deliveries d JOIN reviews r ON r.id = d.review_id"
-        " WHERE d.subscription_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(leaving),),
-    ).fetchall()
+    held = conn.execute(_HELD_BY, (json.dumps(leaving),)).fetchall()
     moves = []
     for delivery_id, review_festival, section in held:
         where = FestivalRef(name=review_festival, section=section) if review_festival else None
         heirs = one_per_channel(s for s in staying if s.matches(where))
         if heirs:
-            moves.append((heirs[0].id, delivery_id))
-    # OR IGNORE: a delivery the heir already holds (queued twice over before deliveries were per channel) goes.
-    conn.executemany("UPDATE OR IGNORE deliveries SET subscription_id = ? WHERE id = ?", moves)
+            moves.append((heirs[0].id, delivery_id, heirs[0].id))
+    conn.executemany(_HAND_OVER, moves)
 
 
 def delete(conn: Connection, guild_id: int, channel_id: int, festival: str | None) -> int:
@@ -162,7 +171,8 @@ async def get(reads: Reads, subscription_id: int) -> Subscription | None:
 
 async def listed(reads: Reads, guild_id: int | None) -> list[Subscription]:
     rows = await reads.fetchall(
-        SELECT_SUBSCRIPTIONS + " WHERE ? IS NULL OR s.guild_id = ? ORDER BY s.channel_id, s.festival, s.section",
+        SELECT_SUBSCRIPTIONS + " WHERE ? IS NULL OR s.guild_id = ?"
+        " ORDER BY s.channel_id, s.festival NULLS FIRST, s.section NULLS FIRST",
         (guild_id, guild_id),
     )
     return [subscription_from_row(row) for row in rows]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sqlite3
 import urllib.parse
 
 from bot.sources.feeds.guard import FetchPolicy, is_ip_literal
@@ -74,12 +73,12 @@ async def add_feed(
     refused = policy.refusal(host, host) if policy is not None and is_ip_literal(host) else None
     if refused is not None:
         raise FeedError(refused)
-    try:
-        return await feedstore.insert_feed(
-            store, clean, guild_id=guild_id, festival=festival, interval_seconds=interval, now=dt.datetime.now(dt.UTC)
-        )
-    except sqlite3.IntegrityError as exc:
-        raise FeedError(f"already subscribed to {clean}") from exc
+    added = await feedstore.insert_feed(
+        store, clean, guild_id=guild_id, festival=festival, interval_seconds=interval, now=dt.datetime.now(dt.UTC)
+    )
+    if added is None:
+        raise FeedError(f"already subscribed to {clean}")
+    return added
 
 
 async def list_feeds(store: Store, *, guild_id: int | None = None) -> list[Feed]:

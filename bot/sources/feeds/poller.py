@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import sqlite3
 from collections.abc import Callable
 
 import aiohttp
@@ -23,6 +22,7 @@ from bot.sources.feeds.pages import PageOutcome
 from bot.sources.feeds.poll import FeedPoll
 from bot.sources.workers import IN_PROCESS, Jobs
 from bot.storage import feeds as feedstore
+from bot.storage.engines import database_errors
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class FeedPoller:
     async def _sync_tasks(self) -> None:
         try:
             wanted = set(await feedstore.feed_ids(self.store))
-        except sqlite3.Error:
+        except database_errors():
             log.exception("cannot read the list of feeds; keeping the current ones")
             return
         for feed_id, task in list(self._tasks.items()):
