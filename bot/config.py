@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -40,8 +41,22 @@ class Settings(BaseSettings):
     fetch_allow_hosts: Annotated[frozenset[str], NoDecode] = Field(
         default=frozenset(), validation_alias="FESTBOT_FETCH_ALLOW_HOSTS"
     )
+    #: The web pages (bot/web/) are served only when a port is set; on loopback unless the host says otherwise,
+    #: so a bot started on a shared host does not publish its pages until the operator means it to.
+    http_port: int | None = Field(default=None, ge=1, le=65535, validation_alias="FESTBOT_HTTP_PORT")
+    http_host: str = Field(default="127.0.0.1", validation_alias="FESTBOT_HTTP_HOST")
+    #: Where people reach those pages (``https://festbot.example.org``): Discord answers link to them when set.
+    public_url: str | None = Field(default=None, validation_alias="FESTBOT_PUBLIC_URL")
 
-    @field_validator("discord_token", "discord_api_base_url", "discord_gateway_url", "dev_guild_id", mode="before")
+    @field_validator(
+        "discord_token",
+        "discord_api_base_url",
+        "discord_gateway_url",
+        "dev_guild_id",
+        "http_port",
+        "public_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `DISCORD_TOKEN=` in a .env file means "no token", not an empty one.
@@ -60,6 +75,24 @@ class Settings(BaseSettings):
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+    @field_validator("http_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        return value.strip() or "127.0.0.1"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        # Checked here, not when the first answer links to it: a typo would otherwise put broken
+        # links in every announcement.
+        if value is None:
+            return None
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("not a web address; use the pages' base address, e.g. https://festbot.example.org")
+        return url
 
     @field_validator("fetch_allow_private", mode="before")
     @classmethod

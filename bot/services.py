@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from bot.answers.links import Links
 from bot.answers.service import Answers
 from bot.config import Settings
 from bot.domain.festivals import FestivalTable
@@ -36,11 +37,15 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterator[Services]:
-    """Open the store (loading the shipped reviews on first use) and build search and answers on it."""
+async def open_services(settings: Settings, *, seed: bool = True, read_only: bool = False) -> AsyncIterator[Services]:
+    """Open the store (loading the shipped reviews on first use) and build search and answers on it.
+
+    ``read_only``: an existing database, only read (``festbot web`` serving a replica); nothing is seeded.
+    """
     festivals = FestivalTable.load(settings.festivals_file)
-    async with open_store(settings.db_path) as store:
-        if seed:
+    async with open_store(settings.db_path, read_only=read_only) as store:
+        if seed and not read_only:
             await ensure_seeded(store, settings.reviews_dir, festivals)
         searcher = Searcher(store)
-        yield Services(settings, store, festivals, searcher, Answers(store, searcher, festivals), Ledger(store))
+        answers = Answers(store, searcher, festivals, Links(settings.public_url))
+        yield Services(settings, store, festivals, searcher, answers, Ledger(store))

@@ -28,6 +28,7 @@ from bot.client.failures import (
 from bot.client.render import ActionButton, ActionSelect, apologise, interaction_data
 from bot.config import Settings
 from bot.services import Services, open_services
+from bot.web.server import web_pages
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None
     if settings.discord_token is None:
         raise ValueError("serve() needs DISCORD_TOKEN")
     point_at(settings)
-    async with open_services(settings) as services, FestivalBot(services, **options) as bot:
+    async with open_services(settings) as services, web_pages(services), FestivalBot(services, **options) as bot:
         if ready is not None:
 
             async def on_ready() -> None:

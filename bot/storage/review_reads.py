@@ -105,9 +105,7 @@ async def film(reads: Reads, film_id: int) -> Film | None:
 async def film_reviews(reads: Reads, film_id: int) -> list[ReviewLine]:
     """The film's reviews, newest first, as its card lists them."""
     rows = await reads.fetchall(
-        "SELECT r.id, r.publication, r.reviewer, r.rating_text, r.rating_score,"  # noqa: S608 - fixed SQL
-        " COALESCE(json_extract(r.summary, '$.verdict[0]'), r.pull_quote, r.headline,"
-        "  json_extract(r.body, '$[0]'), ''),"
+        f"SELECT r.id, r.publication, r.reviewer, r.rating_text, r.rating_score, {VERDICT},"  # noqa: S608 - fixed SQL
         " r.published_at, r.url, r.festival, r.section, r.festival_year, r.countries,"
         " (SELECT count(*) FROM credits c WHERE c.review_id = r.id),"
         " (SELECT count(*) FROM sales_contacts s WHERE s.review_id = r.id)"
@@ -331,6 +329,11 @@ _NAME_ROWS = {
 _TITLE_ROWS = (
     "SELECT f.id, f.title, f.original_title, f.folded_title,"
     " (SELECT max(COALESCE(r.published_at, r.created_at)) FROM reviews r WHERE r.film_id = f.id) FROM films f"
+)
+#: A review's one-line verdict: its summary's first verdict sentence, else its pull quote, standfirst or first
+#: paragraph (a film's card and the web pages' grid show it).
+VERDICT = (
+    "COALESCE(json_extract(r.summary, '$.verdict[0]'), r.pull_quote, r.headline, json_extract(r.body, '$[0]'), '')"
 )
 #: Newest first: by publication time, else the time it was stored (the ``reviews_recency`` index).
 _RECENCY = "COALESCE(r.published_at, r.created_at) DESC"

@@ -14,10 +14,21 @@ from pathlib import Path
 from typing import Concatenate, Literal, NamedTuple
 
 from bot.domain.models import Film, IngestStatus, Review, SalesContact, StoredReview, Summary
-from bot.storage import review_reads, review_writes
+from bot.storage import review_reads, review_writes, web_reads
 from bot.storage.connection import Connection, Database, P, Reads, T
-from bot.storage.rows import IndexMarks, NamedCredit, ReviewLine, ReviewRef, SearchDoc, TitleRow
+from bot.storage.rows import (
+    ChangeMark,
+    Edition,
+    GridEntry,
+    IndexMarks,
+    NamedCredit,
+    ReviewLine,
+    ReviewRef,
+    SearchDoc,
+    TitleRow,
+)
 from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.sqlite_readonly import ReadOnlySQLiteDatabase
 
 
 class Incoming(NamedTuple):
@@ -169,15 +180,30 @@ class Store:
     async def names_by_id(self, table: Literal["people", "companies"], ids: Sequence[int]) -> list[str]:
         return await review_reads.names_by_id(self.reads, table, ids)
 
+    # -- reading for the web pages --------------------------------------------------------------------
+
+    async def festival_grid(self, festival: str, year: int) -> list[GridEntry]:
+        return await web_reads.festival_grid(self.reads, festival, year)
+
+    async def festival_editions(self, festival: str) -> list[Edition]:
+        return await web_reads.festival_editions(self.reads, festival)
+
+    async def change_mark(self) -> ChangeMark:
+        return await web_reads.change_mark(self.reads)
+
 
 def _set_meta(conn: Connection, key: str, value: str) -> None:
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
 
 @contextlib.asynccontextmanager
-async def open_store(path: Path) -> AsyncIterator[Store]:
-    """Open (creating and migrating as needed) the database at ``path``; raises ``StoreError`` if it cannot."""
-    db = await SQLiteDatabase.open(path)
+async def open_store(path: Path, *, read_only: bool = False) -> AsyncIterator[Store]:
+    """Open (creating and migrating as needed) the database at ``path``; raises ``StoreError`` if it cannot.
+
+    ``read_only`` opens an existing database of this version for reading alone (a replica): never
+    created, migrated or written; every write raises ``StoreError``.
+    """
+    db: Database = await (ReadOnlySQLiteDatabase.open(path) if read_only else SQLiteDatabase.open(path))
     try:
         yield Store(db, path)
     finally:

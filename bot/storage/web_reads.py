@@ -1,0 +1,72 @@
+"""Reads behind the web pages (:mod:`bot.web`): a festival edition's critics' grid, its editions, and what
+the pages' ETags are made from.
+
+Each is one statement, like every read (see :class:`bot.storage.connection.Reads`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from bot.domain.models import Rating
+from bot.storage.connection import Reads
+from bot.storage.review_reads import VERDICT
+from bot.storage.rows import ChangeMark, Edition, GridEntry
+
+#: A review's edition: the year it names, else its film's year (as /festival counts it).
+_EDITION_YEAR = "COALESCE(r.festival_year, f.year)"
+
+
+async def festival_grid(reads: Reads, festival: str, year: int) -> list[GridEntry]:
+    """Every review at one festival edition with its film, newest first: films x publications in one query.
+
+    The edition is matched as ``/festival`` matches it: the year the review names, else its film's
+    year. The ``reviews_festival`` index finds the festival's reviews.
+    """
+    rows = await reads.fetchall(
+        "SELECT r.id, r.film_id, f.title, f.original_title, f.year, f.directors, r.section, r.publication,"  # noqa: S608
+        f" r.reviewer, r.rating_text, r.rating_score, {VERDICT}, r.published_at"
+        " FROM reviews r JOIN films f ON f.id = r.film_id"
+        " WHERE r.festival = ? AND (r.festival_year = ? OR (r.festival_year IS NULL AND f.year = ?))"
+        " ORDER BY COALESCE(r.published_at, r.created_at) DESC, r.id DESC",
+        (festival, year, year),
+    )
+    return [
+        GridEntry(
+            review_id=r[0],
+            film_id=r[1],
+            title=r[2],
+            original_title=r[3],
+            year=r[4],
+            directors=json.loads(r[5]),
+            section=r[6],
+            publication=r[7],
+            reviewer=r[8],
+            rating=Rating(text=r[9], score=r[10]) if r[9] and r[10] is not None else None,
+            verdict=r[11],
+            published_at=dt.datetime.fromisoformat(r[12]) if r[12] else None,
+        )
+        for r in rows
+    ]
+
+
+async def festival_editions(reads: Reads, festival: str) -> list[Edition]:
+    """The festival's editions that have reviews, newest first."""
+    rows = await reads.fetchall(
+        f"SELECT {_EDITION_YEAR} AS edition, count(DISTINCT r.film_id), count(*)"  # noqa: S608 - fixed SQL
+        " FROM reviews r JOIN films f ON f.id = r.film_id"
+        " WHERE r.festival = ? AND edition IS NOT NULL GROUP BY edition ORDER BY edition DESC",
+        (festival,),
+    )
+    return [Edition(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+async def change_mark(reads: Reads) -> ChangeMark:
+    """The newest review and the latest update: a page made from the reviews is unchanged while these are.
+
+    Both are index look-ups. Reviews are never deleted, and a review whose film changes is updated,
+    so a film's page, a review's and a grid change only when one of these does.
+    """
+    row = await reads.fetchone("SELECT (SELECT max(id) FROM reviews), (SELECT max(updated_at) FROM reviews)")
+    return ChangeMark(int(row[0] or 0), str(row[1] or "")) if row else ChangeMark(0, "")
