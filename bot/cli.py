@@ -58,7 +58,7 @@ def _year(text: str) -> int:
 
 
 def _port(text: str) -> int:
-    return _whole(text.strip(), 1, 65535, "a port number from 1 to 65535")
+    return _whole(text.strip(), 0, 65535, "a port number from 0 (any free port) to 65535")
 
 
 def _guild(text: str) -> int:
@@ -134,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
     web = sub.add_parser("web", help="serve the web pages alone, reading the database without ever writing to it")
     web.add_argument("--host", help="address to listen on (default FESTBOT_HTTP_HOST, else 127.0.0.1)")
-    web.add_argument("--port", type=_port, help="port to listen on (default FESTBOT_HTTP_PORT)")
+    web.add_argument("--port", type=_port, help="port to listen on (default FESTBOT_HTTP_PORT; 0: any free port)")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=_guild, help="publish to one server only (instant), instead of globally")
     return parser
@@ -384,7 +384,7 @@ def _run(settings: Settings) -> int:
 
 
 def _web(settings: Settings, host: str | None, port: int | None) -> int:
-    port = port or settings.http_port
+    port = port if port is not None else settings.http_port
     if port is None:
         return _fail("say which port to serve the web pages on: FESTBOT_HTTP_PORT=8080, or festbot web --port 8080")
     from bot.web.server import run_replica
