@@ -193,3 +193,5 @@ async def test_a_festival_alias_redirects_to_the_one_address_of_its_grid(site: S
     assert status == 301 and location == f"{GRID}?sort=film"
     status, _, location = await fetch(site, f"/festivals/Festival%20de%20Cannes/{GRID_YEAR}")
     assert status == 301 and location == GRID
+    status, _, location = await fetch(site, f"/festivals/cannes/{GRID_YEAR}?sort=%0D%0ASet-Cookie:%20x=1")
+    assert status == 301 and location == f"{GRID}?sort=%0D%0ASet-Cookie:%20x=1"  # still encoded: no header of its own

@@ -58,7 +58,8 @@ async def grid_page(request: web.Request) -> web.Response:
     year = int(request.match_info["year"])
     if request.match_info["name"] != festival.name:
         # An alias or another spelling: one address per grid.
-        query = f"?{request.query_string}" if request.query_string else ""
+        raw = request.rel_url.raw_query_string  # as sent, still encoded: a %0D%0A stays three characters
+        query = f"?{raw}" if raw else ""
         raise web.HTTPMovedPermanently(festival_path(festival.name, year) + query)
     services = request.app[SERVICES]
     entries = await services.store.festival_grid(festival.name, year)
