@@ -53,13 +53,23 @@ async def serve_pages(
 
 
 @contextlib.asynccontextmanager
-async def web_pages(services: Services) -> AsyncIterator[str | None]:
-    """The pages beside the running bot when ``FESTBOT_HTTP_PORT`` is set; nothing otherwise (yields None)."""
+async def web_pages(
+    services: Services,
+    *,
+    routes: Iterable[web.AbstractRouteDef] = (),
+    middlewares: Iterable[Middleware] = (),
+) -> AsyncIterator[str | None]:
+    """The pages beside the running bot when ``FESTBOT_HTTP_PORT`` is set; nothing otherwise (yields None).
+
+    ``routes`` and ``middlewares`` are mounted on the same server (a health check, metrics).
+    """
     settings = services.settings
     if settings.http_port is None:
         yield None
         return
-    async with serve_pages(services, settings.http_host, settings.http_port) as address:
+    async with serve_pages(
+        services, settings.http_host, settings.http_port, routes=routes, middlewares=middlewares
+    ) as address:
         yield address
 
 
