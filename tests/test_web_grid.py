@@ -15,7 +15,7 @@ from bot.domain.models import Rating
 from bot.storage.rows import GridEntry
 from bot.web import grid
 from tests.html_checks import check_page, text_of
-from tests.web_site import GRID_FESTIVAL, GRID_FILMS, GRID_YEAR, OUTLETS, SECTIONS, Site, web_site
+from tests.web_site import GRID_FESTIVAL, GRID_FILMS, GRID_YEAR, OUTLETS, SECTIONS, Site, grid_review, web_site
 
 GRID = f"/festivals/{GRID_FESTIVAL}/{GRID_YEAR}"
 
@@ -195,3 +195,18 @@ async def test_a_festival_alias_redirects_to_the_one_address_of_its_grid(site: S
     assert status == 301 and location == GRID
     status, _, location = await fetch(site, f"/festivals/cannes/{GRID_YEAR}?sort=%0D%0ASet-Cookie:%20x=1")
     assert status == 301 and location == f"{GRID}?sort=%0D%0ASet-Cookie:%20x=1"  # still encoded: no header of its own
+
+
+async def test_a_review_naming_no_edition_counts_in_its_films_year(site: Site) -> None:
+    """As /festival counts it: a review whose edition is unknown belongs to its film's year."""
+    for title, year in (("Yearless Wonder", GRID_YEAR), ("Old Yearless", 2001)):
+        changes = {"title": title, "year": year, "festival_year": None, "url": f"https://reviews.example/{title}"}
+        review = grid_review(0, 0).model_copy(update=changes)
+        await site.services.store.ingest(review)
+    tree = await grid_page(site, "?sort=film&dir=asc")
+    names = [text_of(row[0].find("a") or row[0]) for row in table(tree)[1]]
+    assert "Yearless Wonder" in names and "Old Yearless" not in names
+    editions = await site.services.store.festival_editions(GRID_FESTIVAL)
+    assert [e.year for e in editions] == [GRID_YEAR, 2001] and editions[1].reviews == 1
+    old = check_page((await fetch(site, f"/festivals/{GRID_FESTIVAL}/2001"))[1])
+    assert [text_of(row[0].find("a") or row[0]) for row in table(old)[1]] == ["Old Yearless"]

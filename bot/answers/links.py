@@ -8,7 +8,7 @@ link is ``None`` and answers look exactly as they did before the web pages exist
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 
 def film_path(film_id: int) -> str:
@@ -32,10 +32,6 @@ def festival_latest_path(name: str) -> str:
 def vcard_path(review_id: int, position: int) -> str:
     """One sales agent of one review, as a contact card (``position`` counts from 1, as the review lists them)."""
     return f"/reviews/{review_id}/sales/{position}.vcf"
-
-
-def search_path(query: str) -> str:
-    return "/search?" + urlencode({"q": query})
 
 
 @dataclass(frozen=True)

@@ -121,10 +121,9 @@ class GridEntry(BaseModel):
 
 
 class Edition(NamedTuple):
-    """A festival edition that has reviews: its year, and how many films and reviews it has."""
+    """A festival edition that has reviews: its year, and how many reviews it has."""
 
     year: int
-    films: int
     reviews: int
 
 

@@ -14,23 +14,25 @@ from bot.storage.connection import Reads
 from bot.storage.review_reads import VERDICT
 from bot.storage.rows import ChangeMark, Edition, GridEntry
 
-#: A review's edition: the year it names, else its film's year (as /festival counts it).
-_EDITION_YEAR = "COALESCE(r.festival_year, f.year)"
-
 
 async def festival_grid(reads: Reads, festival: str, year: int) -> list[GridEntry]:
     """Every review at one festival edition with its film, newest first: films x publications in one query.
 
     The edition is matched as ``/festival`` matches it: the year the review names, else its film's
-    year. The ``reviews_festival`` index finds the festival's reviews.
+    year. Each half of that is its own seek of the ``reviews_festival`` index; written as one ``OR``,
+    SQLite reads every review of the festival instead (all its editions), and a review's later columns
+    sit behind its long body on overflow pages: 35-55 ms at 100,000 reviews against 2 ms.
     """
     rows = await reads.fetchall(
-        "SELECT r.id, r.film_id, f.title, f.original_title, f.year, f.directors, r.section, r.publication,"  # noqa: S608
+        "WITH chosen(id) AS ("  # noqa: S608 - fixed SQL
+        "  SELECT id FROM reviews WHERE festival = ?1 AND festival_year = ?2"
+        "  UNION ALL SELECT r.id FROM reviews r JOIN films f ON f.id = r.film_id"
+        "  WHERE r.festival = ?1 AND r.festival_year IS NULL AND f.year = ?2)"
+        " SELECT r.id, r.film_id, f.title, f.original_title, f.year, f.directors, r.section, r.publication,"
         f" r.reviewer, r.rating_text, r.rating_score, {VERDICT}, r.published_at"
-        " FROM reviews r JOIN films f ON f.id = r.film_id"
-        " WHERE r.festival = ? AND (r.festival_year = ? OR (r.festival_year IS NULL AND f.year = ?))"
+        " FROM chosen c JOIN reviews r ON r.id = c.id JOIN films f ON f.id = r.film_id"
         " ORDER BY COALESCE(r.published_at, r.created_at) DESC, r.id DESC",
-        (festival, year, year),
+        (festival, year),
     )
     return [
         GridEntry(
@@ -52,14 +54,20 @@ async def festival_grid(reads: Reads, festival: str, year: int) -> list[GridEntr
 
 
 async def festival_editions(reads: Reads, festival: str) -> list[Edition]:
-    """The festival's editions that have reviews, newest first."""
+    """The festival's editions that have reviews, newest first, with their number of reviews.
+
+    The years reviews name come from the ``reviews_festival`` index alone; only reviews that name none
+    (rare: the parser names one whenever it knows the film's year) are joined to their film.
+    """
     rows = await reads.fetchall(
-        f"SELECT {_EDITION_YEAR} AS edition, count(DISTINCT r.film_id), count(*)"  # noqa: S608 - fixed SQL
-        " FROM reviews r JOIN films f ON f.id = r.film_id"
-        " WHERE r.festival = ? AND edition IS NOT NULL GROUP BY edition ORDER BY edition DESC",
+        "SELECT edition, count(*) FROM ("
+        "  SELECT festival_year AS edition FROM reviews WHERE festival = ?1 AND festival_year IS NOT NULL"
+        "  UNION ALL SELECT f.year FROM reviews r JOIN films f ON f.id = r.film_id"
+        "  WHERE r.festival = ?1 AND r.festival_year IS NULL AND f.year IS NOT NULL"
+        ") GROUP BY edition ORDER BY edition DESC",
         (festival,),
     )
-    return [Edition(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+    return [Edition(int(r[0]), int(r[1])) for r in rows]
 
 
 async def change_mark(reads: Reads) -> ChangeMark:
