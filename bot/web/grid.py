@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.answers.labels import rating_text
-from bot.domain.text import fold
+from bot.domain.text import fold, truncate
 from bot.storage.rows import GridEntry
 
 #: Outlets shown as columns of their own, the busiest first; the rest share one "Other outlets" column.
@@ -23,6 +23,8 @@ MAX_OUTLETS = 12
 #: Films per page: a whole competition and its sidebars on one page, a 2,000-film market in ten.
 PAGE_SIZE = 200
 OTHERS = "Other outlets"
+#: A cell's verdict, cut to one line of about two hundred characters' width.
+VERDICT_CHARACTERS = 140
 UNSIGNED = "Unsigned"
 
 Direction = Literal["asc", "desc"]
@@ -70,6 +72,8 @@ class Row:
     #: sort by these numbers, so a script sorting in place orders rows exactly as the server does.
     rank: int = 0
     section_rank: int | None = None
+    #: The cells in the columns' order (None: the outlet did not review it), for the page to lay out.
+    line: list[Cell | None] = field(default_factory=list)
 
     @property
     def average(self) -> float | None:
@@ -160,7 +164,7 @@ def build(
             entry.review_id,
             rating_text(entry.rating),
             entry.rating.score if entry.rating else None,
-            entry.verdict,
+            truncate(" ".join(entry.verdict.split()), VERDICT_CHARACTERS),
             byline,
         )
     columns = [Column("@" + name, name, count) for name, count in busiest if name in shown]
@@ -182,9 +186,12 @@ def build(
     films = _sorted(films, sort, chosen)
     pages = max(1, math.ceil(len(films) / PAGE_SIZE))
     page = min(max(page, 1), pages)
+    shown_rows = films[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    for row in shown_rows:
+        row.line = [row.cells.get(column.key) for column in columns]
     return Grid(
         columns=columns,
-        rows=films[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        rows=shown_rows,
         sections=sorted(sections.items(), key=lambda item: fold(item[0])),
         section=section,
         sort=sort,
