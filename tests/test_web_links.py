@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import urllib.request
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from bot.answers.cards import Button, Reply
 from bot.answers.film_cards import review_card
 from bot.answers.links import NO_LINKS, Links
 from bot.client.bot import FestivalBot
+from bot.config import Settings
+from bot.console.repl import run_console
 from bot.domain.models import StoredReview, Subscription
 from bot.parsing.parser import parse_review_text
 from tests.conftest import SEED, second_critic
@@ -129,3 +132,22 @@ async def test_announcements_through_discord_link_to_the_film_page(fake: FakeDis
     assert link_buttons(card)["Film page"] == f"{PUBLIC}/films/{film}"
     (line,) = fake.channel_messages(compact)
     assert line["content"].endswith(f" · film page <{PUBLIC}/films/{film}>")
+
+
+async def test_the_local_console_serves_the_pages_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``festbot run`` without a token (``make run``'s console) serves the pages beside it, as the bot does."""
+    port = free_port()
+    settings = Settings(FESTBOT_DB=tmp_path / "console.db", FESTBOT_SEED_DIR=write_corpus(tmp_path / "corpus"),
+                        FESTBOT_HTTP_PORT=port)  # fmt: skip
+    fetched: list[str] = []
+
+    def read_line() -> str:  # the console's input, run on a thread: a reader opens a page meanwhile
+        if fetched:
+            raise EOFError
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/search?q=return+to+dust", timeout=30) as page:
+            fetched.append(page.read().decode())
+        return "/review Return to Dust"
+
+    assert await run_console(settings, "", read_line) == 0
+    assert "Return To Dust" in fetched[0]
+    assert f"The web pages are at http://127.0.0.1:{port}/" in capsys.readouterr().out

@@ -130,6 +130,7 @@ async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None
     if settings.discord_token is None:
         raise ValueError("serve() needs DISCORD_TOKEN")
     point_at(settings)
+    # web_pages: the web companion (bot/web/) beside the bot, over the same services, when FESTBOT_HTTP_PORT is set.
     async with open_services(settings) as services, web_pages(services), FestivalBot(services, **options) as bot:
         if ready is not None:
 
