@@ -3,6 +3,7 @@
     .venv/bin/python -m bench            # full: ingest 10k and 100k, then lookups, latency, memory on the 100k db
     .venv/bin/python -m bench --quick    # small sizes, under 2 minutes
     .venv/bin/python -m bench --only lookup,latency   # reuse the database a previous run built
+    .venv/bin/python -m bench --only web     # the web pages' server time, over that database
 
 Each benchmark measures a baseline in the same run and reports the ratio, so figures hold on a
 shared, noisy machine; the load average is printed with every section. Nothing here asserts:
@@ -22,11 +23,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import discord as through_discord  # noqa: E402
-from bench import ingest, lookup  # noqa: E402
+from bench import ingest, lookup, web  # noqa: E402
 from bench.queries import build  # noqa: E402
 from bench.report import Report, write_results  # noqa: E402
 
-ALL = ("ingest", "lookup", "latency", "fanout", "memory")
+ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             large,
         )
         done()
-    needs_db = {"lookup", "latency", "memory"} & set(only)
+    needs_db = {"lookup", "latency", "memory", "web"} & set(only)
     if needs_db and not db.exists():
         parser.error(f"{db} does not exist: run with ingest first")
     queries = build(db, args.seed) if needs_db else []
@@ -96,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             large,
             small,
         )
+        done()
+    if "web" in only:
+        web.run(report.section("web", f"Web pages over {large:,} reviews"), db, queries, rounds, args.seed)
     done()
     print(f"\nDone in {(time.perf_counter() - started) / 60:.1f} min.")
     if not args.no_write:

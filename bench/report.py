@@ -50,6 +50,7 @@ ORDER = (
     ("latency", "### Command latency"),
     ("fanout", "### Announcement fan-out"),
     ("memory", "### Memory of the running bot"),
+    ("web", "### Web pages"),
 )
 
 

@@ -57,6 +57,10 @@ def _year(text: str) -> int:
     return _whole(text.strip(), FIRST_YEAR, LAST_YEAR, f"a year from {FIRST_YEAR} to {LAST_YEAR}")
 
 
+def _port(text: str) -> int:
+    return _whole(text.strip(), 0, 65535, "a port number from 0 (any free port) to 65535")
+
+
 def _guild(text: str) -> int:
     return _whole(text.strip(), 1, MAX_SNOWFLAKE, "a Discord server id (a number such as 1234567890123456789)")
 
@@ -141,6 +145,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the Discord bot (or a local console when no DISCORD_TOKEN is set)")
     run.add_argument("--shards", type=_shard_ids, metavar="IDS", help="only these shards: 0-3, 5 or 0,2,4")
     run.add_argument("--shard-count", type=_shard_count, metavar="N", help="total shards, the same for every process")
+    web = sub.add_parser("web", help="serve the web pages alone, reading the database without ever writing to it")
+    web.add_argument("--host", help="address to listen on (default FESTBOT_HTTP_HOST, else 127.0.0.1)")
+    web.add_argument("--port", type=_port, help="port to listen on (default FESTBOT_HTTP_PORT; 0: any free port)")
     sync = sub.add_parser("sync", help="publish the slash commands to Discord")
     sync.add_argument("--guild", type=_guild, help="publish to one server only (instant), instead of globally")
     return parser
@@ -163,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # adds the traceback of a failure to its one line.
         quiet = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
         logging.basicConfig(
-            level=settings.log_level_number if args.command == "sync" else quiet,
+            level=settings.log_level_number if args.command in ("sync", "web") else quiet,
             format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
         )
     try:
@@ -202,6 +209,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return _run(args, settings)
     if args.command == "sync":
         return _sync(settings, args.guild)
+    if args.command == "web":
+        return _web(settings, args.host, args.port)
     return 2
 
 
@@ -401,6 +410,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.client.bot import run_bot
 
     return run_bot(settings)
+
+
+def _web(settings: Settings, host: str | None, port: int | None) -> int:
+    port = port if port is not None else settings.http_port
+    if port is None:
+        return _fail("say which port to serve the web pages on: FESTBOT_HTTP_PORT=8080, or festbot web --port 8080")
+    from bot.web.server import run_replica
+
+    return run_replica(settings, host or settings.http_host, port)
 
 
 def _sync(settings: Settings, guild: int | None) -> int:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -91,6 +92,12 @@ class Settings(BaseSettings):
     #: Discord starts one session per rate-limit bucket every 5 s; processes sharing the database take turns.
     #: Only tests (whose fake Discord enforces a shorter window) set anything else.
     identify_window: float = Field(default=5.0, gt=0, le=60, validation_alias="FESTBOT_IDENTIFY_WINDOW")
+    #: The web pages (bot/web/) are served only when a port is set; on loopback unless the host says otherwise,
+    #: so a bot started on a shared host does not publish its pages until the operator means it to.
+    http_port: int | None = Field(default=None, ge=1, le=65535, validation_alias="FESTBOT_HTTP_PORT")
+    http_host: str = Field(default="127.0.0.1", validation_alias="FESTBOT_HTTP_HOST")
+    #: Where people reach those pages (``https://festbot.example.org``): Discord answers link to them when set.
+    public_url: str | None = Field(default=None, validation_alias="FESTBOT_PUBLIC_URL")
 
     @field_validator(
         "discord_token",
@@ -99,6 +106,8 @@ class Settings(BaseSettings):
         "dev_guild_id",
         "shard_count",
         "database_url",
+        "http_port",
+        "public_url",
         mode="before",
     )
     @classmethod
@@ -134,6 +143,24 @@ class Settings(BaseSettings):
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+    @field_validator("http_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        return value.strip() or "127.0.0.1"
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        # Checked here, not when the first answer links to it: a typo would otherwise put broken
+        # links in every announcement.
+        if value is None:
+            return None
+        url = value.strip().rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("not a web address; use the pages' base address, e.g. https://festbot.example.org")
+        return url
 
     @field_validator("fetch_allow_private", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from bot.answers.links import Links
 from bot.answers.service import Answers
 from bot.config import Settings
 from bot.domain.festivals import FestivalTable
@@ -47,12 +48,18 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings, *, seed: bool = True) -> AsyncIterator[Services]:
-    """Open the store (loading the shipped reviews on first use) and build search and answers on it."""
+async def open_services(settings: Settings, *, seed: bool = True, read_only: bool = False) -> AsyncIterator[Services]:
+    """Open the store (loading the shipped reviews on first use) and build search and answers on it.
+
+    ``read_only``: an existing database, only read (``festbot web`` serving a replica); nothing is seeded.
+    """
     festivals = FestivalTable.load(settings.festivals_file)
-    async with open_store(settings.database) as store, WorkerPool(time_limit=settings.read_time_limit) as workers:
-        if seed:
+    async with (
+        open_store(settings.database, read_only=read_only) as store,
+        WorkerPool(time_limit=settings.read_time_limit) as workers,
+    ):
+        if seed and not read_only:
             await ensure_seeded(store, settings.reviews_dir, festivals)
         searcher = Searcher(store)
-        answers = Answers(store, searcher, festivals)
+        answers = Answers(store, searcher, festivals, Links(settings.public_url))
         yield Services(settings, store, festivals, searcher, answers, Ledger(store), workers)

@@ -46,7 +46,7 @@ class DiscordSender:
         self.services = bot.services
 
     def _kwargs(self, stored: StoredReview, subscription: Subscription) -> dict[str, Any]:
-        kwargs = message_kwargs(announcement(stored, subscription))
+        kwargs = message_kwargs(announcement(stored, subscription, self.services.answers.links))
         kwargs["allowed_mentions"] = mentions_for(subscription)
         return kwargs
 

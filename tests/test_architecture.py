@@ -97,8 +97,10 @@ ALLOWED: dict[str, set[str]] = {
     "bot.announce": {"bot.domain", "bot.health", "bot.storage", "bot.answers"},
     "bot.services": {*_CORE, "bot.storage", "bot.search", "bot.answers", "bot.sources"},
     "bot.failures": {*_CORE, "bot.storage"},
-    "bot.console": {*_CORE, "bot.answers", "bot.services"},
-    "bot.client": {*_CORE, "bot.answers", "bot.services"},
+    # The web pages render the answers as HTML, as the client renders them as embeds.
+    "bot.web": {*_CORE, "bot.storage", "bot.search", "bot.answers", "bot.services"},
+    "bot.console": {*_CORE, "bot.answers", "bot.services", "bot.web"},
+    "bot.client": {*_CORE, "bot.answers", "bot.services", "bot.web"},
 }
 
 

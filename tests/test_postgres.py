@@ -175,3 +175,22 @@ async def test_connections_the_server_dropped_are_replaced_and_nothing_is_lost(
         review = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
         assert (await store.ingest(review)).status == "added"
         assert await store.count() == 1
+
+
+@postgres_only
+async def test_a_read_only_open_reads_never_writes_and_never_migrates(database: str) -> None:
+    """``festbot web`` on PostgreSQL: a read-only session on a database of this version; nothing else."""
+    with pytest.raises(StoreError, match="empty or not a festbot database"):
+        async with open_store(database, read_only=True):
+            pass
+    async with open_store(database) as primary:  # migrates
+        await primary.set_meta("marker", "from the primary")
+    async with open_store(database, read_only=True) as replica:
+        assert await replica.get_meta("marker") == "from the primary"
+        with pytest.raises(StoreError, match="read-only"):
+            await replica.set_meta("marker", "from the replica")
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):  # the server itself refuses too
+            await replica.reads.fetchall("INSERT INTO meta(key, value) VALUES ('sneaky', 'write')")
+    async with open_store(database) as primary:
+        assert await primary.get_meta("marker") == "from the primary"
+        assert await primary.get_meta("sneaky") is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.answers.cards import CONTENT_LIMIT, Card, Reply, escape
 from bot.answers.film_cards import review_card
 from bot.answers.labels import byline, rating_text
+from bot.answers.links import NO_LINKS, Links
 from bot.domain.models import DeliveryRecord, StoredReview, Subscription
 from bot.domain.text import truncate
 from bot.health import TaskHealth, TaskState
@@ -27,13 +28,18 @@ def logline(stored: StoredReview) -> str:
     return truncate(review.headline or review.pull_quote or (review.body[0] if review.body else ""), 200)
 
 
-def announcement(stored: StoredReview, subscription: Subscription) -> Reply:
-    """The post for one subscription: the full review card, or one compact line with the link."""
+def announcement(stored: StoredReview, subscription: Subscription, links: Links = NO_LINKS) -> Reply:
+    """The post for one subscription: the full review card, or one compact line with the links.
+
+    With public web pages, the card has a "Film page" button and the compact line ends with the
+    film page's address.
+    """
     ping = f"<@&{subscription.role_id}> " if subscription.role_id else ""
     review = stored.review
     if subscription.style == "compact":
         facts = ", ".join(str(p) for p in (review.year, ", ".join(review.directors[:2])) if p)
-        link = f" <{review.url}>" if review.url else ""
+        film_page = links.film(stored.film_id)
+        link = (f" <{review.url}>" if review.url else "") + (f" · film page <{film_page}>" if film_page else "")
         line = f"{ping}**{escape(review.display_title)}**" + (f" ({escape(facts)})" if facts else "")
         # Each outlet's review of a film is its own post: say whose it is and how it rated the film.
         verdict = " ".join(part for part in (review.publication, rating_text(review.rating)) if part)
@@ -41,7 +47,7 @@ def announcement(stored: StoredReview, subscription: Subscription) -> Reply:
             line += f" — {escape(verdict)}"
         text = f"{line} — {escape(logline(stored))}"
         return Reply(content=truncate(text, CONTENT_LIMIT - len(link)) + link)
-    card = review_card(stored)
+    card = review_card(stored, links)
     return card.model_copy(update={"content": ping.strip(), "ephemeral": False})
 
 

@@ -20,7 +20,8 @@ from bot.answers.cards import (
 )
 from bot.answers.component_ids import CreditsPage, FilmReviews, ReviewAction, encode
 from bot.answers.labels import byline, contact_lines, date_text, rating_text, review_value
-from bot.domain.models import Film, StoredReview
+from bot.answers.links import NO_LINKS, Links
+from bot.domain.models import Film, Review, StoredReview
 from bot.domain.text import fold, truncate
 from bot.storage.rows import ReviewLine
 from bot.summary.summarizer import summarize
@@ -28,15 +29,16 @@ from bot.summary.summarizer import summarize
 REVIEW_COLOR = 0xC8102E
 
 
-def review_card(stored: StoredReview) -> Reply:
+def summary_parts(stored: StoredReview) -> list[tuple[str, str]]:
+    """The summary's verdict, story and prospects as the card shows them (unescaped): the web page shows the same.
+
+    A sentence that repeats the standfirst is left out, since the standfirst is shown above them.
+    """
     review = stored.review
-    title = _shown_title(review.title, review.original_title)
-    parts = []
-    if review.headline:
-        parts.append(f"*{escape(review.headline)}*")
     # Reviews stored before summaries existed are summarised on the fly (a pure, ~1 ms function).
     summary = stored.summary or summarize(review)
-    shown = {fold(review.headline or "")}  # the standfirst is already the card's first line
+    shown = {fold(review.headline or "")}
+    parts = []
     for name, sentences in (
         ("Verdict", summary.verdict),
         ("Story", summary.story),
@@ -44,7 +46,17 @@ def review_card(stored: StoredReview) -> Reply:
     ):
         fresh = [sentence for sentence in sentences if fold(sentence) not in shown]
         if fresh:
-            parts.append(f"**{name}:** {escape(' '.join(fresh))}")
+            parts.append((name, " ".join(fresh)))
+    return parts
+
+
+def review_card(stored: StoredReview, links: Links = NO_LINKS) -> Reply:
+    review = stored.review
+    title = _shown_title(review.title, review.original_title)
+    parts = []
+    if review.headline:
+        parts.append(f"*{escape(review.headline)}*")
+    parts += [f"**{name}:** {escape(text)}" for name, text in summary_parts(stored)]
     if len(parts) <= 1 and review.body:
         parts.append(escape(truncate(review.body[0], 700)))
     festival = ""
@@ -80,10 +92,16 @@ def review_card(stored: StoredReview) -> Reply:
     ]
     if card.url:
         buttons.append(Button(label="Full review", url=card.url, style="link"))
-    return Reply(cards=[card], buttons=buttons)
+    return Reply(cards=[card], buttons=buttons + _film_page(links, stored.film_id))
 
 
-def film_card(film: Film, lines: list[ReviewLine]) -> Reply:
+def _film_page(links: Links, film_id: int | None) -> list[Button]:
+    """The "Film page" link button, when the web pages have a public address."""
+    url = links.film(film_id)
+    return [Button(label="Film page", url=url, style="link")] if url else []
+
+
+def film_card(film: Film, lines: list[ReviewLine], links: Links = NO_LINKS) -> Reply:
     """A film with several reviews: each outlet's verdict and rating, newest first, and a menu to open one.
 
     The Credits and Sales buttons open the review that lists the most credits and the newest that
@@ -136,6 +154,7 @@ def film_card(film: Film, lines: list[ReviewLine]) -> Reply:
             label="Credits", custom_id=encode(ReviewAction(most_credits(lines).review_id, "credits")), style="primary"
         ),
         Button(label="Sales contact", custom_id=encode(ReviewAction(names_sales(lines).review_id, "sales"))),
+        *_film_page(links, film.id),
     ]
     return Reply(cards=[card], buttons=buttons, select=menu)
 
@@ -175,8 +194,8 @@ def _shown_title(title: str, original: str | None) -> str:
     return f"{title} ({original})" if original and fold(original) != fold(title) else title
 
 
-def credits_card(stored: StoredReview, page: int = 0) -> Reply:
-    review = stored.review
+def credit_groups(review: Review) -> list[tuple[str, list[str]]]:
+    """The credits as /credits lists them (unescaped): directors, screenplay, each credit line, the cast."""
     groups: list[tuple[str, list[str]]] = [
         ("Director" if len(review.directors) == 1 else "Directors", review.directors),
         ("Screenplay", review.screenwriters),
@@ -184,10 +203,13 @@ def credits_card(stored: StoredReview, page: int = 0) -> Reply:
     groups += [(label.replace("_", " ").capitalize(), names) for label, names in review.credits.items()]
     if review.cast and not any(label in review.credits for label in ("main_cast", "cast")):
         groups.append(("Cast", review.cast))
+    return [(name, names) for name, names in groups if names]
+
+
+def credits_card(stored: StoredReview, page: int = 0) -> Reply:
+    review = stored.review
     title = f"Credits: {escape(review.display_title)}"
-    pages = _pages(
-        _chunked_fields([(name, names) for name, names in groups if names]), EMBED_TOTAL_LIMIT - len(title) - 40
-    )
+    pages = _pages(_chunked_fields(credit_groups(review)), EMBED_TOTAL_LIMIT - len(title) - 40)
     if not pages:
         return Reply.notice(f"No credits are listed in the review of {escape(review.title)}.")
     page = min(max(page, 0), len(pages) - 1)

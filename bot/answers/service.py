@@ -25,6 +25,7 @@ from bot.answers.cards import (
 from bot.answers.component_ids import FestivalPage, ListPage, Pick, PickAction, encode
 from bot.answers.film_cards import credits_card, film_card, most_credits, names_sales, review_card, sales_card
 from bot.answers.labels import contact_lines, film_value, hit_label, parse_value, why
+from bot.answers.links import NO_LINKS, Links
 from bot.answers.listings import by_film, company_lines, festival_lines, listing, person_lines
 from bot.answers.resolving import Resolver
 from bot.domain.festivals import FestivalTable
@@ -40,10 +41,12 @@ log = logging.getLogger(__name__)
 class Answers:
     """Every command's answer over one store."""
 
-    def __init__(self, store: Store, searcher: Searcher, festivals: FestivalTable) -> None:
+    def __init__(self, store: Store, searcher: Searcher, festivals: FestivalTable, links: Links = NO_LINKS) -> None:
         self.store = store
         self.searcher = searcher
         self.festivals = festivals
+        #: The web pages' addresses, for the "Film page" buttons (none unless FESTBOT_PUBLIC_URL is set).
+        self.links = links
         self.resolver = Resolver(store, searcher, festivals)
 
     # -- resolving ------------------------------------------------------------------------------------
@@ -93,16 +96,18 @@ class Answers:
         if isinstance(found, list):
             return await self._candidates(found, "review", query)
         if isinstance(found, StoredReview):
-            return review_card(found)
+            return review_card(found, self.links)
         if len(found.lines) > 1:
-            return film_card(found.film, found.lines)
+            return film_card(found.film, found.lines, self.links)
         stored = await self.store.get(found.lines[0].review_id)
-        return review_card(stored) if stored is not None else _gone()
+        return review_card(stored, self.links) if stored is not None else _gone()
 
     async def open_review(self, value: str) -> Reply:
         """One review in full, privately: what a film card's menu opens (``value`` names the review)."""
         found = await self.resolver.one_review(value) if parse_value(value) else []
-        return _gone() if isinstance(found, list) else review_card(found).model_copy(update={"ephemeral": True})
+        if isinstance(found, list):
+            return _gone()
+        return review_card(found, self.links).model_copy(update={"ephemeral": True})
 
     # -- /credits -------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from bot.client.render import ActionButton, ActionSelect, apologise, interaction
 from bot.client.sharding import PacedShards
 from bot.config import Settings, ShardPlan
 from bot.services import Services, open_services
+from bot.web.server import web_pages
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,8 @@ async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None
         raise ValueError("serve() needs DISCORD_TOKEN")
     point_at(settings)
     plan = settings.shard_plan()
-    async with open_services(settings) as services, festival_bot(services, plan, **options) as bot:
+    # web_pages: the web companion (bot/web/) beside the bot, over the same services, when FESTBOT_HTTP_PORT is set.
+    async with open_services(settings) as services, web_pages(services), festival_bot(services, plan, **options) as bot:
         if ready is not None:
 
             async def on_ready() -> None:

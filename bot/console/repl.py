@@ -119,10 +119,13 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
     """
     from bot.console.command_line import usage
     from bot.services import open_services
+    from bot.web.server import web_pages
 
-    async with open_services(settings) as services:
+    async with open_services(settings) as services, web_pages(services) as pages:
         count = await services.store.count()
         print(f"festbot console: no DISCORD_TOKEN set, so answering here instead of on Discord.\n{connect_help}\n")
+        if pages:
+            print(f"The web pages are at {pages}/")
         noun = "review" if count == 1 else "reviews"
         print(f"{count} {noun} in {settings.db_path}. Type a command, e.g. /review Return to Dust")
         print(usage() + "\n  /quit\n")

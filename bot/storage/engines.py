@@ -6,10 +6,9 @@ machines). This is the one place that asks which: everything else runs on the
 :class:`~bot.storage.connection.Database` it opens. psycopg is imported only for a PostgreSQL URL, so
 the default install does without it.
 
-A read-only open (for a web replica, not written yet) belongs here too: SQLite's is the file opened
-``mode=ro`` (as :func:`~bot.storage.sqlite_files.backup` does); PostgreSQL's is a hot standby's URL, or
-one with ``options=-cdefault_transaction_read_only=on``. Neither may migrate: it checks the schema version
-(``PRAGMA user_version`` / ``schema_version``) is the code's own and refuses otherwise.
+A read-only open (``festbot web``, a replica) belongs here too: SQLite's is the file opened ``mode=ro``;
+PostgreSQL's is a session with ``default_transaction_read_only`` (a hot standby's URL works too). Neither
+migrates: the schema version must be the code's own.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from pathlib import Path
 from bot.storage import sqlite_files
 from bot.storage.connection import Database, StoreError
 from bot.storage.sqlite import SQLiteDatabase
+from bot.storage.sqlite_readonly import ReadOnlySQLiteDatabase
 
 #: A SQLite file's path, or a PostgreSQL URL.
 Location = Path | str
@@ -33,19 +33,25 @@ def postgres_url(location: Location) -> str | None:
     return location if isinstance(location, str) and location.startswith(_SCHEMES) else None
 
 
-async def open_database(location: Location) -> Database:
-    """Open (creating and migrating as needed) the database at ``location``; ``StoreError`` if it cannot."""
+async def open_database(location: Location, *, read_only: bool = False) -> Database:
+    """Open (creating and migrating as needed) the database at ``location``; ``StoreError`` if it cannot.
+
+    ``read_only`` opens an existing database of this version for reading alone (a replica): never
+    created, migrated or written; every write raises ``StoreError``.
+    """
     url = postgres_url(location)
     if url is None:
-        return await SQLiteDatabase.open(Path(location))
+        path = Path(location)
+        return await (ReadOnlySQLiteDatabase.open(path) if read_only else SQLiteDatabase.open(path))
     try:
         from bot.storage.postgres import PostgresDatabase
+        from bot.storage.postgres_readonly import ReadOnlyPostgresDatabase
     except ImportError as exc:
         raise StoreError(
             f"FESTBOT_DATABASE_URL names a PostgreSQL database, and its driver is not installed ({exc});"
             " install festbot with the postgres extra: pip install 'festbot[postgres]'"
         ) from exc
-    return await PostgresDatabase.open(url)
+    return await (ReadOnlyPostgresDatabase.open(url) if read_only else PostgresDatabase.open(url))
 
 
 def database_errors() -> tuple[type[Exception], ...]:

@@ -139,16 +139,19 @@ async def film_reviews(reads: Reads, film_id: int) -> list[ReviewLine]:
     ]
 
 
+#: A review's one-line verdict: its summary's first verdict sentence, else its pull quote, standfirst or first
+#: paragraph (a film's card and the web pages' grid show it). A fragment for :func:`compose`.
+VERDICT = variant(
+    "COALESCE(json_extract(r.summary, '$.verdict[0]'), r.pull_quote, r.headline, json_extract(r.body, '$[0]'), '')",
+    postgres="COALESCE(r.summary::json -> 'verdict' ->> 0, r.pull_quote, r.headline, r.body::json ->> 0, '')",
+)
 _FILM_REVIEWS = compose(
     "SELECT r.id, r.publication, r.reviewer, r.rating_text, r.rating_score, {verdict},"
     " r.published_at, r.url, r.festival, r.section, r.festival_year, r.countries,"
     " (SELECT count(*) FROM credits c WHERE c.review_id = r.id),"
     " (SELECT count(*) FROM sales_contacts s WHERE s.review_id = r.id)"
     " FROM reviews r WHERE r.film_id = ? ORDER BY {newest_first}",
-    verdict=variant(
-        "COALESCE(json_extract(r.summary, '$.verdict[0]'), r.pull_quote, r.headline, json_extract(r.body, '$[0]'), '')",
-        postgres="COALESCE(r.summary::json -> 'verdict' ->> 0, r.pull_quote, r.headline, r.body::json ->> 0, '')",
-    ),
+    verdict=VERDICT,
     newest_first="COALESCE(r.published_at, r.created_at) DESC, r.id DESC",
 )
 

@@ -98,3 +98,37 @@ class ReviewLine(BaseModel):
     #: How many credit lines and sales contacts it lists (the film's /credits and /sales pick by these).
     credits: int
     sales: int
+
+
+class GridEntry(BaseModel):
+    """One review at a festival edition, with its film: a cell of the edition's critics' grid."""
+
+    model_config = ConfigDict(frozen=True)
+
+    review_id: int
+    film_id: int
+    title: str
+    original_title: str | None
+    year: int | None
+    directors: list[str]
+    section: str | None
+    publication: str | None
+    reviewer: str | None
+    rating: Rating | None
+    #: The review's one-line verdict, as a film's card shows it (see :class:`ReviewLine`).
+    verdict: str
+    published_at: dt.datetime | None
+
+
+class Edition(NamedTuple):
+    """A festival edition that has reviews: its year, and how many reviews it has."""
+
+    year: int
+    reviews: int
+
+
+class ChangeMark(NamedTuple):
+    """Where the reviews stand (the newest id and the latest update, whole seconds), for web pages' ETags."""
+
+    review_id: int
+    updated_at: str

@@ -13,10 +13,20 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Concatenate, Literal, NamedTuple
 
 from bot.domain.models import Film, IngestStatus, Review, SalesContact, StoredReview, Summary
-from bot.storage import review_reads, review_writes
+from bot.storage import review_reads, review_writes, web_reads
 from bot.storage.connection import Connection, Database, P, Reads, T
 from bot.storage.engines import Location, open_database
-from bot.storage.rows import IndexMarks, NamedCredit, ReviewLine, ReviewRef, SearchDoc, TitleRow
+from bot.storage.rows import (
+    ChangeMark,
+    Edition,
+    GridEntry,
+    IndexMarks,
+    NamedCredit,
+    ReviewLine,
+    ReviewRef,
+    SearchDoc,
+    TitleRow,
+)
 
 
 class Incoming(NamedTuple):
@@ -169,6 +179,17 @@ class Store:
     async def names_by_id(self, table: Literal["people", "companies"], ids: Sequence[int]) -> list[str]:
         return await review_reads.names_by_id(self.reads, table, ids)
 
+    # -- reading for the web pages --------------------------------------------------------------------
+
+    async def festival_grid(self, festival: str, year: int) -> list[GridEntry]:
+        return await web_reads.festival_grid(self.reads, festival, year)
+
+    async def festival_editions(self, festival: str) -> list[Edition]:
+        return await web_reads.festival_editions(self.reads, festival)
+
+    async def change_mark(self) -> ChangeMark:
+        return await web_reads.change_mark(self.reads)
+
 
 def _set_meta(conn: Connection, key: str, value: str) -> None:
     conn.execute(
@@ -177,10 +198,14 @@ def _set_meta(conn: Connection, key: str, value: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_store(location: Location) -> AsyncIterator[Store]:
+async def open_store(location: Location, *, read_only: bool = False) -> AsyncIterator[Store]:
     """Open (creating and migrating as needed) the database at ``location`` (a SQLite file's path or a
-    PostgreSQL URL); raises ``StoreError`` if it cannot."""
-    db = await open_database(location)
+    PostgreSQL URL); raises ``StoreError`` if it cannot.
+
+    ``read_only`` opens an existing database of this version for reading alone (a replica): never
+    created, migrated or written; every write raises ``StoreError``.
+    """
+    db = await open_database(location, read_only=read_only)
     try:
         yield Store(db, location)
     finally:

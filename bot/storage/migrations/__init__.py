@@ -13,6 +13,8 @@ import re
 from importlib import resources
 from typing import Literal
 
+from bot.storage.connection import StoreError
+
 Engine = Literal["sqlite", "postgres"]
 ENGINES: tuple[Engine, ...] = ("sqlite", "postgres")
 
@@ -42,3 +44,22 @@ def migrations(engine: Engine = "sqlite") -> list[tuple[int, str, str]]:
 
 def latest_version() -> int:
     return max((version for version, _, _ in migrations()), default=0)
+
+
+def require_current(where: str, version: int) -> None:
+    """A read-only open (a replica) serves only a database of this code's own schema version: it never
+    migrates, and tables whose meaning changed could show wrong answers."""
+    latest = latest_version()
+    if version == latest:
+        return
+    if version == 0:
+        raise StoreError(f"The database at {where} is empty or not a festbot database (no schema version).")
+    if version > latest:
+        raise StoreError(
+            f"The database at {where} has schema version {version}, newer than this festbot knows (version {latest})."
+            " Upgrade this festbot to serve it."
+        )
+    raise StoreError(
+        f"The database at {where} has schema version {version}, older than this festbot's ({latest}); a read-only"
+        " replica does not migrate it. Start the primary (festbot run) with this version once, then serve it again."
+    )
