@@ -219,7 +219,8 @@ async def test_forum_gets_one_post_per_review(bot: FestivalBot, fake: FakeDiscor
     review_id = await publish(bot, new_review("The Long Shore"))
     await until(lambda: bool(fake.requests_matching(f"POST /channels/{forum}/threads")), what="forum post")
     (post,) = fake.requests_matching(f"POST /channels/{forum}/threads")
-    assert post.json["name"] == f"The Long Shore (2026) · #{review_id}"  # unsigned: its number tells it apart
+    # unsigned: its number tells it apart from another Screen-layout review of the film
+    assert post.json["name"] == f"The Long Shore (2026) · Screen International · #{review_id}"
     assert post.json["message"]["embeds"][0]["title"] == "The Long Shore"
 
 

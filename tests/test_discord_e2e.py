@@ -106,7 +106,7 @@ async def test_review_answers_with_the_card_and_buttons(bot: FestivalBot, fake: 
     assert fields["Runtime"] == "131 mins"
     assert fields["Festival"] == "Berlinale 2022 · Competition"
     assert fields["Pull quote"] == "“It packs a quiet emotional punch”"
-    assert embed["footer"]["text"] == "Image: Hucheng No.7 Films Ltd."
+    assert embed["footer"]["text"] == "Image: Hucheng No.7 Films Ltd. · Screen International"
     rid = await review_id(bot, "Return To Dust")
     found = buttons(data)
     assert found[f"review:{rid}:credits"]["label"] == "Credits"

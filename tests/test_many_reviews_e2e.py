@@ -126,7 +126,9 @@ async def test_one_review_is_answered_as_before_and_search_finds_the_film_once(
         await publish(bot, *outlet)
     choices = await fake.autocomplete("review", {"title": "lamplight"}, focused="title")
     film_id = (await bot.services.store.get(only)).film_id  # type: ignore[union-attr]
-    assert choices == [{"name": "The Lamplighter (2026) - Ana Lima - Berlinale - 3 reviews", "value": f"#f{film_id}"}]
+    # the film is offered once, whatever else in the shipped data shares the word ("The Lamplighter's Tax")
+    ours = [c for c in choices if c["name"].startswith("The Lamplighter (")]
+    assert ours == [{"name": "The Lamplighter (2026) - Ana Lima - Berlinale - 3 reviews", "value": f"#f{film_id}"}]
     hits = await bot.services.searcher.search("ana lima")  # through the director's name too: one film
     assert [(h.film_id, h.reviews) for h in hits] == [(film_id, 3)]
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import PARSE_JSON_KEYS
-from bot.parsing.fields import parse_runtime
 from bot.parsing.parser import parse_review_text
+from bot.parsing.runtime import parse_runtime
 from bot.parsing.text_file import ReviewParseError, decode_review_bytes
 from tests.conftest import FIXTURES, SEED
 
@@ -185,9 +185,11 @@ def test_header_variants(
     assert (review.year, review.runtime_minutes) == (year, runtime)
 
 
-def test_header_extra_role_goes_to_credits_only_without_its_own_line(festivals: FestivalTable) -> None:
+def test_header_roles_are_never_credits(festivals: FestivalTable) -> None:
+    """Spec §3.12: a header's ``Ed`` is no credit; only the footer's own lines are."""
     review = parse_review_text(_review("Dir/Scr/Ed: Ana Lima. Portugal. 2023. 98 mins"), table=festivals)
-    assert review.credits["editing"] == ["Ana Lima"]
+    assert "editing" not in review.credits
+    assert "directors" not in review.credits and "screenwriters" not in review.credits
     review = parse_review_text(
         _review("Dir/Scr/Ed: Ana Lima. Portugal. 2023. 98 mins", credits="Editing: Rui Costa\nCast: Ana Lima"),
         table=festivals,
@@ -319,9 +321,9 @@ def test_no_festival_named(festivals: FestivalTable) -> None:
 BAD_INPUTS = [
     (b"", "empty file"),
     (b"   \n\n\t\n", "empty file"),
-    (b"A quietly devastating debut about a farmer\n", "no header line"),
+    (b"A quietly devastating debut about a farmer\n", "no header line: no layout recognised"),
     (bytes(range(256)) * 8, "not a text file"),
-    (b"Producers: Ana Lima, Rui Costa\n\nMain cast: Eva Moss\n", "no header line"),
+    (b"Producers: Ana Lima, Rui Costa\n\nMain cast: Eva Moss\n", "no layout recognised"),
     (b"Dir: Ana Lima. Portugal. 2023. 98 mins\n\nSome text here.\n", "no title"),
     (b"Title\n\nDir: Ana Lima. Portugal. 2023. 98 mins\n\nProducers: Ana Lima\n", "no review text"),
 ]

@@ -190,7 +190,11 @@ def test_a_reviews_hash_is_what_it_was_before_publication_rating_and_image(
     festivals: FestivalTable,
 ) -> None:
     """Reviews stored by earlier versions must come back ``unchanged``, not ``updated`` (and re-announced)."""
-    review = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
+    # The parser now names the seed's publication (its layout is Screen's): a fact earlier versions did not
+    # read, so such a review is ``updated`` once. Without it the hash must be what it always was.
+    parsed = parse_review_text(SEED.read_text(encoding="utf-8"), table=festivals)
+    assert parsed.publication == "Screen International"
+    review = parsed.model_copy(update={"publication": None})
     assert review_writes.content_hash(review) == "e246d7f067fcd25344f6654470b198b920ca044e32871a72733cc1a7310e0361"
     rated = review.model_copy(update={"rating": Rating(text="★★★★☆", score=80)})
     assert review_writes.content_hash(rated) != review_writes.content_hash(review)

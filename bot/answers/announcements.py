@@ -56,10 +56,14 @@ def thread_name(stored: StoredReview) -> str:
 
     Each review of a film is a post of its own, and the sender takes a post of the same name as one it
     already made (thread creation takes no nonce): so the name says whose review it is, and an unsigned
-    review, which nothing else tells apart, carries its number.
+    review, which nothing else tells apart (two Screen-layout files are both "Screen International"),
+    carries its number.
     """
     review = stored.review
-    by = byline(review.publication, review.reviewer) if review.publication or review.reviewer else f"#{stored.id}"
+    if review.reviewer:
+        by = byline(review.publication, review.reviewer)
+    else:
+        by = f"{review.publication} · #{stored.id}" if review.publication else f"#{stored.id}"
     title = f"{review.display_title} ({review.year})" if review.year else review.display_title
     return f"{truncate(title, 100 - len(by) - 3)} · {by}" if len(by) <= 60 else truncate(f"{title} · {by}", 100)
 

@@ -66,7 +66,12 @@ class Resolver:
         top = hits[0]
         rivals = [h for h in hits[1:] if h.score >= top.score - _CLEAR_MARGIN]
         if rivals:
-            return [top, *rivals]
+            # A title typed whole names its film, whatever titles begin with it ("The Lamplighter", not
+            # "The Lamplighter's Tax"); two films of that very title (a remake) are still asked about.
+            exact = [h for h in (top, *rivals) if fold(query) in (fold(h.title), fold(h.original_title or ""))]
+            if len(exact) != 1:
+                return [top, *rivals]
+            top = exact[0]
         return await self.film(top.film_id, festival) or []
 
     async def film(self, film_id: int, festival: str | None = None) -> FilmView | None:

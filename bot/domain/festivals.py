@@ -90,8 +90,8 @@ class Festival(BaseModel):
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘(])")
 _PREMIERE = re.compile(r"premiere|bow|debut|screen|compet|selected|play")
-#: Words before a weak alias (a city) that make it mean the festival: "premiered at Venice".
-_PREPOSITIONS = frozenset({"at", "in", "from", "to"})
+#: Words before a weak alias (a city) that make it mean the festival: "premiered at Venice", "on the Croisette".
+_PREPOSITIONS = frozenset({"at", "in", "from", "to", "on"})
 
 
 class _Mention(NamedTuple):
@@ -102,6 +102,15 @@ class _Mention(NamedTuple):
     weak: bool
 
 
+class Mention(NamedTuple):
+    """Where a folded sentence names a festival: words ``at`` to ``end``; ``weak`` for a city name alone."""
+
+    festival: Festival
+    at: int
+    end: int
+    weak: bool
+
+
 def _in_a_row(phrase: tuple[str, ...], words: list[str]) -> bool:
     """Whether ``phrase`` occurs in ``words`` as consecutive words (a folded phrase on word boundaries)."""
     size = len(phrase)
@@ -109,7 +118,7 @@ def _in_a_row(phrase: tuple[str, ...], words: list[str]) -> bool:
 
 
 def _after_preposition(words: list[str], at: int) -> bool:
-    """Whether ``words[at]`` follows "at", "in", "from" or "to", with or without "the" between."""
+    """Whether ``words[at]`` follows "at", "in", "from", "to" or "on", with or without "the" between."""
     before = words[max(0, at - 2) : at]
     return (len(before) >= 1 and before[-1] in _PREPOSITIONS) or (
         len(before) == 2 and before[0] in _PREPOSITIONS and before[1] == "the"
@@ -231,20 +240,31 @@ class FestivalTable(BaseModel):
         A folded sentence is its words joined by single spaces, so a phrase matches on word
         boundaries exactly when its words occur in a row: one dictionary look-up per word instead
         of every festival's pattern over the whole sentence. A weak alias counts only after
-        "at", "in", "from" or "to", optionally followed by "the"; a phrase that folds to nothing
+        "at", "in", "from", "to" or "on", optionally followed by "the"; a phrase that folds to nothing
         (a stray table entry) names its festival only in a sentence that folds to nothing too.
         """
         named: set[int] = set()
         if not words:
             named.update(m.festival for m in self._mentions.get("", ()) if not m.weak)
+        named.update(position for position, _, _, _ in self._found(words))
+        return sorted(named)
+
+    def mentions(self, words: list[str]) -> list[Mention]:
+        """Every phrase naming a festival in a folded sentence's words, in the order written.
+
+        The same rules as :meth:`infer`: a weak alias (a city) counts only after "at", "in", "from",
+        "to" or "on" (optionally followed by "the").
+        """
+        return [Mention(self.festivals[position], at, end, weak) for position, at, end, weak in self._found(words)]
+
+    def _found(self, words: list[str]) -> Iterator[tuple[int, int, int, bool]]:
         for at, word in enumerate(words):
             for mention in self._mentions.get(word, ()):
                 end = at + len(mention.words)
                 if tuple(words[at:end]) != mention.words:
                     continue
                 if not mention.weak or _after_preposition(words, at):
-                    named.add(mention.festival)
-        return sorted(named)
+                    yield mention.festival, at, end, mention.weak
 
     def infer(self, texts: list[str]) -> tuple[Festival, str | None] | None:
         """Festival and section named in the text, preferring the sentence that speaks of a premiere.

@@ -1,20 +1,22 @@
-"""A review file before its layout is read: bytes to text, the optional front matter, paragraphs.
+"""A review file before its layout is read: bytes to text, lines, paragraphs, and the error every step raises.
 
-The front matter (``---`` lines at the very top) carries what the text itself does not say: the
-review's URL, date, reviewer, and festival when the prose names none.
+Size is bounded before any line is read: a file over :data:`MAX_FILE_BYTES`, with more than
+:data:`MAX_LINES` lines or a line over :data:`MAX_LINE_CHARS` is refused with the reason, so no later
+step ever sees more than that, and the worst a hostile file can cost is bounded too.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
-from bot.domain.text import snake_case
-
+#: A review is a few thousand words; this is hundreds of times that, and refused as "too large".
 MAX_FILE_BYTES = 2_000_000
-FRONT_MATTER_KEYS = frozenset(
-    {"url", "published_at", "reviewer", "festival", "section", "original_title", "festival_year"}
-)
+#: The longest line read: a whole review on one line is about 20,000 characters.
+MAX_LINE_CHARS = 50_000
+#: The most lines read: a long review, a blank line between paragraphs, has a few hundred.
+MAX_LINES = 5_000
+#: Bytes a Windows-1252 text may hold: all but the control characters other than tab, LF and CR.
+_TEXT_BYTES = bytes(range(32, 256)) + b"\t\n\r"
 
 
 class ReviewParseError(ValueError):
@@ -40,8 +42,7 @@ def decode_review_bytes(data: bytes, source: str) -> str:
     except UnicodeDecodeError:
         pass
     # Editors on Windows still save Windows-1252; binary data betrays itself with control bytes.
-    controls = sum(1 for byte in data if byte < 32 and byte not in (9, 10, 13))
-    if controls == 0:
+    if not data.translate(None, _TEXT_BYTES):
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError:
@@ -49,39 +50,19 @@ def decode_review_bytes(data: bytes, source: str) -> str:
     raise ReviewParseError(source, "not a text file (it is neither UTF-8 nor UTF-16 text)")
 
 
-def split_lines(text: str) -> list[str]:
-    """Lines with any line ending (CRLF, CR, LF) and no byte-order mark."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
-
-
-def split_front_matter(lines: list[str], source: str) -> tuple[dict[str, str], list[str]]:
-    """The front matter's keys and values, and the lines after it."""
-    start = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if start is None or lines[start].strip() != "---":
-        return {}, lines
-    for end in range(start + 1, len(lines)):
-        if lines[end].strip() == "---":
-            break
-    else:
-        raise ReviewParseError(source, "front matter opened with '---' is never closed")
-    meta: dict[str, str] = {}
-    for line in lines[start + 1 : end]:
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        key = snake_case(key)
-        if not sep or key not in FRONT_MATTER_KEYS:
-            raise ReviewParseError(source, f"front matter line not understood: {line.strip()!r}")
-        meta[key] = value.strip().strip("\"'")
-    return meta, lines[end + 1 :]
-
-
-def parse_datetime(value: str, source: str) -> dt.datetime:
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise ReviewParseError(source, f"published_at is not an ISO 8601 date: {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+def split_lines(text: str, source: str) -> list[str]:
+    """Lines with any line ending (CRLF, CR, LF) and no byte-order mark; refuses a text too big to be a review."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ReviewParseError(source, f"text is too large for a review ({len(text):,} characters)")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    if len(lines) > MAX_LINES:
+        raise ReviewParseError(source, f"too many lines for a review ({len(lines):,}; at most {MAX_LINES:,})")
+    for number, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ReviewParseError(
+                source, f"line {number} is too long for a review ({len(line):,} characters; at most {MAX_LINE_CHARS:,})"
+            )
+    return lines
 
 
 def paragraphs(lines: Iterable[str]) -> list[str]:
@@ -97,3 +78,35 @@ def paragraphs(lines: Iterable[str]) -> list[str]:
     if current:
         found.append(" ".join(current))
     return found
+
+
+def prose_paragraphs(lines: Iterable[str]) -> list[str]:
+    """A review's prose as paragraphs: blank lines separate them, and so does a line break after a
+    sentence or before a capital.
+
+    Reviews put each paragraph on one line, with or without a blank line between; a line break inside
+    a sentence (hard-wrapped text: the next line goes on in lower case) joins the lines back. So a
+    standalone pull quote or a closing note stays its own paragraph even with no blank line around it.
+    """
+    found: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if not line:
+            if current:
+                found.append(" ".join(current))
+                current = []
+            continue
+        if current and not _continues(current[-1], line):
+            found.append(" ".join(current))
+            current = []
+        current.append(line)
+    if current:
+        found.append(" ".join(current))
+    return found
+
+
+def _continues(previous: str, line: str) -> bool:
+    """Whether ``line`` carries on the sentence ``previous`` broke off (hard-wrapped prose)."""
+    if previous.rstrip("’”'\")]").endswith((".", "!", "?", "…", ":")):
+        return False
+    return line[:1].islower() or previous.endswith((",", ";", "-", "–", "—"))

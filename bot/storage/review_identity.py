@@ -4,10 +4,11 @@ A film is matched tolerantly, since outlets write its facts differently: the sam
 original title, directors overlapping (in any name order) or unknown on one side, and years equal or
 unknown on one side (THR and the Guardian give no year). A review is the same one by its URL, else by
 its source file (an edited file updates the review it gave before), else by its content: the very
-same text, or the same publication and reviewer on the same film. Two different URLs are never one
-review, and a review with neither publication nor reviewer is the same as another only when the text
-is identical: with nothing to tell two anonymous reviews apart, keeping both loses nothing, while
-taking one for the other would overwrite a critic's text.
+same text, or the same critic (reviewer) at the same publication on the same film. Two different URLs
+are never one review, and an unsigned review is the same as another only when the text is identical:
+the publication alone does not say (the parser gives every Screen-layout file "Screen International",
+whoever wrote it), and with nothing to tell two unsigned reviews apart, keeping both loses nothing,
+while taking one for the other would overwrite a critic's text.
 
 Functions run inside the write transaction (see :mod:`bot.storage.connection`).
 """
@@ -122,7 +123,7 @@ def same_review(
         if row[1] == digest:
             return SameReview(int(row[0]), str(row[1]), int(row[2]))
     outlet, critic = fold(review.publication or ""), fold(review.reviewer or "")
-    if not (outlet or critic):
+    if not critic:
         return None
     for row in rows:
         other_url = row[3] is not None and review.url is not None  # both known and, as probed, different
