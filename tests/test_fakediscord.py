@@ -402,14 +402,14 @@ async def test_uploads_are_checked_as_discord_documents_them(fake: FakeDiscord) 
         assert [a["filename"] for a in sent["attachments"]] == ["a.vcf", "b.csv"]
         async with http.get(sent["attachments"][0]["url"]) as r:
             assert await r.read() == b"BEGIN:VCARD\r\nEND:VCARD\r\n"
-        refused = [
-            (good, ("file", "a.vcf"), ("files[1]", "b.csv")),  # not files[n]
-            (good, ("files[0]", "a.vcf"), ("files[0]", "b.csv")),  # the same n twice
-            (good, ("files[0]", "a.vcf")),  # attachments name files[1], never uploaded
-            (None, ("files[0]", "a.vcf")),  # no payload_json
-            ({"content": "many"}, *((f"files[{n}]", f"{n}.vcf") for n in range(11))),  # more than ten
+        refused: list[tuple[dict[str, Any] | None, list[tuple[str, str]]]] = [
+            (good, [("file", "a.vcf"), ("files[1]", "b.csv")]),  # not files[n]
+            (good, [("files[0]", "a.vcf"), ("files[0]", "b.csv")]),  # the same n twice
+            (good, [("files[0]", "a.vcf")]),  # attachments name files[1], never uploaded
+            (None, [("files[0]", "a.vcf")]),  # no payload_json
+            ({"content": "many"}, [(f"files[{n}]", f"{n}.vcf") for n in range(11)]),  # more than ten
         ]
-        for payload, *files in refused:
+        for payload, files in refused:
             async with http.post(url, data=form(payload, *files), headers=headers) as r:
                 assert r.status == 400, (payload, files)
                 assert (await r.json())["code"] == 50035
