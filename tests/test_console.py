@@ -214,11 +214,16 @@ async def test_announce_list_and_feeds_list_show_every_server(tmp_path: Path) ->
         await add_feed(services.store, "https://feeds.example.com/reviews.xml", guild_id=111, policy=policy)
         await add_feed(services.store, "https://operator.example.com/rss", policy=policy)
         subscriptions = render_reply(await run_command_line(services.answers, "/announce list"))
+        which = render_reply(await run_command_line(services.answers, "/announce log"))
+        log = render_reply(await run_command_line(services.answers, "/announce log title:Return to Dust server:111"))
         feeds = render_reply(await run_command_line(services.answers, "/feeds list"))
     assert "Announcement subscriptions · server 111" in subscriptions
     assert "#channel:222 — Berlinale · Panorama (embed) — active" in subscriptions
     assert "Announcement subscriptions · server 333" in subscriptions
     assert "#channel:444 — every festival (compact) — ⏸ paused: Missing Access" in subscriptions
+    assert "Which server? Add server:ID, one of 111, 333." in which
+    assert "Announcements of Return To Dust" in log
+    assert "#channel:222 (Berlinale): filtered out: the review is in Competition, not Panorama" in log
     assert "https://feeds.example.com/reviews.xml" in feeds and "(server 111)" in feeds
     assert "https://operator.example.com/rss" in feeds and "(operator)" in feeds
 

@@ -99,6 +99,7 @@ def vcards(contacts: list[SalesContact], note: str) -> str:
 
 
 def _cell(value: str) -> str:
+    """A cell as text: a leading ``=``, ``+``, ``-`` or ``@`` (an international phone number too) is quoted."""
     cleaned = UNPRINTABLE.sub("", value).strip()
     return "'" + cleaned if cleaned.startswith(_FORMULA_START) else cleaned
 
@@ -113,7 +114,7 @@ def contacts_csv(contacts: list[SalesContact], film: str) -> str:
         writer.writerow(
             [
                 _cell(contact.company),
-                *("; ".join(_cell(v) for v in values) for values in (contact.emails, contact.phones, sites)),
+                *(_cell("; ".join(values)) for values in (contact.emails, contact.phones, sites)),
                 _cell(film),
             ]
         )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import itertools
 
-from bot.answers.announcements import subscriptions_reply
-from bot.answers.cards import EMBEDS_LIMIT, Card, Reply
+from bot.answers.announcements import log_reply, subscriptions_reply, title_log_reply
+from bot.answers.cards import EMBEDS_LIMIT, Card, Reply, escape
+from bot.answers.service import Answers
+from bot.domain.text import truncate
 from bot.health import TaskHealth
 from bot.storage import feeds as feedstore
 from bot.storage.ledger import Ledger
@@ -35,3 +37,28 @@ async def every_servers_subscriptions(store: Store, tasks: list[TaskHealth] | No
         (card,) = subscriptions_reply(list(listed), tasks if not cards else None).cards
         cards.append(card.model_copy(update={"title": f"Announcement subscriptions · server {guild_id}"}))
     return Reply(cards=cards, ephemeral=True)
+
+
+async def announce_log(answers: Answers, guild_id: int | None, title: str | None = None) -> Reply:
+    """A server's recent deliveries, or for one film why each of its channels did or did not get it.
+
+    The console has no server of its own: without ``guild_id`` it takes the one server that has
+    subscriptions, and otherwise asks which.
+    """
+    ledger = Ledger(answers.store)
+    if guild_id is None:
+        servers = sorted({s.guild_id for s in await ledger.subscriptions(None)})
+        if not servers:
+            return Reply.notice("No server has announcement subscriptions yet.")
+        if len(servers) > 1:
+            listed = ", ".join(str(server) for server in servers[:20])
+            return Reply.notice(f"Which server? Add server:ID, one of {listed}.")
+        guild_id = servers[0]
+    if not title:
+        return log_reply(await ledger.log(guild_id))
+    found = await answers.resolve(title)
+    if isinstance(found, list):
+        shown = escape(truncate(title.strip(), 80))
+        return Reply.notice(f"No one film matches “{shown}”: name it as /review does (its title, or #number).")
+    records = await ledger.log(guild_id, found.id, limit=100)
+    return title_log_reply(found, await ledger.subscriptions(guild_id), records)

@@ -15,7 +15,7 @@ import re
 from bot.answers.cards import Reply
 from bot.answers.help import CommandHelp, help_reply
 from bot.answers.service import Answers
-from bot.answers.status import every_servers_subscriptions, feeds_reply
+from bot.answers.status import announce_log, every_servers_subscriptions, feeds_reply
 from bot.domain.festivals import FIRST_YEAR, LAST_YEAR
 
 #: Each command's options; the first takes any text not given as ``name:value``.
@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "person": ("name", "page"),
     "festival": ("name", "year", "section", "page"),
     "announce list": (),
+    "announce log": ("title", "server"),
     "feeds list": (),
     "help": (),
 }
@@ -37,6 +38,7 @@ DESCRIPTIONS: dict[str, str] = {
     "person": "every reviewed film where a person is credited, with the role",
     "festival": "the films reviewed at one festival edition, with their ratings",
     "announce list": "every server's announcement subscriptions and their state",
+    "announce log": "a server's recent deliveries; with a title, why each channel did or did not get that film",
     "feeds list": "every review feed, with its owner, last fetch, errors and counts",
     "help": "this list",
 }
@@ -45,7 +47,6 @@ NEEDS_DISCORD: tuple[str, ...] = (
     "announce subscribe",
     "announce unsubscribe",
     "announce test",
-    "announce log",
     "announce backfill",
     "feeds add",
     "feeds remove",
@@ -55,15 +56,23 @@ GROUPS = frozenset(name.split()[0] for name in (*COMMANDS, *NEEDS_DISCORD) if " 
 NEEDS_DISCORD_TEXT = "needs Discord: run festbot run with a token (DISCORD_TOKEN in .env)"
 #: Pages the console lets you ask for (a listing shows its last page for any page past its end).
 MAX_PAGE = 10_000
+#: The largest server id the database stores (SQLite's and PostgreSQL's 64-bit signed integers).
+MAX_SNOWFLAKE = 2**63 - 1
 
 
 class CommandLineError(ValueError):
     """A typed command that cannot be run; the message says how to type it."""
 
 
+#: Commands whose first option may be left out.
+OPTIONAL_FIRST = frozenset({"announce log"})
+
+
 def syntax(name: str) -> str:
     """``/festival <name> [year:...] [section:...] [page:...]``."""
-    return " ".join([f"/{name}", *(f"[{opt}:...]" if i else f"<{opt}>" for i, opt in enumerate(COMMANDS[name]))])
+    first = "[{}]" if name in OPTIONAL_FIRST else "<{}>"
+    options = [f"[{opt}:...]" if i else first.format(opt) for i, opt in enumerate(COMMANDS[name])]
+    return " ".join([f"/{name}", *options])
 
 
 def usage() -> str:
@@ -112,7 +121,7 @@ def _number(values: dict[str, str], option: str, low: int, high: int, example: s
     if not text:
         return None
     # ASCII digits only: "²".isdigit() is true and int("²") fails; a 30-digit year overflows SQLite.
-    if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+    if not (text.isascii() and text.isdigit() and len(text) <= 20 and low <= int(text) <= high):
         raise CommandLineError(f"The {option} must be a number from {low} to {high}, e.g. {example}")
     return int(text)
 
@@ -136,6 +145,7 @@ async def run_command_line(answers: Answers, line: str) -> Reply:
         name, values = parse_command_line(printable(line))
         page = _number(values, "page", 1, MAX_PAGE, f"/{name} ... page:2") if "page" in COMMANDS[name] else None
         year = _number(values, "year", FIRST_YEAR, LAST_YEAR, "/festival Berlinale year:2022")
+        server = _number(values, "server", 1, MAX_SNOWFLAKE, "/announce log server:80351110224678912")
     except CommandLineError as exc:
         return Reply.notice(str(exc))
     index = page - 1 if page else 0
@@ -143,6 +153,8 @@ async def run_command_line(answers: Answers, line: str) -> Reply:
         return help_text()
     if name == "announce list":
         return await every_servers_subscriptions(answers.store)
+    if name == "announce log":
+        return await announce_log(answers, server, values.get("title"))
     if name == "feeds list":
         return await feeds_reply(answers.store, None)
     if name == "review":
