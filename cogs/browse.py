@@ -91,7 +91,7 @@ class Browse(commands.Cog):
         if mine:
             await answer(interaction, work, edit=True)
         else:
-            await answer(interaction, _private(work))
+            await answer(interaction, _private(work), private=True)
 
 
 async def _private(work: Awaitable[Reply]) -> Reply:

@@ -3,6 +3,7 @@ contacts as vCard and CSV attachments, and /help read from the command tree."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -88,6 +89,26 @@ async def test_a_public_listing_pages_only_for_who_asked(bot: FestivalBot, fake:
     owner_turn = await (await fake.click_button(listing, next_id)).response()
     assert owner_turn["type"] == UPDATE_MESSAGE and footer(owner_turn["data"]).endswith("page 2 of 2")
     assert footer(await asked.original()).endswith("page 2 of 2")
+
+
+async def test_a_slow_copy_stays_private(bot: FestivalBot, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy that takes long is deferred privately: the "thinking" message and the page only the presser sees."""
+    asked = await fake.slash_command("festival", {"name": "berlinale", "year": 2022, "section": "Panorama"})
+    listing = await asked.original()
+    original = bot.services.answers.festival
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(1.6)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(bot.services.answers, "festival", slow)
+    other = fake.add_member(fake.default_guild.id, "slow")
+    click = await fake.click_button(listing, buttons(listing)["Next ▶"]["custom_id"], user=other)
+    deferred = await click.response()
+    assert deferred["type"] == 5 and deferred["data"]["flags"] & EPHEMERAL
+    copy = await click.original()
+    assert copy["flags"] & EPHEMERAL and footer(copy).endswith("page 2 of 2")
+    assert footer(await asked.original()).endswith("page 1 of 2")
 
 
 # ------------------------------------------------------------------------------------- attachments

@@ -190,15 +190,21 @@ async def edit_reply(interaction: discord.Interaction[Any], reply: Reply) -> Non
         await interaction.response.edit_message(**kwargs)
 
 
-async def answer(interaction: discord.Interaction[Any], work: Awaitable[Reply], *, edit: bool = False) -> None:
-    """Run ``work`` and send its reply within Discord's 3-second deadline, deferring only when it is slow."""
+async def answer(
+    interaction: discord.Interaction[Any], work: Awaitable[Reply], *, edit: bool = False, private: bool = False
+) -> None:
+    """Run ``work`` and send its reply within Discord's 3-second deadline, deferring only when it is slow.
+
+    ``private``: the reply will be ephemeral, so a deferral must be too (a deferred answer keeps the
+    visibility its "thinking" message had).
+    """
     task: asyncio.Future[Reply] = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done and not interaction.response.is_done():
         if edit:
             await interaction.response.defer()
         else:
-            await interaction.response.defer(thinking=True)
+            await interaction.response.defer(thinking=True, ephemeral=private)
     reply = await task
     if edit:
         await edit_reply(interaction, reply)
