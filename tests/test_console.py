@@ -226,6 +226,7 @@ async def test_announce_list_and_feeds_list_show_every_server(tmp_path: Path) ->
     assert "#channel:222 (Berlinale): filtered out: the review is in Competition, not Panorama" in log
     assert "https://feeds.example.com/reviews.xml" in feeds and "(server 111)" in feeds
     assert "https://operator.example.com/rss" in feeds and "(operator)" in feeds
+    assert "last fetch never (not fetched yet) | next poll now" in " ".join(feeds.split())
 
 
 async def test_next_and_prev_turn_the_last_listings_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,9 +10,11 @@ import itertools
 from bot.answers.announcements import log_reply, subscriptions_reply, title_log_reply
 from bot.answers.cards import EMBEDS_LIMIT, Card, Reply, escape
 from bot.answers.service import Answers
+from bot.answers.stamps import stamp
 from bot.domain.text import truncate
 from bot.health import TaskHealth
 from bot.storage import feeds as feedstore
+from bot.storage.feeds import Feed
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store
 
@@ -22,8 +24,28 @@ async def feeds_reply(store: Store, guild_id: int | None) -> Reply:
     feeds = await feedstore.all_feeds(store, guild_id=guild_id)
     if not feeds:
         return Reply.notice("No feeds yet. Add one with /feeds add.")
-    card = Card.make("Review feeds", "\n".join(f"• {feed.line(owner=guild_id is None)}" for feed in feeds))
+    card = Card.make("Review feeds", "\n".join(f"• {feed_line(feed, owner=guild_id is None)}" for feed in feeds))
     return Reply(cards=[card], ephemeral=True)
+
+
+def feed_line(feed: Feed, *, owner: bool) -> str:
+    """:meth:`Feed.line` (``festbot feeds list``'s) with its times as timestamps: "5 minutes ago", "in 3 minutes"."""
+    festival = f" [{feed.festival}]" if feed.festival else ""
+    if owner:
+        festival += f" (server {feed.guild_id})" if feed.guild_id is not None else " (operator)"
+    fetched = stamp(feed.last_fetch_at, "R") if feed.last_fetch_at else "never"
+    state = f"error: {feed.last_error}" if feed.last_error else (feed.last_status or "not fetched yet")
+    parts = [
+        f"#{feed.id} {feed.url}{festival}",
+        f"every {feed.interval_seconds:g}s",
+        f"last fetch {fetched} ({state})",
+        f"next poll {stamp(feed.next_poll_at, 'R') if feed.next_poll_at else 'now'}",
+        f"entries {feed.entries_seen} seen, {feed.entries_stored} stored, {feed.entries_rejected} rejected,"
+        f" {feed.entries_failed} to retry",
+    ]
+    if feed.last_entry_error:
+        parts.append(f"last entry problem: {feed.last_entry_error}")
+    return " | ".join(parts)
 
 
 async def every_servers_subscriptions(store: Store, tasks: list[TaskHealth] | None = None) -> Reply:
