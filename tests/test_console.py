@@ -91,7 +91,8 @@ def test_any_line_is_read_or_refused_with_a_reason(line: str) -> None:
     try:
         name, found = parse_command_line(line)
     except CommandLineError as exc:
-        assert "Unknown command" in str(exc) or "needs Discord: run festbot run with a token" in str(exc)
+        reasons = ("Unknown command", "needs Discord: run festbot run with a token", "here, ask for page:N")
+        assert any(reason in str(exc) for reason in reasons)
         return
     assert name in COMMANDS and set(found) <= set(COMMANDS[name])
 
@@ -238,6 +239,10 @@ async def test_next_and_prev_turn_the_last_listings_pages(tmp_path: Path, capsys
     assert [p.rsplit("page ", 1)[1] for p in pages] == ["1 of 2", "2 of 2", "1 of 2"]
     assert out.count("There is no such page") == 2  # before any listing, and past the last page
     assert "(type next or prev to turn the page)" in out
+
+
+def test_next_without_a_console_says_how_to_ask_for_a_page(console: tuple[asyncio.AbstractEventLoop, Services]) -> None:
+    assert "here, ask for page:N" in ask(console, "next")
 
 
 def test_dates_read_as_dates_in_the_console(console: tuple[asyncio.AbstractEventLoop, Services]) -> None:

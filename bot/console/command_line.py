@@ -98,6 +98,9 @@ def parse_command_line(line: str) -> tuple[str, dict[str, str]]:
         name, rest = f"{name} {sub[1].lower()}", sub[2]
     if name in NEEDS_DISCORD:
         raise CommandLineError(f"/{name} {NEEDS_DISCORD_TEXT}.")
+    if name in ("next", "prev", "previous"):
+        # The interactive console pages its last listing; a single question (festbot ask) has none.
+        raise CommandLineError(f"{name} turns the pages of the console's last listing; here, ask for page:N.")
     if name not in COMMANDS:
         raise CommandLineError(f"Unknown command {line.strip()[:40]!r}.\n{usage()}")
     options = COMMANDS[name]
