@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     #: Discord starts one session per rate-limit bucket every 5 s; processes sharing the database take turns.
     #: Only tests (whose fake Discord enforces a shorter window) set anything else.
     identify_window: float = Field(default=5.0, gt=0, le=60, validation_alias="FESTBOT_IDENTIFY_WINDOW")
+    #: The delivery worker, feed poller and inbox watcher run in one process at a time, under a lease of this
+    #: many seconds renewed a third of the way through: a process that dies is replaced within about that long.
+    lease_seconds: float = Field(default=6.0, ge=1, le=300, validation_alias="FESTBOT_LEASE_SECONDS")
     #: The web pages (bot/web/) are served only when a port is set; on loopback unless the host says otherwise,
     #: so a bot started on a shared host does not publish its pages until the operator means it to.
     http_port: int | None = Field(default=None, ge=1, le=65535, validation_alias="FESTBOT_HTTP_PORT")

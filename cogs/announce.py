@@ -18,6 +18,8 @@ from bot.answers.cards import Reply
 from bot.client.render import NO_MENTIONS, answer, message_kwargs, send_reply
 from bot.domain.models import DeliveryJob, StoredReview, Subscription
 from bot.health import supervise
+from bot.leadership import lead
+from bot.storage.leases import Lease
 from cogs._shared import Name, Title, choices, named, require_manage_guild
 
 if TYPE_CHECKING:
@@ -123,7 +125,11 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
-        self._task = asyncio.create_task(supervise(self.status, self._work), name="announcer")
+        # One delivery worker among all the processes on the database: it alone paces the bot's sends.
+        lease = Lease(self.services.store, "delivery", ttl=self.services.settings.lease_seconds)
+        self._task = asyncio.create_task(
+            lead(lease, self.status, lambda: supervise(self.status, self._work)), name="announcer"
+        )
 
     async def cog_unload(self) -> None:
         if self._task is not None:
