@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     identify_window: float = Field(default=5.0, gt=0, le=60, validation_alias="FESTBOT_IDENTIFY_WINDOW")
     #: The delivery worker, feed poller and inbox watcher run in one process at a time, under a lease of this
     #: many seconds renewed a third of the way through: a process that dies is replaced within about that long.
+    #: Requests per second the delivery worker may spend of the bot's 50 (Discord's one limit for all of a bot's
+    #: processes; the worker alone sends announcements). Lower leaves room for other tools on the same token.
+    send_rate: int = Field(default=49, ge=1, le=49, validation_alias="FESTBOT_SEND_RATE")
     lease_seconds: float = Field(default=6.0, ge=1, le=300, validation_alias="FESTBOT_LEASE_SECONDS")
     #: The web pages (bot/web/) are served only when a port is set; on loopback unless the host says otherwise,
     #: so a bot started on a shared host does not publish its pages until the operator means it to.

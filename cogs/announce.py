@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announce.worker import Announcer, SendOutcome
+from bot.announce.worker import Announcer, Pacer, SendOutcome
 from bot.answers.announcements import announcement, log_reply, subscriptions_reply, thread_name, title_log_reply
 from bot.answers.cards import Reply
 from bot.client.render import NO_MENTIONS, answer, message_kwargs, send_reply
@@ -121,7 +121,8 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self.ledger = bot.services.ledger
         self.sender = DiscordSender(bot)
         self.status = bot.services.health.task("delivery worker")
-        self.announcer = Announcer(self.ledger, self.sender, status=self.status)
+        pacer = Pacer(global_limit=(bot.services.settings.send_rate, 1.0))
+        self.announcer = Announcer(self.ledger, self.sender, pacer=pacer, status=self.status)
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
