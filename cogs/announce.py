@@ -123,6 +123,9 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self.status = bot.services.health.task("delivery worker")
         pacer = Pacer(global_limit=(bot.services.settings.send_rate, 1.0))
         self.announcer = Announcer(self.ledger, self.sender, pacer=pacer, status=self.status)
+        # A review stored by another process (festbot ingest, another bot process's feed) queues its deliveries in
+        # the same transaction: on PostgreSQL its notification wakes the worker at once instead of its next poll.
+        bot.services.store.on_reviews_changed.append(self.announcer.wake)
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:

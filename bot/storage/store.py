@@ -61,10 +61,14 @@ class Store:
         #: Whether other processes' review writes bump ``reviews_generation`` now (PostgreSQL, while listening):
         #: then caches need not ask the database whether anything changed.
         self.watching = False
+        #: Called when another process's review write is notified (a new review's deliveries commit with it).
+        self.on_reviews_changed: list[Callable[[], None]] = []
 
     def _changed(self) -> None:
         self.reviews_generation += 1
         self.watching = True
+        for call in self.on_reviews_changed:
+            call()
 
     def _lost(self) -> None:
         self.watching = False
