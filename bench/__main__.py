@@ -4,6 +4,7 @@
     .venv/bin/python -m bench --quick    # small sizes, under 2 minutes
     .venv/bin/python -m bench --only lookup,latency   # reuse the database a previous run built
     .venv/bin/python -m bench --only web     # the web pages' server time, over that database
+    .venv/bin/python -m bench --only scale,engines   # three processes on PostgreSQL; PostgreSQL against SQLite
 
 Each benchmark measures a baseline in the same run and reports the ratio, so figures hold on a
 shared, noisy machine; the load average is printed with every section. Nothing here asserts:
@@ -23,11 +24,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import discord as through_discord  # noqa: E402
-from bench import ingest, lookup, web  # noqa: E402
+from bench import ingest, lookup, scale, web  # noqa: E402
 from bench.queries import build  # noqa: E402
 from bench.report import Report, write_results  # noqa: E402
 
-ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web")
+ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web", "scale", "engines")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +101,24 @@ def main(argv: list[str] | None = None) -> int:
         done()
     if "web" in only:
         web.run(report.section("web", f"Web pages over {large:,} reviews"), db, queries, rounds, args.seed)
+    if "scale" in only:
+        scale.processes(report.section("scale", "Past one machine: three processes on PostgreSQL"))
+        done()
+    if "engines" in only:
+        # Over the larger ingest database there is; the smaller one when only it was built.
+        size = large if db.exists() else small
+        engines_db = args.out / f"ingest-{size}.db"
+        if not engines_db.exists():
+            parser.error(f"{engines_db} does not exist: run with ingest first")
+        scale.engines(
+            report.section("engines", f"PostgreSQL against SQLite ({size:,} reviews)"),
+            args.out,
+            engines_db,
+            args.seed,
+            size,
+            build(engines_db, args.seed),
+            rounds,
+        )
     done()
     print(f"\nDone in {(time.perf_counter() - started) / 60:.1f} min.")
     if not args.no_write:

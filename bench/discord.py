@@ -33,12 +33,14 @@ FANOUT_RATIO = 1.15
 MEMORY_MB = 150.0
 
 
-def settings(fake: FakeDiscord, db: Path, scratch: Path) -> Settings:
+def settings(fake: FakeDiscord, db: Path | str, scratch: Path) -> Settings:
+    """The bot's settings over ``db``: a SQLite file, or a PostgreSQL URL (bench/scale.py)."""
+    where: dict[str, Any] = {"FESTBOT_DATABASE_URL": db} if isinstance(db, str) else {"FESTBOT_DB": db}
     return Settings(
         DISCORD_TOKEN=TOKEN,
         DISCORD_API_BASE_URL=fake.api_base,
         DISCORD_GATEWAY_URL=fake.gateway_url,
-        FESTBOT_DB=db,
+        **where,
         FESTBOT_SEED_DIR=scratch / "no-seed",
         FESTBOT_INBOX=scratch / "inbox",
         FESTBOT_LOG_LEVEL="WARNING",
@@ -57,7 +59,7 @@ def _credits_button(message: dict[str, Any]) -> str | None:
     return None
 
 
-async def _latency(db: Path, queries: list[Query], rounds: int) -> dict[str, list[float]]:
+async def _latency(db: Path | str, queries: list[Query], rounds: int) -> dict[str, list[float]]:
     exact = [q for q in queries if q.kind == "exact"]
     prefixes = [q for q in queries if q.kind in ("prefix", "typo", "partial")]
     with tempfile.TemporaryDirectory() as scratch:

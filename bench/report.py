@@ -51,6 +51,8 @@ ORDER = (
     ("fanout", "### Announcement fan-out"),
     ("memory", "### Memory of the running bot"),
     ("web", "### Web pages"),
+    ("scale", "### Past one machine"),
+    ("engines", "### PostgreSQL against SQLite"),
 )
 
 

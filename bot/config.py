@@ -40,6 +40,20 @@ class ShardPlan:
     count: int
 
 
+def parse_home_channels(text: str) -> dict[str, int]:
+    """``Berlinale=111,Cannes=222,333``: festival -> channel id; an id alone (or ``*=``): all festivals."""
+    channels: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, channel = part.rpartition("=")
+        name = name.strip() or "*"
+        if not channel.strip().isdigit():
+            raise ValueError(f"{part!r} is not FESTIVAL=CHANNEL_ID or CHANNEL_ID (e.g. Berlinale=1234567890,987654321)")
+        if name.casefold() in {n.casefold() for n in channels}:
+            raise ValueError(f"{name!r} has two home channels; give each festival one")
+        channels[name] = int(channel)
+    return channels
+
+
 def parse_shard_ids(text: str) -> tuple[int, ...]:
     """``0-3`` / ``5`` / ``0,2,4`` (or a mix, ``0-3,8``) as sorted shard ids; ValueError says what is wrong."""
     ids: set[int] = set()
@@ -92,6 +106,19 @@ class Settings(BaseSettings):
     #: Discord starts one session per rate-limit bucket every 5 s; processes sharing the database take turns.
     #: Only tests (whose fake Discord enforces a shorter window) set anything else.
     identify_window: float = Field(default=5.0, gt=0, le=60, validation_alias="FESTBOT_IDENTIFY_WINDOW")
+    #: The delivery worker, feed poller and inbox watcher run in one process at a time, under a lease of this
+    #: many seconds renewed a third of the way through: a process that dies is replaced within about that long.
+    #: Follow mode's home channels: announcement channels of the bot's own server where each review is posted
+    #: once and published, for servers that follow them (``/announce follow``). ``Berlinale=111,Cannes=222,333``:
+    #: a festival's own channel, and (no name, or ``*``) the one carrying every festival, which
+    #: ``/announce follow festival:all`` and festivals without a channel of their own follow.
+    home_channels: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict, validation_alias="FESTBOT_HOME_CHANNELS"
+    )
+    #: Requests per second the delivery worker may spend of the bot's 50 (Discord's one limit for all of a bot's
+    #: processes; the worker alone sends announcements). Lower leaves room for other tools on the same token.
+    send_rate: int = Field(default=49, ge=1, le=49, validation_alias="FESTBOT_SEND_RATE")
+    lease_seconds: float = Field(default=6.0, ge=1, le=300, validation_alias="FESTBOT_LEASE_SECONDS")
     #: The web pages (bot/web/) are served only when a port is set; on loopback unless the host says otherwise,
     #: so a bot started on a shared host does not publish its pages until the operator means it to.
     http_port: int | None = Field(default=None, ge=1, le=65535, validation_alias="FESTBOT_HTTP_PORT")
@@ -166,6 +193,19 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_false(cls, value: object) -> object:
         return False if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("home_channels", mode="before")
+    @classmethod
+    def _home_channels(cls, value: object) -> object:
+        return parse_home_channels(value) if isinstance(value, str) else value
+
+    def home_channel(self, festival: str | None) -> int | None:
+        """The home channel announcing ``festival`` (its own, else the one for every festival), if any."""
+        folded = {name.casefold(): channel for name, channel in self.home_channels.items()}
+        return folded.get((festival or "*").casefold(), folded.get("*"))
+
+    def home_channel_ids(self) -> frozenset[int]:
+        return frozenset(self.home_channels.values())
 
     @field_validator("shards", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ class TaskState(enum.StrEnum):
     RETRYING = "retrying"  # riding out trouble (a locked database); it retries by itself
     RESTARTING = "restarting"  # it failed and starts again after a back-off
     STOPPED = "stopped"
+    STANDBY = "standby"  # another process runs it (one process at a time, see bot.leadership)
 
 
 class TaskHealth(BaseModel):
@@ -48,7 +49,7 @@ class TaskHealth(BaseModel):
 
     @property
     def healthy(self) -> bool:
-        return self.state in (TaskState.STARTING, TaskState.RUNNING)
+        return self.state in (TaskState.STARTING, TaskState.RUNNING, TaskState.STANDBY)
 
 
 def _now() -> dt.datetime:
@@ -124,6 +125,17 @@ class TaskStatus:
 
     def stopped(self) -> None:
         self._set(TaskState.STOPPED)
+
+    def standby(self, problem: str) -> None:
+        """Another process runs this task for now; logged when that starts or the other process changes."""
+        if self.current.state != TaskState.STANDBY or self.current.problem != problem:
+            log.info("%s: standing by, %s", self.name, problem)
+        self._set(TaskState.STANDBY, problem=problem)
+
+    def starting(self) -> None:
+        """This process takes the task over (its turn came); it reports itself well once it has worked."""
+        self._last_failure = None
+        self._set(TaskState.STARTING, problem=None, failures=0)
 
 
 async def supervise(

@@ -7,105 +7,27 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announce.worker import Announcer, SendOutcome
-from bot.answers.announcements import announcement, log_reply, subscriptions_reply, thread_name, title_log_reply
+from bot.announce.worker import Announcer, Pacer
+from bot.answers.announcements import log_reply, subscriptions_reply, title_log_reply
 from bot.answers.cards import Reply
-from bot.client.render import NO_MENTIONS, answer, message_kwargs, send_reply
-from bot.domain.models import DeliveryJob, StoredReview, Subscription
+from bot.client.render import answer, send_reply
+from bot.domain.models import Subscription
 from bot.health import supervise
+from bot.leadership import lead
+from bot.storage.leases import Lease
 from cogs._shared import Name, Title, choices, named, require_manage_guild
+from cogs.delivery import DiscordSender, missing_permissions
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_MESSAGE = 10008
 ALL = "all"
-
-
-def mentions_for(subscription: Subscription) -> discord.AllowedMentions:
-    """Nobody is pinged unless the subscription opted in to one role; then only that role."""
-    if subscription.role_id is None:
-        return NO_MENTIONS
-    return discord.AllowedMentions(
-        everyone=False, users=False, replied_user=False, roles=[discord.Object(subscription.role_id)]
-    )
-
-
-class DiscordSender:
-    """Posts one delivery with discord.py and says how it went, in the worker's terms."""
-
-    def __init__(self, bot: FestivalBot) -> None:
-        self.bot = bot
-        self.services = bot.services
-
-    def _kwargs(self, stored: StoredReview, subscription: Subscription) -> dict[str, Any]:
-        kwargs = message_kwargs(announcement(stored, subscription, self.services.answers.links))
-        kwargs["allowed_mentions"] = mentions_for(subscription)
-        return kwargs
-
-    async def post(self, stored: StoredReview, subscription: Subscription, nonce: str | None) -> tuple[int, int | None]:
-        """Post now; returns (message id, thread id). Raises discord.py's exceptions."""
-        kwargs = self._kwargs(stored, subscription)
-        if subscription.forum:
-            forum = self.bot.get_channel(subscription.channel_id) or await self.bot.fetch_channel(
-                subscription.channel_id
-            )
-            if not isinstance(forum, discord.ForumChannel):
-                raise TypeError(f"channel {subscription.channel_id} is no longer a forum")
-            name = thread_name(stored)
-            # Thread creation takes no nonce: after a crash, reuse the post we already made.
-            for thread in forum.threads:
-                if thread.name == name and self.bot.user and thread.owner_id == self.bot.user.id:
-                    return thread.id, thread.id
-            created = await forum.create_thread(name=name, **kwargs)
-            return created.message.id, created.thread.id
-        channel = self.bot.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
-        if nonce is not None:
-            kwargs["nonce"] = nonce  # discord.py sends enforce_nonce with every nonce
-        message = await channel.send(**kwargs)
-        return message.id, None
-
-    async def deliver(self, job: DeliveryJob) -> SendOutcome:
-        stored = await self.services.store.get(job.review_id)
-        if stored is None:
-            return SendOutcome(kind="fail", reason="the review no longer exists")
-        try:
-            if job.action == "edit" and job.message_id:
-                where = job.thread_id or job.subscription.channel_id
-                message = self.bot.get_partial_messageable(where).get_partial_message(job.message_id)
-                await message.edit(**self._kwargs(stored, job.subscription))
-                return SendOutcome.sent(job.message_id, job.thread_id)
-            message_id, thread_id = await self.post(stored, job.subscription, job.nonce)
-            return SendOutcome.sent(message_id, thread_id)
-        except discord.Forbidden as exc:
-            return SendOutcome(kind="pause", reason=f"Discord refused: {exc.text or 'missing access or permissions'}")
-        except discord.NotFound as exc:
-            if exc.code == UNKNOWN_MESSAGE:
-                return SendOutcome(kind="fail", reason="the announced message was deleted")
-            return SendOutcome(kind="pause", reason=f"the channel is gone ({exc.text or 'unknown channel'})")
-        except discord.HTTPException as exc:
-            if exc.status == 429 or exc.status >= 500:
-                return SendOutcome(kind="retry", reason=f"HTTP {exc.status}: {exc.text}")
-            return SendOutcome(kind="fail", reason=f"HTTP {exc.status}: {exc.text}")
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            return SendOutcome(kind="retry", reason=f"{type(exc).__name__}: {exc}")
-        except TypeError as exc:
-            return SendOutcome(kind="pause", reason=str(exc))
-
-
-def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member, forum: bool) -> list[str]:
-    perms = channel.permissions_for(me)
-    needed = {"view_channel": "View Channel", "send_messages": "Send Messages", "embed_links": "Embed Links"}
-    if forum:
-        needed["send_messages_in_threads"] = "Send Messages in Threads"
-    return [label for flag, label in needed.items() if not getattr(perms, flag)]
 
 
 @app_commands.guild_only()
@@ -119,11 +41,19 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self.ledger = bot.services.ledger
         self.sender = DiscordSender(bot)
         self.status = bot.services.health.task("delivery worker")
-        self.announcer = Announcer(self.ledger, self.sender, status=self.status)
+        pacer = Pacer(global_limit=(bot.services.settings.send_rate, 1.0))
+        self.announcer = Announcer(self.ledger, self.sender, pacer=pacer, status=self.status)
+        # A review stored by another process (festbot ingest, another bot process's feed) queues its deliveries in
+        # the same transaction: on PostgreSQL its notification wakes the worker at once instead of its next poll.
+        bot.services.store.on_reviews_changed.append(self.announcer.wake)
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
-        self._task = asyncio.create_task(supervise(self.status, self._work), name="announcer")
+        # One delivery worker among all the processes on the database: it alone paces the bot's sends.
+        lease = Lease(self.services.store, "delivery", ttl=self.services.settings.lease_seconds)
+        self._task = asyncio.create_task(
+            lead(lease, self.status, lambda: supervise(self.status, self._work)), name="announcer"
+        )
 
     async def cog_unload(self) -> None:
         if self._task is not None:
@@ -204,6 +134,49 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         if role and not role.mentionable and not target.permissions_for(guild.me).mention_everyone:
             text += f"\nNote: {role.mention} is not mentionable and I lack Mention All Roles, so it won't be pinged."
         log.info("subscription %s: guild=%s channel=%s festival=%s", sub.id, guild.id, channel.id, name)
+        await send_reply(interaction, Reply.notice(text))
+
+    @app_commands.command(name="follow")
+    @app_commands.describe(
+        channel="Where the reviews should appear (I need Manage Webhooks there)", festival="Festival name, or 'all'"
+    )
+    async def follow(self, interaction: discord.Interaction[Any], channel: discord.TextChannel, festival: Name) -> None:
+        """Get a festival's reviews by following the bot's announcement channel: Discord delivers them."""
+        name, error = self._festival(festival)
+        if error:
+            await send_reply(interaction, Reply.notice(error))
+            return
+        guild = interaction.guild
+        assert guild is not None  # interaction_check
+        home_id = self.services.settings.home_channel(name)
+        if home_id is None:
+            text = f"This bot has no announcement channel to follow for {name or 'every festival'}."
+            await send_reply(interaction, Reply.notice(text + " Use /announce subscribe to get direct posts."))
+            return
+        if guild.me is None or not channel.permissions_for(guild.me).manage_webhooks:
+            text = f"I need Manage Webhooks in <#{channel.id}> to set up the follow (Discord delivers through one)."
+            await send_reply(interaction, Reply.notice(text))
+            return
+        try:
+            home = await self.bot.fetch_channel(home_id)  # in the bot's own server, maybe another process's shard
+            if not isinstance(home, discord.TextChannel) or not home.is_news():
+                raise TypeError(f"channel {home_id} is not an announcement channel")
+            await home.follow(destination=channel, reason=f"/announce follow by {interaction.user.id}")
+        except (discord.HTTPException, TypeError) as exc:
+            log.warning("follow of home channel %s into %s failed: %s", home_id, channel.id, exc)
+            text = "Discord did not set up the follow; the bot's operator must check its home channel setting."
+            await send_reply(interaction, Reply.notice(text))
+            return
+        # The home channel gets the festival's reviews (once: subscribing again is a no-op), and a direct
+        # subscription of this channel to the same festival would now bring each review twice: it goes.
+        await self.ledger.subscribe(guild_id=home.guild.id, channel_id=home.id, festival=name)
+        removed = await self.ledger.unsubscribe(guild.id, channel.id, name)
+        log.info("follow: guild=%s channel=%s follows home %s (festival=%s)", guild.id, channel.id, home.id, name)
+        text = (
+            f"<#{channel.id}> now follows the bot's announcement channel for {name or 'every festival'}: each new"
+            " review is posted there once and Discord copies it here."
+            + (" Its direct subscription for the same festival was removed, so nothing comes twice." if removed else "")
+        )
         await send_reply(interaction, Reply.notice(text))
 
     @app_commands.command(name="unsubscribe")

@@ -13,9 +13,11 @@ from bot.answers.cards import Reply
 from bot.answers.status import feeds_reply
 from bot.client.render import send_reply
 from bot.health import supervise
+from bot.leadership import lead
 from bot.sources.feeds.feed_list import DEFAULT_INTERVAL, FeedError, add_feed, list_feeds, remove_feed
 from bot.sources.feeds.poller import FeedPoller
 from bot.sources.inbox import InboxWatcher
+from bot.storage.leases import Lease
 from cogs._shared import Link, Name, choices, named, require_manage_guild
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
         services = bot.services
         settings = services.settings
         self.store = services.store
+        self._settings = settings
         self.policy = services.fetch_policy
         self.inbox = InboxWatcher(
             services.store,
@@ -46,10 +49,22 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
 
     async def cog_load(self) -> None:
         # Each runs under a supervisor: restarted, with back-off, after anything it cannot ride out itself.
+        # Each runs in one process at a time among those sharing the database (see bot.leadership).
+        ttl = self._settings.lease_seconds
+        inbox, feeds = Lease(self.store, "inbox", ttl=ttl), Lease(self.store, "feeds", ttl=ttl)
         self._tasks = [
-            asyncio.create_task(supervise(self.inbox.status, self.inbox.run), name="inbox"),
+            asyncio.create_task(
+                lead(inbox, self.inbox.status, lambda: supervise(self.inbox.status, self.inbox.run)), name="inbox"
+            ),
             # The poller says nothing of its health: a run that lasts a minute counts as well.
-            asyncio.create_task(supervise(self._feeds_status, self.feeds.run, healthy_after=60.0), name="feeds"),
+            asyncio.create_task(
+                lead(
+                    feeds,
+                    self._feeds_status,
+                    lambda: supervise(self._feeds_status, self.feeds.run, healthy_after=60.0),
+                ),
+                name="feeds",
+            ),
         ]
 
     async def cog_unload(self) -> None:

@@ -95,6 +95,8 @@ ALLOWED: dict[str, set[str]] = {
     "bot.sources": {"bot.domain", "bot.health", "bot.parsing", "bot.summary", "bot.storage"},
     "bot.answers": {"bot.domain", "bot.health", "bot.parsing", "bot.summary", "bot.storage", "bot.search"},
     "bot.announce": {"bot.domain", "bot.health", "bot.storage", "bot.answers"},
+    # Which process runs the one-at-a-time background tasks: a lease in the store, reported to health.
+    "bot.leadership": {*_CORE, "bot.storage"},
     "bot.services": {*_CORE, "bot.storage", "bot.search", "bot.answers", "bot.sources"},
     "bot.failures": {*_CORE, "bot.storage"},
     # The web pages render the answers as HTML, as the client renders them as embeds.

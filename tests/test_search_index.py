@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from bot.parsing.parser import parse_review_text
 from bot.search.index import WordIndex
 from bot.search.searcher import Searcher
 from bot.storage import review_writes
+from bot.storage.rows import IndexMarks
 from bot.storage.store import Store, open_store
+from tests.conftest import Databases, postgres_only, sqlite_only
 
 TITLES = {
     1: ("the long day closes",),
@@ -114,6 +117,7 @@ async def test_writes_in_this_process_are_searchable_at_once(store: Store, festi
     assert first not in [h.review_id for h in await searcher.search("quiet")]
 
 
+@sqlite_only  # PostgreSQL tells the store at once instead (the tests below)
 async def test_writes_of_another_process_are_seen_within_the_recheck_interval(
     database: Path | str, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,6 +144,66 @@ async def test_an_update_elsewhere_within_the_same_second_is_seen(
         assert [h.review_id for h in await searcher.search("winter harbour")] == [review_id]
         assert await _add(cli_store, festivals, "Winter Lighthouse", "w.txt") == review_id  # updated in place
         assert [h.review_id for h in await searcher.search("winter lighthouse")] == [review_id]
+
+
+async def _until_found(searcher: Searcher, query: str, timeout: float = 5.0) -> list[int]:
+    """The review ids ``query`` finds, as soon as it finds any (the notification travels on its own connection)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (hits := await searcher.search(query)) and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    return [h.review_id for h in hits]
+
+
+@postgres_only
+async def test_postgres_tells_every_process_of_new_reviews_without_polling(
+    database: Path | str, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With LISTEN/NOTIFY the searcher never asks whether anything changed: only a notification refreshes it."""
+    monkeypatch.setattr(bot.search.searcher, "_RECHECK_SECONDS", 1e9)
+    async with open_store(database) as bot_store, open_store(database) as cli_store:
+        searcher = Searcher(bot_store)
+        await _add(cli_store, festivals, "Winter Harbour", "w.txt")
+        assert await _until_found(searcher, "winter harbour")
+        assert bot_store.watching
+        await asyncio.sleep(0.3)  # the write's notification may come after the search that found it
+        await searcher.search("winter harbour")
+        reads = 0
+        marks = bot_store.index_marks
+
+        async def counted() -> IndexMarks:
+            nonlocal reads
+            reads += 1
+            return await marks()
+
+        monkeypatch.setattr(bot_store, "index_marks", counted)
+        for _ in range(20):
+            await searcher.search("winter harbour")
+        assert reads == 0  # nothing changed, nothing asked
+        review_id = await _add(cli_store, festivals, "Summer Lantern", "s.txt", director="Ines Costa")
+        assert await _until_found(searcher, "summer lantern", timeout=2.0) == [review_id]
+        assert reads == 1
+        assert await _add(cli_store, festivals, "Summer Lighthouse", "s.txt") == review_id  # an update, too
+        assert await _until_found(searcher, "summer lighthouse", timeout=2.0) == [review_id]
+
+
+@postgres_only
+async def test_notifications_stay_within_their_schema(
+    databases: Databases, festivals: FestivalTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parallel runs share one PostgreSQL database, one schema each: a write in one wakes nobody in another."""
+    monkeypatch.setattr(bot.search.searcher, "_RECHECK_SECONDS", 1e9)
+    async with open_store(databases.new("one")) as one, open_store(databases.new("two")) as two:
+        searcher = Searcher(two)
+        await searcher.refresh()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while not (one.watching and two.watching) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        before = two.reviews_generation
+        await _add(one, festivals, "Winter Harbour", "w.txt")
+        await asyncio.sleep(0.5)
+        assert two.reviews_generation == before
 
 
 async def test_bulk_loads_elsewhere_are_searchable_once_each(

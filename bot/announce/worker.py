@@ -46,11 +46,12 @@ STORE_RETRY_MAX = 30.0
 
 
 class SendOutcome(BaseModel):
-    """What happened to one send. ``pause`` stops only that subscription (403, unknown channel)."""
+    """What happened to one send. ``pause`` stops only that subscription (403, unknown channel); ``wait``: not
+    sent, by the sender's choice (a limit of its own to respect), due again after ``retry_after``, uncounted."""
 
     model_config = ConfigDict(frozen=True)
 
-    kind: Literal["sent", "retry", "pause", "fail"]
+    kind: Literal["sent", "retry", "pause", "fail", "wait"]
     message_id: int | None = None
     thread_id: int | None = None
     retry_after: float | None = None
@@ -284,6 +285,9 @@ class Announcer:
             )
             await self.ledger.pause(job.subscription.id, outcome.reason)
             return True
+        if outcome.kind == "wait":
+            await self.ledger.record_wait(job.id, outcome.retry_after or POLL_INTERVAL, outcome.reason)
+            return False
         if outcome.kind == "retry" and job.attempts < MAX_ATTEMPTS:
             delay = outcome.retry_after if outcome.retry_after is not None else backoff(job.attempts)
             log.info("delivery %s retry in %.1fs: %s", job.id, delay, outcome.reason)

@@ -75,6 +75,7 @@ TASK_STATES = {
     TaskState.RETRYING: "⚠️ retrying",
     TaskState.RESTARTING: "🔁 restarting",
     TaskState.STOPPED: "⏹ stopped",
+    TaskState.STANDBY: "💤 standby",
 }
 
 
@@ -89,6 +90,8 @@ def tasks_text(tasks: list[TaskHealth]) -> str:
                 line += f" ({task.restarts} restart{'s' if task.restarts != 1 else ''})"
             if task.problem:
                 line += f": {escape(truncate(task.problem, 200))}"
+        elif task.state == TaskState.STANDBY and task.problem:
+            line += f": {escape(truncate(task.problem, 200))}"
         lines.append(line)
     return "\n".join(lines)
 

@@ -91,6 +91,9 @@ class FestivalBot(commands.Bot):
             tree_cls=FestivalTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            # A 429 asking to wait longer than this is raised (discord.RateLimited), not slept through: a home
+            # channel's publish limit can ask for an hour, which would hold a sending slot all that time.
+            max_ratelimit_timeout=60.0,
             **options,
         )
         self.services = services

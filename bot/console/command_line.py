@@ -48,6 +48,7 @@ NEEDS_DISCORD: tuple[str, ...] = (
     "announce unsubscribe",
     "announce test",
     "announce backfill",
+    "announce follow",
     "feeds add",
     "feeds remove",
 )

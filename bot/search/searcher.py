@@ -39,7 +39,8 @@ _NAME_SCORE = 75.0
 #: Candidates scored per index: positions come shortest entry first, which is how prefix matches rank.
 _TITLE_CAP = 80
 _NAME_CAP = 25
-#: Another process (``festbot ingest``) may write: look for its changes at most this often.
+#: Another process (``festbot ingest``) may write: look for its changes at most this often, unless the
+#: database tells the store of every change itself (PostgreSQL's LISTEN/NOTIFY: ``Store.watching``).
 _RECHECK_SECONDS = 1.0
 
 
@@ -73,7 +74,7 @@ class Searcher:
         return (
             self._marks is not None
             and self._generation == self.store.reviews_generation
-            and time.monotonic() - self._checked < _RECHECK_SECONDS
+            and (self.store.watching or time.monotonic() - self._checked < _RECHECK_SECONDS)
         )
 
     async def _load(self, marks: IndexMarks) -> None:

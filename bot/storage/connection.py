@@ -20,7 +20,7 @@ import contextlib
 import errno
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -110,3 +110,13 @@ class Database(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class ChangeFeed(Protocol):
+    """A database that tells its clients when reviews change, in any process (PostgreSQL's LISTEN/NOTIFY)."""
+
+    async def listen(self, on_change: Callable[[], None], on_lost: Callable[[], None]) -> None:
+        """Until cancelled: ``on_change()`` once listening and after each commit that changed reviews;
+        ``on_lost()`` when the notifications may have stopped (a lost connection, connecting again)."""
+        ...

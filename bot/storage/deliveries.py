@@ -115,6 +115,25 @@ def record_retry(conn: Connection, delivery_id: int, delay: float, error: str) -
     )
 
 
+def record_wait(conn: Connection, delivery_id: int, delay: float, reason: str) -> None:
+    """Not sent yet, by our own choice (a home channel's publish limit): due again later, the attempt not counted."""
+    conn.execute(
+        "UPDATE deliveries SET state = 'retrying', next_attempt_at = ?, attempts = attempts - 1, last_error = ?,"
+        " updated_at = ? WHERE id = ?",
+        (time.time() + delay, reason[:500], now_iso(), delivery_id),
+    )
+
+
+async def posted_since(reads: Reads, channel_id: int, since: str) -> list[str]:
+    """When each announcement posted in ``channel_id`` since ``since`` (ISO time) was recorded, oldest first."""
+    rows = await reads.fetchall(
+        "SELECT updated_at FROM deliveries WHERE channel_id = ? AND state = 'sent' AND action = 'post'"
+        " AND updated_at >= ? ORDER BY updated_at",
+        (channel_id, since),
+    )
+    return [str(r[0]) for r in rows]
+
+
 def record_failed(conn: Connection, delivery_id: int, error: str) -> None:
     conn.execute(
         "UPDATE deliveries SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?",

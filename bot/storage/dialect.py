@@ -21,7 +21,9 @@ What truly differs is a :func:`variant` beside its statement, or a fragment belo
   ``json_array_elements_text``/``json_agg``/``json_build_array``/``->>``; JSON comes back as text on both;
 - ``group_concat(DISTINCT x)`` against ``string_agg(DISTINCT x, ',')``;
 - ``pragma_data_version()`` (the search indexes' cross-process mark, :func:`~bot.storage.review_reads.index_marks`)
-  against ``pg_current_snapshot()``;
+  against ``pg_current_snapshot()``; PostgreSQL also notifies (a trigger of V008 and ``LISTEN``), SQLite cannot;
+- the database's clock in milliseconds (``julianday('now')`` against ``clock_timestamp()``), for the leases
+  (:mod:`~bot.storage.leases`);
 - the schema (``migrations/``: rowid tables and FTS5 against identity columns and ``BIGINT`` snowflakes,
   table rebuilds against ``ALTER TABLE``), migrations' bookkeeping (``PRAGMA user_version`` against a
   ``schema_version`` table) and whole-database files (backups and restores are SQLite's; PostgreSQL has

@@ -157,6 +157,12 @@ class Ledger:
     async def record_retry(self, delivery_id: int, delay: float, error: str) -> None:
         await self.store.write(deliveries.record_retry, delivery_id, delay, error)
 
+    async def record_wait(self, delivery_id: int, delay: float, reason: str) -> None:
+        await self.store.write(deliveries.record_wait, delivery_id, delay, reason)
+
+    async def posted_since(self, channel_id: int, since: str) -> list[str]:
+        return await deliveries.posted_since(self.store.reads, channel_id, since)
+
     async def record_failed(self, delivery_id: int, error: str) -> None:
         await self.store.write(deliveries.record_failed, delivery_id, error)
 

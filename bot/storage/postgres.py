@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Concatenate
 
 import psycopg
+import psycopg.sql
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 
@@ -187,6 +188,28 @@ class PostgresDatabase:
         return await on_thread(
             self._thread, lambda: self._transaction(lambda conn: [self._saved(conn, work, item) for item in batch])
         )
+
+    async def listen(self, on_change: Callable[[], None], on_lost: Callable[[], None]) -> None:
+        """Until cancelled: ``on_change()`` after every commit that changed reviews, in any process.
+
+        The V008 trigger notifies the channel named after the table's schema; this listens on the one named
+        after the session's schema, on a connection of its own (a listening connection cannot also run
+        statements for others). Losing it calls ``on_lost()`` (the searcher goes back to checking) and
+        connects again; once listening again, ``on_change()`` catches up on what was written meanwhile.
+        """
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
+                    row = await (await conn.execute("SELECT 'festbot_' || md5(current_schema())")).fetchone()
+                    assert row is not None
+                    await conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(row[0])))
+                    on_change()
+                    async for _ in conn.notifies():
+                        on_change()
+            except psycopg.OperationalError as exc:
+                on_lost()
+                log.warning("lost the notifications from %s (%s); listening again in 1 s", shown(self.url), exc)
+                await asyncio.sleep(1.0)
 
     def _transaction(self, body: Callable[[Connection], T]) -> T:
         """``body`` in one SERIALIZABLE transaction, run again whole when it loses a race with another writer."""

@@ -204,8 +204,8 @@ async def index_marks(reads: Reads) -> IndexMarks:
     The last mark is the database's own count of commits: SQLite's ``data_version`` counts other
     connections' commits to the file. PostgreSQL's closest is the current snapshot (which transactions
     are running or done, cluster-wide): it changes whenever any transaction anywhere begins or ends, so
-    it never misses a commit, at the cost of a cheap needless catch-up now and then (LISTEN/NOTIFY is the
-    precise answer, for a later step).
+    it never misses a commit, at the cost of a cheap needless catch-up now and then. While a PostgreSQL
+    store listens for the reviews trigger's notifications (``Store.watching``) the searcher does not ask.
     """
     row = await reads.fetchone(_INDEX_MARKS)
     assert row is not None

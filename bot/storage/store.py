@@ -8,13 +8,14 @@ Every method is one transaction or one read. The SQL lives beside this module, i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Concatenate, Literal, NamedTuple
 
 from bot.domain.models import Film, IngestStatus, Review, SalesContact, StoredReview, Summary
 from bot.storage import review_reads, review_writes, web_reads
-from bot.storage.connection import Connection, Database, P, Reads, T
+from bot.storage.connection import ChangeFeed, Connection, Database, P, Reads, T
 from bot.storage.engines import Location, open_database
 from bot.storage.rows import (
     ChangeMark,
@@ -54,8 +55,23 @@ class Store:
         self.location = location
         #: Bumped on every write so in-memory caches know to refresh.
         self.generation = 0
-        #: Bumped on every write of a review (the rest, announcement bookkeeping or feeds, leaves it).
+        #: Bumped on every write of a review (the rest, announcement bookkeeping or feeds, leaves it), and,
+        #: on a database that says so (:class:`ChangeFeed`), on every other process's too.
         self.reviews_generation = 0
+        #: Whether other processes' review writes bump ``reviews_generation`` now (PostgreSQL, while listening):
+        #: then caches need not ask the database whether anything changed.
+        self.watching = False
+        #: Called when another process's review write is notified (a new review's deliveries commit with it).
+        self.on_reviews_changed: list[Callable[[], None]] = []
+
+    def _changed(self) -> None:
+        self.reviews_generation += 1
+        self.watching = True
+        for call in self.on_reviews_changed:
+            call()
+
+    def _lost(self) -> None:
+        self.watching = False
 
     @property
     def reads(self) -> Reads:
@@ -206,7 +222,12 @@ async def open_store(location: Location, *, read_only: bool = False) -> AsyncIte
     created, migrated or written; every write raises ``StoreError``.
     """
     db = await open_database(location, read_only=read_only)
+    store = Store(db, location)
+    listening = asyncio.create_task(db.listen(store._changed, store._lost)) if isinstance(db, ChangeFeed) else None
     try:
-        yield Store(db, location)
+        yield store
     finally:
+        if listening is not None:
+            listening.cancel()
+            await asyncio.gather(listening, return_exceptions=True)
         await db.close()

@@ -13,6 +13,7 @@ from typing import Any
 from .application import ApplicationRoutes
 from .channels import ChannelRoutes
 from .commands import CommandRoutes
+from .following import FollowRoutes
 from .gateway import GatewayConnection, GatewayFrame, GatewaySession
 from .gateway_server import GatewayServer
 from .guilds import GuildRoutes
@@ -93,6 +94,8 @@ class FakeCore:
         self._interactions_by_id: dict[int, InteractionHandle] = {}
         self._interactions_by_token: dict[str, InteractionHandle] = {}
         self._nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
+        #: Announcement channel id -> {following channel id: the webhook id Discord delivers through}.
+        self.followers: dict[int, dict[int, int]] = {}
 
         self.gateway_log: list[GatewayFrame] = []
         self.connections: list[GatewayConnection] = []
@@ -110,6 +113,7 @@ class FakeCore:
         self._gateway = GatewayServer(self)
         self._messages = MessageStore(self, self._gateway)
         self._payloads = InteractionPayloads(self)
+        channel_routes = ChannelRoutes(self, self._messages, self._gateway)
         self._rest = RestApi(
             self,
             [
@@ -117,7 +121,8 @@ class FakeCore:
                 *ApplicationRoutes(self).routes(),
                 *CommandRoutes(self).routes(),
                 *ResponseRoutes(self, self._messages, self._gateway).routes(),
-                *ChannelRoutes(self, self._messages, self._gateway).routes(),
+                *channel_routes.routes(),
+                *FollowRoutes(self, self._messages, self._gateway, channel_routes).routes(),
                 *GuildRoutes(self).routes(),
             ],
         )

@@ -48,6 +48,7 @@ class RateLimitDecision:
 
 
 DEFAULT_RULES = [
+    RateLimitRule("POST /channels/{channel_id}/messages/{message_id}/crosspost", 10, 3600.0),  # publish: 10 an hour
     RateLimitRule("POST /channels/{channel_id}/messages", 5, 5.0),
     RateLimitRule("PATCH /channels/{channel_id}/messages/{message_id}", 5, 5.0),
     RateLimitRule("DELETE /channels/{channel_id}/messages/{message_id}", 5, 1.0),

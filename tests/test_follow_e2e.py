@@ -1,0 +1,118 @@
+"""Follow mode through the fake Discord: /announce follow, one post published in the home channel, Discord's copy
+in every following channel, direct posts for servers that do not follow, and the 10-an-hour publish limit."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from bot.announce import publishing
+from bot.client.bot import FestivalBot
+from bot.config import Settings
+from tests.conftest import database_env
+from tests.discord_harness import fake_discord, running_bot, settings_for, until, write_corpus
+from tests.fakediscord import ChannelType, FakeDiscord, P
+from tests.fakediscord.following import CROSSPOSTED, IS_CROSSPOST
+from tests.test_announce_e2e import new_review, publish
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with fake_discord(10.0) as server:
+        server.rate_limits.enabled = True  # publishing's 10 an hour per channel included, as Discord
+        yield server
+
+
+@pytest.fixture
+def home(fake: FakeDiscord) -> int:
+    """The bot's own server's announcement channel for the Berlinale."""
+    return fake.add_channel(fake.default_guild.id, "berlinale-news", type=ChannelType.ANNOUNCEMENT).id
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, home: int, tmp_path: Path, database: Path | str) -> AsyncIterator[FestivalBot]:
+    write_corpus(tmp_path / "corpus")
+    settings = settings_for(fake, tmp_path, FESTBOT_HOME_CHANNELS=f"Berlinale={home}", **database_env(database))
+    async with running_bot(settings) as running:
+        yield running
+
+
+async def command(fake: FakeDiscord, guild_id: int, sub: str, options: dict[str, Any]) -> str:
+    res = await fake.slash_command(f"announce {sub}", options, guild_id=guild_id, member_permissions=P.ALL)
+    content: str = (await res.response())["data"]["content"]
+    return content
+
+
+async def test_followers_get_discords_copy_and_others_direct_posts(
+    bot: FestivalBot, fake: FakeDiscord, home: int
+) -> None:
+    club = fake.add_guild("Cinema Club", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
+    followed = fake.add_channel(club.id, "reviews").id
+    plain = fake.add_guild("Plain")  # the bot may not make webhooks here
+    direct = fake.add_channel(plain.id, "reviews").id
+
+    refused = await command(fake, plain.id, "follow", {"channel": direct, "festival": "Berlinale"})
+    assert "Manage Webhooks" in refused
+    assert await command(fake, plain.id, "subscribe", {"channel": direct, "festival": "Berlinale"})
+    await command(fake, club.id, "subscribe", {"channel": followed, "festival": "Berlinale"})
+    done = await command(fake, club.id, "follow", {"channel": followed, "festival": "Berlinale"})
+    assert "now follows" in done and "removed" in done  # its direct subscription would have doubled each review
+    assert fake.followers == {home: {followed: fake.followers[home][followed]}}
+    nothing = await command(fake, club.id, "follow", {"channel": followed, "festival": "Cannes"})
+    assert "no announcement channel to follow for Cannes" in nothing
+
+    await publish(bot, new_review("The Salt Road"))
+    await until(lambda: bool(fake.channel_messages(followed) and fake.channel_messages(direct)), what="both servers")
+    await asyncio.sleep(0.5)  # anything sent twice would arrive now
+    (posted,) = fake.channel_messages(home)
+    assert posted["flags"] & CROSSPOSTED  # published once, by the bot
+    (copy,) = fake.channel_messages(followed)
+    assert copy["flags"] & IS_CROSSPOST and copy["message_reference"]["message_id"] == posted["id"]
+    assert copy["embeds"][0]["title"] == posted["embeds"][0]["title"]
+    (sent,) = fake.channel_messages(direct)
+    assert sent["embeds"][0]["title"] == posted["embeds"][0]["title"]
+    sends = fake.requests_matching("POST /channels/{channel_id}/messages")
+    assert {int(r.params["channel_id"]) for r in sends} == {home, direct}  # not one request into the follower
+    assert [r for r in fake.requests if r.status == 429] == []
+
+
+async def test_the_publish_limit_queues_reviews_instead_of_drawing_429s(
+    fake: FakeDiscord, home: int, tmp_path: Path, database: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two publishes per 4 s here, for Discord's 10 an hour: the third review waits, then goes, with no 429."""
+    fake.rate_limits.set_rule("POST /channels/{channel_id}/messages/{message_id}/crosspost", 2, 4.0)
+    monkeypatch.setattr(publishing, "PUBLISH_LIMIT", (2, 4.0))
+    monkeypatch.setattr(publishing, "PUBLISH_MARGIN", 0.2)
+    club = fake.add_guild("Cinema Club", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
+    followed = fake.add_channel(club.id, "reviews").id
+    write_corpus(tmp_path / "corpus")
+    settings = settings_for(fake, tmp_path, FESTBOT_HOME_CHANNELS=f"*={home}", **database_env(database))
+    async with running_bot(settings) as running:
+        await command(fake, club.id, "follow", {"channel": followed, "festival": "all"})
+        for title in ("First Light", "Second Wind", "Third Act"):
+            await publish(running, new_review(title))
+        await until(lambda: len(fake.channel_messages(followed)) == 2, what="two published at once")
+        started = asyncio.get_running_loop().time()
+        await until(lambda: len(fake.channel_messages(followed)) == 3, timeout=15, what="the third, queued")
+        waited = asyncio.get_running_loop().time() - started
+        assert waited >= 2.0  # it waited for the window, rather than being published at once
+        assert len(fake.channel_messages(home)) == 3
+        assert all(m["flags"] & CROSSPOSTED for m in fake.channel_messages(home))
+    assert [r for r in fake.requests if r.status == 429] == []
+
+
+def test_home_channels_are_read_from_one_setting() -> None:
+    settings = Settings(FESTBOT_HOME_CHANNELS="Berlinale=111, 222")
+    assert settings.home_channel("berlinale") == 111
+    assert settings.home_channel("Cannes") == settings.home_channel(None) == 222
+    assert settings.home_channel_ids() == {111, 222}
+    assert Settings(FESTBOT_HOME_CHANNELS="Berlinale=111").home_channel("Cannes") is None
+    with pytest.raises(ValidationError, match="not FESTIVAL=CHANNEL_ID"):
+        Settings(FESTBOT_HOME_CHANNELS="Berlinale=news")
+    with pytest.raises(ValidationError, match="two home channels"):
+        Settings(FESTBOT_HOME_CHANNELS="Berlinale=1,berlinale=2")
