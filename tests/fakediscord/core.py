@@ -93,6 +93,10 @@ class FakeCore:
         self._interactions_by_id: dict[int, InteractionHandle] = {}
         self._interactions_by_token: dict[str, InteractionHandle] = {}
         self._nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
+        #: Direct messages: each user's DM channel with the bot, and the users who do not take the bot's DMs
+        #: (privacy settings, the bot blocked): Discord opens the channel but refuses each message, 50007.
+        self.dm_channels: dict[int, int] = {}
+        self.closed_dms: set[int] = set()
 
         self.gateway_log: list[GatewayFrame] = []
         self.connections: list[GatewayConnection] = []
