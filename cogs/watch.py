@@ -114,14 +114,21 @@ class Watch(commands.GroupCog, group_name="watch", group_description="Your perso
         """A member whose DMs turned out closed is told once, privately, after their next command in the server."""
         if interaction.guild_id is None:
             return
+        user_id, guild_id = interaction.user.id, interaction.guild_id
         try:
-            notice = await self.watchlist.notice(interaction.user.id, interaction.guild_id)
-            if notice is None:
-                return
-            await interaction.followup.send(notice, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
-            await self.watchlist.told(interaction.user.id)
+            # A read first: only a member with a notice pending costs a write (almost every command has none).
+            pending = await self.watchlist.notice(user_id, guild_id)
+            notice = await self.watchlist.take_notice(user_id, guild_id) if pending else None
         except Exception:
-            log.exception("telling member %s their watches are paused failed", interaction.user.id)
+            log.exception("reading member %s's pending notice failed", user_id)
+            return
+        if notice is None:
+            return
+        try:
+            await interaction.followup.send(notice, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        except Exception:
+            log.exception("telling member %s their watches are paused failed; telling them next time", user_id)
+            await self.watchlist.restore_notice(user_id, guild_id, notice)
 
     @app_commands.command(name="add")
     @app_commands.describe(kind="What to follow", value="The person, company, festival, country or word")

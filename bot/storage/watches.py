@@ -191,6 +191,27 @@ def dms_closed(conn: Connection, user_id: int, reason: str) -> None:
     )
 
 
+def take_notice(conn: Connection, user_id: int, guild_id: int) -> str | None:
+    """The notice still to tell this member in this server, removed as it is read: two commands in quick
+    succession tell it once."""
+    row = conn.execute(
+        "SELECT notice FROM watchers WHERE user_id = ? AND notice IS NOT NULL AND notice_guild_id = ?",
+        (user_id, guild_id),
+    ).fetchone()
+    if row is None:
+        return None
+    clear_notice(conn, user_id)
+    return str(row[0])
+
+
+def restore_notice(conn: Connection, user_id: int, guild_id: int, notice: str) -> None:
+    """Put back a notice that could not be told after all (the follow-up failed)."""
+    conn.execute(
+        "UPDATE watchers SET notice = ?, notice_guild_id = ? WHERE user_id = ? AND notice IS NULL",
+        (notice, guild_id, user_id),
+    )
+
+
 def clear_notice(conn: Connection, user_id: int) -> None:
     conn.execute("UPDATE watchers SET notice = NULL, notice_guild_id = NULL WHERE user_id = ?", (user_id,))
 

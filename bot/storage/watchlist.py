@@ -38,6 +38,13 @@ class Watchlist:
     async def notice(self, user_id: int, guild_id: int) -> str | None:
         return await watches.notice(self.store.reads, user_id, guild_id)
 
+    async def take_notice(self, user_id: int, guild_id: int) -> str | None:
+        """The notice to tell now, no longer pending (:meth:`restore_notice` if telling it fails)."""
+        return await self.store.write(watches.take_notice, user_id, guild_id)
+
+    async def restore_notice(self, user_id: int, guild_id: int, notice: str) -> None:
+        await self.store.write(watches.restore_notice, user_id, guild_id, notice)
+
     async def told(self, user_id: int) -> None:
         await self.store.write(watches.clear_notice, user_id)
 
