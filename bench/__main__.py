@@ -4,6 +4,7 @@
     .venv/bin/python -m bench --quick    # small sizes, under 2 minutes
     .venv/bin/python -m bench --only lookup,latency   # reuse the database a previous run built
     .venv/bin/python -m bench --only web     # the web pages' server time, over that database
+    .venv/bin/python -m bench --only matching   # a new review against 1,000 watches and 500 filters
 
 Each benchmark measures a baseline in the same run and reports the ratio, so figures hold on a
 shared, noisy machine; the load average is printed with every section. Nothing here asserts:
@@ -23,11 +24,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import discord as through_discord  # noqa: E402
-from bench import ingest, lookup, web  # noqa: E402
+from bench import ingest, lookup, matching, web  # noqa: E402
 from bench.queries import build  # noqa: E402
 from bench.report import Report, write_results  # noqa: E402
 
-ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web")
+ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web", "matching")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         done()
     if "web" in only:
         web.run(report.section("web", f"Web pages over {large:,} reviews"), db, queries, rounds, args.seed)
+        done()
+    if "matching" in only:
+        title = "Matching a new review against watchlists and filtered subscriptions"
+        matching.run(report.section("matching", title), args.seed, 30 if args.quick else 100)
     done()
     print(f"\nDone in {(time.perf_counter() - started) / 60:.1f} min.")
     if not args.no_write:

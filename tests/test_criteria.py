@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from bot.answers.filters import criteria_from_options
-from bot.domain.criteria import Criteria, watch_criteria
+from bot.domain.criteria import WATCH_FIELDS, Criteria, watch_criteria
 from bot.domain.models import FestivalRef, Rating, Review, SalesContact
-from bot.matching.matcher import ReviewFacts, match
+from bot.matching.matcher import ReviewFacts, match, matches_value, passes
 
 REVIEW = Review(
     title="The Salt Orchard",
@@ -48,7 +48,7 @@ def test_no_filters_lets_everything_through() -> None:
 )
 def test_each_filter_lets_a_matching_review_through_and_says_so(criteria: Criteria, hit: str) -> None:
     verdict = match(REVIEW, criteria)
-    assert verdict.matched
+    assert verdict.matched and passes(ReviewFacts.of(REVIEW), criteria)
     assert verdict.reason == f"let through: {hit}"
 
 
@@ -67,7 +67,7 @@ def test_each_filter_lets_a_matching_review_through_and_says_so(criteria: Criter
 )
 def test_each_filter_keeps_out_a_review_that_misses_it_and_says_which(criteria: Criteria, reason: str) -> None:
     verdict = match(REVIEW, criteria)
-    assert not verdict.matched
+    assert not verdict.matched and not passes(ReviewFacts.of(REVIEW), criteria)
     assert verdict.reason == reason
 
 
@@ -96,3 +96,15 @@ def test_options_as_typed_become_criteria_or_a_clear_message() -> None:
     assert error == "Each `sales` value must be at most 100 characters."
     with pytest.raises(ValidationError):
         Criteria(min_rating=101)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("person", "carvalho"), ("person", "Ana Lima"), ("company", "lumen sales"), ("company", "sales co"),
+     ("festival", "Berlinale"), ("festival", "Cannes"), ("country", "FRANCE"), ("word", "rare patience"),
+     ("word", "maker"), ("word", "!!")],
+)  # fmt: skip
+def test_the_watch_shortcut_agrees_with_the_matcher(kind: str, value: str) -> None:
+    """Watches are checked with matches_value (no criteria built per watch): it must say what match() says."""
+    facts = ReviewFacts.of(REVIEW)
+    assert matches_value(facts, WATCH_FIELDS[kind], value) == match(facts, watch_criteria(kind, value)).matched

@@ -59,7 +59,9 @@ class Criteria(BaseModel):
 
     @property
     def empty(self) -> bool:
-        return self == Criteria()
+        """No filter at all (checked for every subscription a new review meets, so without building a model)."""
+        lists = (self.words, self.countries, self.people, self.companies, self.festivals, self.publications)
+        return self.min_rating is None and not any(lists)
 
     def describe(self) -> str:
         """One line for listings: ``words: cannes, debut · rating ≥ 70``; empty when there is no filter."""

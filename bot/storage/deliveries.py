@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable
 
 from bot.domain.models import DeliveryRecord, Review
-from bot.matching.matcher import ReviewFacts, match
+from bot.matching.matcher import ReviewFacts, passes
 from bot.storage import watches
 from bot.storage.connection import Connection, Reads, Row
 from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, SUBSCRIPTION_COLUMNS, one_per_channel, subscription_from_row
@@ -49,7 +49,7 @@ def enqueue_for_review(conn: Connection, review_id: int, review: Review, *, guil
     matching = one_per_channel(
         s
         for s in map(subscription_from_row, rows)
-        if s.matches(review.festival) and (s.filters.empty or match(facts, s.filters).matched)
+        if s.matches(review.festival) and (s.filters.empty or passes(facts, s.filters))
     )
     watches.enqueue_for_review(conn, review_id, facts, guild_id=guild_id)
     now = now_iso()

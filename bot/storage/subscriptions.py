@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 
@@ -58,8 +59,14 @@ def subscription_from_row(row: Row) -> Subscription:
         role_id=row[6],
         forum=bool(row[7]),
         paused_reason=row[8],
-        filters=Criteria.model_validate_json(row[9] or "{}"),
+        filters=_criteria(row[9] or "{}"),
     )
+
+
+@functools.lru_cache(maxsize=4_096)
+def _criteria(text: str) -> Criteria:
+    """Filters as stored, parsed once per distinct text: every new review reads every subscription's."""
+    return Criteria.model_validate_json(text)
 
 
 def one_per_channel(subscriptions: Iterable[Subscription]) -> list[Subscription]:

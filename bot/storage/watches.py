@@ -14,10 +14,10 @@ import datetime as dt
 import json
 import time
 
-from bot.domain.criteria import WATCH_FIELDS, watch_criteria
+from bot.domain.criteria import WATCH_FIELDS
 from bot.domain.models import Watch, WatchJob
 from bot.domain.text import fold
-from bot.matching.matcher import ReviewFacts, match
+from bot.matching.matcher import ReviewFacts, matches_value
 from bot.storage.connection import Connection, Reads, Row
 from bot.storage.dialect import JSON_TEXTS, compose
 
@@ -26,7 +26,7 @@ MAX_WATCHES = 25
 
 _WATCH_COLUMNS = "w.id, w.user_id, w.guild_id, w.channel_id, w.kind, w.value, w.paused_reason, w.created_at"
 _CANDIDATES = compose(
-    f"SELECT {_WATCH_COLUMNS} FROM watches w WHERE w.paused_reason IS NULL"  # noqa: S608
+    "SELECT w.user_id, w.kind, w.value FROM watches w WHERE w.paused_reason IS NULL"
     " AND w.match_key IN (SELECT value FROM {keys} j) AND (? IS NULL OR w.guild_id = ?) ORDER BY w.id",
     keys=JSON_TEXTS,
 )
@@ -106,11 +106,10 @@ def enqueue_for_review(conn: Connection, review_id: int, facts: ReviewFacts, *, 
     keys = [f"{kind}:{word}" for kind, field in WATCH_FIELDS.items() for word in facts.keys(field)]
     rows = conn.execute(_CANDIDATES, (json.dumps(keys), guild_id, guild_id)).fetchall()
     reasons: dict[int, str] = {}
-    for watch in map(watch_from_row, rows):
-        if watch.user_id in reasons:
-            continue
-        if match(facts, watch_criteria(watch.kind, watch.value)).matched:
-            reasons[watch.user_id] = f"your watch on {watch.kind} “{watch.value}”"
+    for user_id, kind, value in rows:
+        # matches_value is match() for a one-value criteria, minus building the criteria and its reason
+        if user_id not in reasons and matches_value(facts, WATCH_FIELDS[kind], value):
+            reasons[user_id] = f"your watch on {kind} “{value}”"
     now = now_iso()
     conn.executemany(_INSERT_DM, [(review_id, user, reason, now, now) for user, reason in reasons.items()])
     return len(reasons)
