@@ -27,7 +27,7 @@ from bot.announce.direct import DirectMessenger, DmOutcome
 from bot.announce.worker import GLOBAL_LIMIT, GLOBAL_MARGIN, Announcer, Pacer, SendOutcome
 from bot.domain.criteria import WATCH_FIELDS, Criteria
 from bot.domain.models import DeliveryJob, FestivalRef, Rating, Review, SalesContact, WatchJob
-from bot.matching.matcher import ReviewFacts, match, matches_value
+from bot.matching.matcher import ReviewFacts, matches_value, passes
 from bot.storage import deliveries, watches
 from bot.storage.connection import Connection
 from bot.storage.ledger import Ledger
@@ -115,9 +115,21 @@ async def populate(store: Store, review: Review, *, filtered: bool) -> None:
     await store.write(write)
 
 
-async def time_enqueue(db: Path, rng: random.Random, rounds: int, *, filtered: bool) -> tuple[list[float], int, int]:
-    """Seconds per enqueue transaction, and the deliveries and DMs the last one queued."""
-    times = []
+def cpu_timed(conn: Connection, review_id: int, review: Review, cpu: list[float]) -> int:
+    """:func:`deliveries.enqueue_for_review`, noting the CPU time its thread spent (SQL included, commit not)."""
+    started = time.thread_time()
+    queued = deliveries.enqueue_for_review(conn, review_id, review)
+    cpu.append(time.thread_time() - started)
+    return queued
+
+
+async def time_enqueue(
+    db: Path, rng: random.Random, rounds: int, *, filtered: bool
+) -> tuple[list[float], list[float], int, int]:
+    """Seconds per enqueue transaction (wall, and CPU of the matching and queueing), and the deliveries and
+    DMs the last one queued."""
+    times: list[float] = []
+    cpu: list[float] = []
     async with open_store(db) as store:
         await populate(store, the_review(rng, 0), filtered=filtered)
         posts = dms = 0
@@ -125,26 +137,27 @@ async def time_enqueue(db: Path, rng: random.Random, rounds: int, *, filtered: b
             review = the_review(rng, n + 1)
             review_id = (await store.ingest(review, source=f"bench:{n}", announce=False)).review_id
             started = time.perf_counter()
-            posts = await store.write(deliveries.enqueue_for_review, review_id, review)
+            posts = await store.write(cpu_timed, review_id, review, cpu)
             times.append(time.perf_counter() - started)
         rows = await store.reads.fetchall("SELECT count(*) FROM watch_deliveries WHERE review_id = ?", (review_id,))
         dms = int(rows[0][0])
-    return times, posts, dms
+    return times, cpu, posts, dms
 
 
-def time_pure(rng: random.Random, rounds: int) -> list[float]:
+def time_pure(rng: random.Random, rounds: int) -> tuple[list[float], list[float]]:
     """The matcher alone: fold the review, 500 filters, the 1,000 watches an index lookup yields."""
     review = the_review(rng, 0)
     criteria = [filters(i) for i in range(SUBSCRIPTIONS)]
     found = matching_values(review)
-    times = []
+    times, cpu = [], []
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         facts = ReviewFacts.of(review)
-        assert all(match(facts, c).matched for c in criteria)
+        assert all(passes(facts, c) for c in criteria)
         assert all(matches_value(facts, WATCH_FIELDS[kind], value) for kind, value in found)
         times.append(time.perf_counter() - started)
-    return times
+        cpu.append(time.thread_time() - started_cpu)
+    return times, cpu
 
 
 class Recorder:
@@ -194,34 +207,47 @@ async def time_delivery(db: Path, rng: random.Random) -> tuple[int, float, float
 def run(section: Section, seed: int, rounds: int) -> None:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as scratch:
-        base, base_posts, _ = asyncio.run(time_enqueue(Path(scratch) / "base.db", rng, rounds, filtered=False))
-        full, posts, dms = asyncio.run(time_enqueue(Path(scratch) / "full.db", rng, rounds, filtered=True))
-        pure = time_pure(rng, rounds)
+        base, base_cpu, base_posts, _ = asyncio.run(
+            time_enqueue(Path(scratch) / "base.db", rng, rounds, filtered=False)
+        )
+        full, full_cpu, posts, dms = asyncio.run(time_enqueue(Path(scratch) / "full.db", rng, rounds, filtered=True))
+        pure, pure_cpu = time_pure(rng, rounds)
         requests, last, first, busiest = asyncio.run(time_delivery(Path(scratch) / "delivery.db", rng))
     b, f, p = summary_ms(base), summary_ms(full), summary_ms(pure)
+    bc, fc, pc = summary_ms(base_cpu), summary_ms(full_cpu), summary_ms(pure_cpu)
     section.add(
         f"One new review (about 700 words) against {SUBSCRIPTIONS} subscriptions and {MATCHING_WATCHES:,} matching "
         f"watches among {MATCHING_WATCHES + NOISE_WATCHES:,}, {rounds} rounds, each a new review; SQLite file."
     )
     section.add("")
-    section.add("| | p50 ms | p99 ms | max ms | queued |")
-    section.add("| --- | --- | --- | --- | --- |")
+    section.add(
+        "Wall time, and the CPU time of the thread doing the work (what the load of a shared machine does not "
+        "add to: the matching and the SQL; the commit is in the wall time only)."
+    )
+    section.add("")
+    section.add("| | p50 ms | p99 ms | max ms | CPU p50 ms | CPU p99 ms | queued |")
+    section.add("| --- | --- | --- | --- | --- | --- | --- |")
     section.add(
         f"| baseline: {SUBSCRIPTIONS} unfiltered subscriptions, no watches (enqueue transaction) "
-        f"| {b['p50']:.2f} | {b['p99']:.2f} | {b['max']:.2f} | {base_posts} posts |"
+        f"| {b['p50']:.2f} | {b['p99']:.2f} | {b['max']:.2f} | {bc['p50']:.2f} | {bc['p99']:.2f} "
+        f"| {base_posts} posts |"
     )
     section.add(
         f"| {SUBSCRIPTIONS} filtered subscriptions + watches (enqueue transaction) "
-        f"| {f['p50']:.2f} | {f['p99']:.2f} | {f['max']:.2f} | {posts} posts, {dms} DMs |"
+        f"| {f['p50']:.2f} | {f['p99']:.2f} | {f['max']:.2f} | {fc['p50']:.2f} | {fc['p99']:.2f} "
+        f"| {posts} posts, {dms} DMs |"
     )
     section.add(
         f"| the matcher alone (fold once, {SUBSCRIPTIONS} filters, {MATCHING_WATCHES:,} watches) "
-        f"| {p['p50']:.2f} | {p['p99']:.2f} | {p['max']:.2f} | |"
+        f"| {p['p50']:.2f} | {p['p99']:.2f} | {p['max']:.2f} | {pc['p50']:.2f} | {pc['p99']:.2f} | |"
     )
     section.add("")
     section.add(
-        f"- Target: matched (and queued) in < {TARGET_MS:.0f} ms: p99 {f['p99']:.2f} ms, "
-        f"{verdict(f['p99'] < TARGET_MS)}; {f['p50'] / b['p50']:.1f}x the unfiltered baseline at p50."
+        f"- Target: matched in < {TARGET_MS:.0f} ms. The matcher alone: p99 {p['p99']:.2f} ms wall, "
+        f"{verdict(p['p99'] < TARGET_MS)}; {pc['p99']:.2f} ms CPU, {verdict(pc['p99'] < TARGET_MS)}. Matched and "
+        f"queued (1,500 rows written, commit included): p99 {f['p99']:.2f} ms wall, {verdict(f['p99'] < TARGET_MS)}; "
+        f"{fc['p99']:.2f} ms CPU, {verdict(fc['p99'] < TARGET_MS)}. {f['p50'] / b['p50']:.1f}x the unfiltered "
+        "baseline at p50 (wall)."
     )
     limit, period = GLOBAL_LIMIT
     spacing = (period + GLOBAL_MARGIN) / limit
