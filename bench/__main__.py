@@ -5,6 +5,7 @@
     .venv/bin/python -m bench --only lookup,latency   # reuse the database a previous run built
     .venv/bin/python -m bench --only web     # the web pages' server time, over that database
     .venv/bin/python -m bench --only scale,engines   # three processes on PostgreSQL; PostgreSQL against SQLite
+    .venv/bin/python -m bench --only matching   # a new review against 1,000 watches and 500 filters
 
 Each benchmark measures a baseline in the same run and reports the ratio, so figures hold on a
 shared, noisy machine; the load average is printed with every section. Nothing here asserts:
@@ -24,11 +25,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import discord as through_discord  # noqa: E402
-from bench import ingest, lookup, scale, web  # noqa: E402
+from bench import ingest, lookup, matching, scale, web  # noqa: E402
 from bench.queries import build  # noqa: E402
 from bench.report import Report, write_results  # noqa: E402
 
-ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web", "scale", "engines")
+ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web", "scale", "engines", "matching")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         done()
     if "web" in only:
         web.run(report.section("web", f"Web pages over {large:,} reviews"), db, queries, rounds, args.seed)
+        done()
     if "scale" in only:
         scale.processes(report.section("scale", "Past one machine: three processes on PostgreSQL"))
         done()
@@ -119,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             build(engines_db, args.seed),
             rounds,
         )
+        done()
+    if "matching" in only:
+        title = "Matching a new review against watchlists and filtered subscriptions"
+        matching.run(report.section("matching", title), args.seed, 30 if args.quick else 100)
     done()
     print(f"\nDone in {(time.perf_counter() - started) / 60:.1f} min.")
     if not args.no_write:

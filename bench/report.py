@@ -53,6 +53,7 @@ ORDER = (
     ("web", "### Web pages"),
     ("scale", "### Past one machine"),
     ("engines", "### PostgreSQL against SQLite"),
+    ("matching", "### Matching a new review"),
 )
 
 

@@ -18,6 +18,7 @@ from bot.sources.workers import WorkerPool
 from bot.storage import identify_slots
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store, open_store
+from bot.storage.watchlist import Watchlist
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Services:
     workers: WorkerPool
     #: The background tasks' state, as they report it: shown by /announce list (and any health check).
     health: Health = field(default_factory=Health)
+
+    @property
+    def watchlist(self) -> Watchlist:
+        """The members' watches and their direct messages (stateless over the store)."""
+        return Watchlist(self.store)
 
     @property
     def fetch_policy(self) -> FetchPolicy:

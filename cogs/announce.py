@@ -12,8 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.announce.worker import Announcer, Pacer
-from bot.answers.announcements import log_reply, subscriptions_reply, title_log_reply
+from bot.answers.announcements import log_reply, preview_text, subscriptions_reply, title_log_reply
 from bot.answers.cards import Reply
+from bot.answers.filters import criteria_from_options
 from bot.client.render import answer, send_reply
 from bot.domain.models import Subscription
 from bot.health import supervise
@@ -21,6 +22,9 @@ from bot.leadership import lead
 from bot.storage.leases import Lease
 from cogs._shared import Name, Title, choices, named, require_manage_guild
 from cogs.delivery import DiscordSender, missing_permissions
+
+#: A filter option: comma-separated values, each bounded by the criteria model.
+Filter = app_commands.Range[str, 1, 1000]
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
@@ -47,12 +51,12 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         # the same transaction: on PostgreSQL its notification wakes the worker at once instead of its next poll.
         bot.services.store.on_reviews_changed.append(self.announcer.wake)
         self._task: asyncio.Task[None] | None = None
+        self.lease = Lease(bot.services.store, "delivery", ttl=bot.services.settings.lease_seconds)
 
     async def cog_load(self) -> None:
         # One delivery worker among all the processes on the database: it alone paces the bot's sends.
-        lease = Lease(self.services.store, "delivery", ttl=self.services.settings.lease_seconds)
         self._task = asyncio.create_task(
-            lead(lease, self.status, lambda: supervise(self.status, self._work)), name="announcer"
+            lead(self.lease, self.status, lambda: supervise(self.status, self._work)), name="announcer"
         )
 
     async def cog_unload(self) -> None:
@@ -86,6 +90,13 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         section="Only this section (e.g. Competition)",
         style="Full card (embed) or one compact line",
         role="Ping this role with each announcement (opt-in)",
+        # Filters: each list is "any of", comma-separated; the filters together are "all of".
+        words="Only reviews with any of these words in the title or review (comma-separated)",
+        country="Only films from any of these countries (comma-separated)",
+        person="Only films with any of these directors or cast (comma-separated)",
+        sales="Only films sold by any of these sales companies (comma-separated)",
+        min_rating="Only reviews rated at least this, out of 100 (unrated reviews are left out)",
+        publication="Only reviews from any of these publications (comma-separated)",
     )
     async def subscribe(
         self,
@@ -95,11 +106,21 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         section: Name | None = None,
         style: Literal["embed", "compact"] = "embed",
         role: discord.Role | None = None,
+        words: Filter | None = None,
+        country: Filter | None = None,
+        person: Filter | None = None,
+        sales: Filter | None = None,
+        min_rating: app_commands.Range[int, 0, 100] | None = None,
+        publication: Filter | None = None,
     ) -> None:
         """Post each new review from a festival to a channel, once."""
         name, error = self._festival(festival)
-        if error:
-            await send_reply(interaction, Reply.notice(error))
+        filters, filter_error = criteria_from_options(
+            words=words, country=country, person=person, sales=sales, publication=publication, min_rating=min_rating
+        )
+        error = error or filter_error
+        if error or filters is None:
+            await send_reply(interaction, Reply.notice(error or "Those filters don't work."))
             return
         guild = interaction.guild
         assert guild is not None  # interaction_check
@@ -124,8 +145,11 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
             role_id=role.id if role else None,
             forum=forum,
             created_by=interaction.user.id,
+            filters=filters,
         )
         what = (name or "every festival") + (f" · {canonical_section}" if canonical_section else "")
+        if not filters.empty:
+            what += f", filtered by {filters.describe()}"
         text = (
             f"{'Subscribed' if created else 'Updated'}: new reviews from {what} will be posted in <#{channel.id}>"
             f" ({style}{', pinging ' + role.mention if role else ''}). Nothing old is reposted;"
@@ -226,15 +250,18 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         await answer(interaction, self._preview(subs[0]))
 
     async def _preview(self, sub: Subscription) -> Reply:
+        """Post the newest matching review; say which filter let it through, and which kept a newer one out."""
+        store = self.services.store
         review_id = await self.ledger.latest_matching(sub)
-        stored = await self.services.store.get(review_id) if review_id else None
-        if stored is None:
-            return Reply.notice(f"No review matches <#{sub.channel_id}>'s subscription yet.")
-        try:
-            await self.sender.post(stored, sub, nonce=None)
-        except discord.HTTPException as exc:
-            return Reply.notice(f"Posting to <#{sub.channel_id}> failed: {exc.text or exc.status}")
-        return Reply.notice(f"Posted a preview of {stored.review.display_title} in <#{sub.channel_id}>.")
+        stored = await store.get(review_id) if review_id else None
+        newest_id = await self.ledger.newest_of_festival(sub) if not sub.filters.empty else None
+        newest = await store.get(newest_id) if newest_id else None
+        if stored is not None:
+            try:
+                await self.sender.post(stored, sub, nonce=None)
+            except discord.HTTPException as exc:
+                return Reply.notice(f"Posting to <#{sub.channel_id}> failed: {exc.text or exc.status}")
+        return Reply.notice(preview_text(sub, stored, newest))
 
     @app_commands.command(name="log")
     @app_commands.describe(title="Explain, for one film, why each channel did or did not get it")

@@ -90,11 +90,22 @@ ALLOWED: dict[str, set[str]] = {
     "bot.health": set(),
     "bot.parsing": {"bot.domain"},
     "bot.summary": {"bot.domain"},
-    "bot.storage": {"bot.domain"},
+    # The criteria matcher (subscription filters, watchlists) works on the models alone; the store uses it
+    # to queue a new review's announcements and direct messages in the transaction that stores it.
+    "bot.matching": {"bot.domain"},
+    "bot.storage": {"bot.domain", "bot.matching"},
     "bot.search": {"bot.domain", "bot.storage"},
     "bot.sources": {"bot.domain", "bot.health", "bot.parsing", "bot.summary", "bot.storage"},
-    "bot.answers": {"bot.domain", "bot.health", "bot.parsing", "bot.summary", "bot.storage", "bot.search"},
-    "bot.announce": {"bot.domain", "bot.health", "bot.storage", "bot.answers"},
+    "bot.answers": {
+        "bot.domain",
+        "bot.health",
+        "bot.parsing",
+        "bot.summary",
+        "bot.matching",
+        "bot.storage",
+        "bot.search",
+    },
+    "bot.announce": {"bot.domain", "bot.health", "bot.matching", "bot.storage", "bot.answers"},
     # Which process runs the one-at-a-time background tasks: a lease in the store, reported to health.
     "bot.leadership": {*_CORE, "bot.storage"},
     "bot.services": {*_CORE, "bot.storage", "bot.search", "bot.answers", "bot.sources"},

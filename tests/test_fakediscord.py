@@ -738,3 +738,35 @@ async def test_raw_gateway_zstd(fake: FakeDiscord) -> None:  # pragma: no cover 
         frame = await ws.receive(timeout=2)
         text = zstandard.ZstdDecompressor().decompressobj().decompress(frame.data)
         assert b'"op":10' in text
+
+
+async def test_direct_messages_open_once_and_closed_dms_refuse_with_50007(fake: FakeDiscord) -> None:
+    """Create DM answers Discord's PrivateChannelResponse, the same channel each time; a user whose DMs are
+    closed gets the channel but each message is refused (403, 50007); a body Discord rejects is rejected."""
+    headers = {"Authorization": f"Bot {TOKEN}"}
+    user = fake.add_user("viewer")
+    async with aiohttp.ClientSession() as http:
+        opened = []
+        for _ in range(2):
+            async with http.post(
+                f"{fake.api_base}/users/@me/channels", headers=headers, json={"recipient_id": str(user.id)}
+            ) as resp:
+                assert resp.status == 200
+                opened.append(await resp.json())
+        assert opened[0] == opened[1] and opened[0]["type"] == 1
+        assert opened[0]["recipients"][0]["id"] == str(user.id) and "guild_id" not in opened[0]
+        messages = f"{fake.api_base}/channels/{opened[0]['id']}/messages"
+        async with http.post(messages, headers=headers, json={"content": "hello"}) as resp:
+            assert resp.status == 200
+        assert [m["content"] for m in fake.direct_messages(user.id)] == ["hello"]
+        fake.closed_dms.add(user.id)
+        async with http.post(messages, headers=headers, json={"content": "again"}) as resp:
+            assert resp.status == 403
+            assert await resp.json() == {"message": "Cannot send messages to this user", "code": 50007}
+        async with http.post(
+            f"{fake.api_base}/users/@me/channels", headers=headers, json={"recipient_id": "not a snowflake"}
+        ) as resp:
+            assert resp.status == 400
+    assert len(fake.direct_messages(user.id)) == 1
+    assert [e.status for e in fake.errors] == [403, 400]
+    fake.errors.clear()

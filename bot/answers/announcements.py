@@ -10,6 +10,7 @@ from bot.answers.stamps import stamp
 from bot.domain.models import DeliveryRecord, StoredReview, Subscription
 from bot.domain.text import truncate
 from bot.health import TaskHealth, TaskState
+from bot.matching.matcher import Verdict, match
 
 STATE_LABELS = {
     "queued": "⏳ queued",
@@ -115,19 +116,35 @@ def subscriptions_reply(subscriptions: list[Subscription], tasks: list[TaskHealt
         if sub.forum:
             extras.append("a forum post per review")
         state = "active" if sub.active else f"⏸ paused: {escape(sub.paused_reason or '')}"
-        lines.append(f"<#{sub.channel_id}> — {escape(what)} ({', '.join(extras)}) — {state}")
+        line = f"<#{sub.channel_id}> — {escape(what)} ({', '.join(extras)}) — {state}"
+        if not sub.filters.empty:
+            line += f"\n  filters: {escape(sub.filters.describe())}"
+        lines.append(line)
     card = Card.make("Announcement subscriptions", "\n".join(lines), fields=fields)
     return Reply(cards=[card], ephemeral=True)
 
 
+def filter_verdict(sub: Subscription, stored: StoredReview) -> Verdict | None:
+    """What the subscription's filters say of the review; None when it has none."""
+    return None if sub.filters.empty else match(stored.review, sub.filters)
+
+
+def matches(sub: Subscription, stored: StoredReview) -> bool:
+    """Whether the review belongs in the subscription's channel: festival, section and filters."""
+    verdict = filter_verdict(sub, stored)
+    return sub.matches(stored.review.festival) and (verdict is None or verdict.matched)
+
+
 def explain(sub: Subscription, stored: StoredReview, record: DeliveryRecord | None) -> str:
-    """Why one channel did or did not get one review."""
+    """Why one channel did or did not get one review, naming the filter that let it through or kept it out."""
+    verdict = filter_verdict(sub, stored)
     if record is not None:
         state = STATE_LABELS.get(record.state, record.state)
         if record.action == "edit" and record.state != "sent":
             state += " (an edit of the announced message)"
         error = f" — last error: {escape(record.last_error)}" if record.last_error and record.state != "sent" else ""
-        return f"{state}{error}"
+        why = f" — {escape(verdict.reason)}" if verdict is not None and verdict.matched else ""
+        return f"{state}{why}{error}"
     festival = stored.review.festival
     if sub.festival and (festival is None or festival.name != sub.festival):
         source = escape(festival.name) if festival else "no known festival"
@@ -135,6 +152,8 @@ def explain(sub: Subscription, stored: StoredReview, record: DeliveryRecord | No
     if sub.section and (festival is None or (festival.section or "").casefold() != sub.section.casefold()):
         where = festival.section if festival and festival.section else "no known section"
         return f"filtered out: the review is in {escape(where)}, not {escape(sub.section)}"
+    if verdict is not None and not verdict.matched:
+        return f"filtered out: {escape(verdict.reason)}"
     if not sub.active:
         return f"not sent: the subscription is paused ({escape(sub.paused_reason or '')})"
     return (
@@ -163,7 +182,7 @@ def title_log_reply(stored: StoredReview, subscriptions: list[Subscription], rec
     by_channel = {r.channel_id: r for r in records}
 
     def record(sub: Subscription) -> DeliveryRecord | None:
-        if sub.id in by_subscription or not sub.matches(stored.review.festival):
+        if sub.id in by_subscription or not matches(sub, stored):
             return by_subscription.get(sub.id)
         return by_channel.get(sub.channel_id)
 
@@ -173,3 +192,22 @@ def title_log_reply(stored: StoredReview, subscriptions: list[Subscription], rec
     )
     card = Card.make(f"Announcements of {escape(stored.review.display_title)}", lines)
     return Reply(cards=[card], ephemeral=True)
+
+
+def preview_text(sub: Subscription, posted: StoredReview | None, newest: StoredReview | None) -> str:
+    """What ``/announce test`` says: which review it previewed and which filter let it through, and, when
+    the festival's newest review was kept out by the filters, which filter kept it out."""
+    where = f"<#{sub.channel_id}>"
+    lines = []
+    if posted is None:
+        lines.append(f"No review matches {where}'s subscription yet.")
+    else:
+        lines.append(f"Posted a preview of {escape(posted.review.display_title)} in {where}.")
+        verdict = filter_verdict(sub, posted)
+        if verdict is not None:
+            lines.append(f"{escape(posted.review.display_title)}: {escape(verdict.reason)}.")
+    if newest is not None and (posted is None or newest.id != posted.id):
+        verdict = filter_verdict(sub, newest)
+        if verdict is not None and not verdict.matched:
+            lines.append(f"Newer, {escape(newest.review.display_title)}: {escape(verdict.reason)}.")
+    return "\n".join(lines)

@@ -51,6 +51,12 @@ NEEDS_DISCORD: tuple[str, ...] = (
     "announce follow",
     "feeds add",
     "feeds remove",
+    # A watchlist is a member's own, answered by direct message: the console has no member to watch for.
+    "watch add",
+    "watch list",
+    "watch remove",
+    "watch resume",
+    "watch clear",
 )
 #: Command groups: their first word needs the second (``/announce list``).
 GROUPS = frozenset(name.split()[0] for name in (*COMMANDS, *NEEDS_DISCORD) if " " in name)

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.domain.criteria import Criteria, watch_criteria
+
 #: Keys of ``festbot parse --json``, in the order they are printed.
 PARSE_JSON_KEYS: tuple[str, ...] = (
     "title",
@@ -200,6 +202,8 @@ class Subscription(_Frozen):
     role_id: int | None = None
     forum: bool = False
     paused_reason: str | None = None
+    #: Filters beyond festival and section (words, country, people, sales company, rating, publication).
+    filters: Criteria = Field(default_factory=Criteria)
 
     @property
     def active(self) -> bool:
@@ -241,3 +245,31 @@ class DeliveryRecord(_Frozen):
     last_error: str | None = None
     message_id: int | None = None
     updated_at: dt.datetime
+
+
+class Watch(_Frozen):
+    """One thing a member follows (a person, company, festival, country or word): matching reviews come by DM."""
+
+    id: int
+    user_id: int
+    guild_id: int
+    channel_id: int | None = None  # where it was set up
+    kind: str
+    value: str
+    paused_reason: str | None = None
+    created_at: dt.datetime
+
+    @property
+    def criteria(self) -> Criteria:
+        return watch_criteria(self.kind, self.value)
+
+
+class WatchJob(_Frozen):
+    """A claimed direct message: one review to one member, for the watch that matched it first."""
+
+    id: int
+    review_id: int
+    user_id: int
+    reason: str
+    attempts: int
+    dm_channel_id: int | None = None

@@ -16,9 +16,11 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 
-from bot.domain.models import DeliveryRecord, FestivalRef
+from bot.domain.models import DeliveryRecord, Review
+from bot.matching.matcher import ReviewFacts, passes
+from bot.storage import watches
 from bot.storage.connection import Connection, Reads, Row
-from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, one_per_channel, subscription_from_row
+from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, SUBSCRIPTION_COLUMNS, one_per_channel, subscription_from_row
 
 _INSERT = (
     "INSERT INTO deliveries(review_id, subscription_id, channel_id, created_at, updated_at)"
@@ -30,16 +32,26 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def enqueue_for_review(
-    conn: Connection, review_id: int, festival: FestivalRef | None, *, guild_id: int | None = None
-) -> int:
+def enqueue_for_review(conn: Connection, review_id: int, review: Review, *, guild_id: int | None = None) -> int:
     """Queue one delivery per channel with a matching active subscription (under the one
     :func:`~bot.storage.subscriptions.one_per_channel` picks), in one server or in all when ``guild_id`` is
-    None (a server's feed is announced in that server alone); runs inside the transaction storing the review."""
+    None (a server's feed is announced in that server alone), and one direct message per member with a
+    matching watch (:func:`bot.storage.watches.enqueue_for_review`); runs inside the transaction storing
+    the review. Returns the number of channel deliveries queued.
+
+    A subscription matches by festival and section (:meth:`~bot.domain.models.Subscription.matches`), then
+    by its filters (:func:`bot.matching.matcher.match`), the review folded once for all of them.
+    """
     rows = conn.execute(
         SELECT_SUBSCRIPTIONS + " WHERE s.paused_reason IS NULL AND (? IS NULL OR s.guild_id = ?)", (guild_id, guild_id)
     ).fetchall()
-    matching = one_per_channel(s for s in map(subscription_from_row, rows) if s.matches(festival))
+    facts = ReviewFacts.of(review)
+    matching = one_per_channel(
+        s
+        for s in map(subscription_from_row, rows)
+        if s.matches(review.festival) and (s.filters.empty or passes(facts, s.filters))
+    )
+    watches.enqueue_for_review(conn, review_id, facts, guild_id=guild_id)
     now = now_iso()
     queued = [(review_id, s.id, s.channel_id, now, now) for s in matching]
     conn.executemany(_INSERT, queued)
@@ -85,8 +97,8 @@ def claim_due(conn: Connection, limit: int, now: float, exclude: frozenset[int])
     action, attempts before this one, message id and thread id, then the subscription's columns.
     """
     rows = conn.execute(
-        "SELECT d.id, d.review_id, d.action, d.attempts, d.message_id, d.thread_id,"
-        " s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason"
+        "SELECT d.id, d.review_id, d.action, d.attempts, d.message_id, d.thread_id,"  # noqa: S608 - constant columns
+        f" {SUBSCRIPTION_COLUMNS}"
         " FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
         " WHERE d.state IN ('queued', 'retrying', 'sending') AND s.paused_reason IS NULL"
         " AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",

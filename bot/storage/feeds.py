@@ -15,8 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.domain.models import FestivalRef
-from bot.storage import deliveries
+from bot.storage import deliveries, review_reads
 from bot.storage.connection import Connection
 from bot.storage.store import Store
 
@@ -371,11 +370,10 @@ async def save_entry(
 
 
 def _enqueue(conn: Connection, review_id: int, audience: int | None) -> None:
-    row = conn.execute("SELECT festival, section FROM reviews WHERE id = ?", (review_id,)).fetchone()
-    if row is None:
+    stored = review_reads.get_in(conn, review_id)
+    if stored is None:
         return  # the review was deleted meanwhile: nothing to announce
-    festival = FestivalRef(name=row[0], section=row[1]) if row[0] else None
-    deliveries.enqueue_for_review(conn, review_id, festival, guild_id=audience)
+    deliveries.enqueue_for_review(conn, review_id, stored.review, guild_id=audience)
 
 
 async def failed_entries(store: Store, feed_id: int, *, due: dt.datetime, limit: int) -> list[EntryRecord]:

@@ -10,6 +10,7 @@ import secrets
 import time
 from collections.abc import Sequence
 
+from bot.domain.criteria import Criteria
 from bot.domain.models import DeliveryJob, DeliveryRecord, Subscription
 from bot.storage import deliveries, subscriptions
 from bot.storage.connection import Connection
@@ -48,16 +49,19 @@ class Ledger:
         role_id: int | None = None,
         forum: bool = False,
         created_by: int | None = None,
+        filters: Criteria | None = None,
     ) -> tuple[Subscription, bool]:
         """Create (or update and resume) a subscription; returns it and whether it is new.
 
         Subscribing queues nothing: old reviews never flood a channel (``backfill`` does that on request).
+        Subscribing the same channel, festival and section again replaces its settings and filters.
         """
+        criteria = filters or Criteria()
 
         def write(conn: Connection) -> tuple[int, bool]:
             existing = subscriptions.find(conn, channel_id, festival, section)
             if existing is not None:
-                subscriptions.update(conn, existing, style=style, role_id=role_id, forum=forum)
+                subscriptions.update(conn, existing, style=style, role_id=role_id, forum=forum, filters=criteria)
                 deliveries.release(conn, existing)
                 return existing, False
             new = subscriptions.insert(
@@ -70,6 +74,7 @@ class Ledger:
                 role_id=role_id,
                 forum=forum,
                 created_by=created_by,
+                filters=criteria,
             )
             return new, True
 
@@ -125,7 +130,13 @@ class Ledger:
         return await self.store.write(write)
 
     async def latest_matching(self, subscription: Subscription) -> int | None:
+        """The newest review the subscription matches, filters included."""
         return await subscriptions.latest_matching(self.store.reads, subscription)
+
+    async def newest_of_festival(self, subscription: Subscription) -> int | None:
+        """The newest review of the subscription's festival and section, whatever its filters say."""
+        unfiltered = subscription.model_copy(update={"filters": Criteria()})
+        return await subscriptions.latest_matching(self.store.reads, unfiltered)
 
     # -- the worker's side ----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, Literal
 
 from bot.domain.models import FestivalRef, Film, Rating, Review, SalesContact, StoredReview, Summary
-from bot.storage.connection import Reads
+from bot.storage.connection import Connection, Reads
 from bot.storage.dialect import JSON_IDS, compose, variant
 from bot.storage.rows import IndexMarks, NamedCredit, ReviewLine, ReviewRef, SearchDoc, TitleRow
 
@@ -26,8 +26,16 @@ async def get(reads: Reads, review_id: int) -> StoredReview | None:
     # One statement, so one consistent snapshot and one hand-over to the reader's thread; the
     # lists come back as JSON, each in its stored order.
     row = await reads.fetchone(_GET, (review_id,))
-    if row is None:
-        return None
+    return None if row is None else _stored(row)
+
+
+def get_in(conn: Connection, review_id: int) -> StoredReview | None:
+    """:func:`get` inside a write transaction (a feed entry's review, matched as it is queued)."""
+    row = conn.execute(_GET, (review_id,)).fetchone()
+    return None if row is None else _stored(row)
+
+
+def _stored(row: Any) -> StoredReview:
     credit_rows = json.loads(row[21])
     sales = [
         SalesContact(company=name, emails=emails, phones=phones, urls=urls)

@@ -86,7 +86,7 @@ def store_review(
     review_id = write_review(conn, review, digest, source, summary, None, film_id)
     _settle_films(conn, film_id, None)
     if announce:
-        deliveries.enqueue_for_review(conn, review_id, review.festival, guild_id=audience)
+        deliveries.enqueue_for_review(conn, review_id, review, guild_id=audience)
     return IngestStatus(status="added", review_id=review_id, title=review.title)
 
 

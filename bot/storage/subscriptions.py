@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 
+from bot.domain.criteria import Criteria
 from bot.domain.models import FestivalRef, Subscription
+from bot.matching.matcher import match
+from bot.storage import review_reads
 from bot.storage.connection import Connection, Reads, Row
 from bot.storage.dialect import JSON_IDS, compose
 
-SELECT_SUBSCRIPTIONS = (
-    "SELECT s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason"
-    " FROM subscriptions s"
+#: A subscription's columns, in the order :func:`subscription_from_row` reads them.
+SUBSCRIPTION_COLUMNS = (
+    "s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason, s.filters"
 )
+#: How many of a festival's newest reviews a filtered backfill or preview looks through.
+FILTER_SCAN = 500
+SELECT_SUBSCRIPTIONS = f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions s"  # noqa: S608
 #: Reviews a subscription matches, newest first (festival, festival, section, section are the parameters).
 _MATCHING_REVIEWS = (
     "SELECT r.id FROM reviews r WHERE (? IS NULL OR r.festival = ?) AND (? IS NULL OR lower(r.section) = lower(?))"
@@ -52,7 +59,14 @@ def subscription_from_row(row: Row) -> Subscription:
         role_id=row[6],
         forum=bool(row[7]),
         paused_reason=row[8],
+        filters=_criteria(row[9] or "{}"),
     )
+
+
+@functools.lru_cache(maxsize=4_096)
+def _criteria(text: str) -> Criteria:
+    """Filters as stored, parsed once per distinct text: every new review reads every subscription's."""
+    return Criteria.model_validate_json(text)
 
 
 def one_per_channel(subscriptions: Iterable[Subscription]) -> list[Subscription]:
@@ -89,10 +103,11 @@ def insert(
     role_id: int | None,
     forum: bool,
     created_by: int | None,
+    filters: Criteria,
 ) -> int:
     row = conn.execute(
         "INSERT INTO subscriptions(guild_id, channel_id, festival, section, style, role_id, forum, created_by,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " created_at, filters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             guild_id,
             channel_id,
@@ -103,17 +118,24 @@ def insert(
             int(forum),
             created_by,
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            _filters_json(filters),
         ),
     ).fetchall()[0]
     return int(row[0])
 
 
-def update(conn: Connection, subscription_id: int, *, style: str, role_id: int | None, forum: bool) -> None:
-    """New settings for a subscription, which also resumes it if it was paused."""
+def update(
+    conn: Connection, subscription_id: int, *, style: str, role_id: int | None, forum: bool, filters: Criteria
+) -> None:
+    """New settings for a subscription (its filters replaced whole), which also resumes it if it was paused."""
     conn.execute(
-        "UPDATE subscriptions SET style = ?, role_id = ?, forum = ?, paused_reason = NULL WHERE id = ?",
-        (style, role_id, int(forum), subscription_id),
+        "UPDATE subscriptions SET style = ?, role_id = ?, forum = ?, filters = ?, paused_reason = NULL WHERE id = ?",
+        (style, role_id, int(forum), _filters_json(filters), subscription_id),
     )
+
+
+def _filters_json(filters: Criteria) -> str:
+    return filters.model_dump_json(exclude_defaults=True)
 
 
 def hand_over(conn: Connection, guild_id: int, channel_id: int, festival: str | None) -> None:
@@ -150,12 +172,23 @@ def set_paused(conn: Connection, subscription_id: int, reason: str) -> None:
 
 
 def unsent_matching(conn: Connection, subscription: Subscription, count: int) -> list[int]:
-    """The newest ``count`` reviews this subscription matches and its channel has not had, newest first."""
-    rows = conn.execute(
-        _UNSENT_MATCHING,
-        (*_filters(subscription), subscription.channel_id, count),
-    ).fetchall()
-    return [int(r[0]) for r in rows]
+    """The newest ``count`` reviews this subscription matches and its channel has not had, newest first.
+
+    With filters, the festival's reviews are read newest first and matched here, at most
+    :data:`FILTER_SCAN` of them: a backfill looks through recent reviews, not the whole archive.
+    """
+    if subscription.filters.empty:
+        rows = conn.execute(_UNSENT_MATCHING, (*_filters(subscription), subscription.channel_id, count)).fetchall()
+        return [int(r[0]) for r in rows]
+    rows = conn.execute(_UNSENT_MATCHING, (*_filters(subscription), subscription.channel_id, FILTER_SCAN)).fetchall()
+    found = []
+    for (review_id,) in rows:
+        stored = review_reads.get_in(conn, int(review_id))
+        if stored is not None and match(stored.review, subscription.filters).matched:
+            found.append(int(review_id))
+            if len(found) == count:
+                break
+    return found
 
 
 def newest(conn: Connection, review_ids: Iterable[int], count: int) -> list[int]:
@@ -179,8 +212,16 @@ async def listed(reads: Reads, guild_id: int | None) -> list[Subscription]:
 
 
 async def latest_matching(reads: Reads, subscription: Subscription) -> int | None:
-    row = await reads.fetchone(_MATCHING_REVIEWS + _NEWEST_FIRST, (*_filters(subscription), 1))
-    return int(row[0]) if row else None
+    """The newest review the subscription matches, filters included (among the newest :data:`FILTER_SCAN`)."""
+    if subscription.filters.empty:
+        row = await reads.fetchone(_MATCHING_REVIEWS + _NEWEST_FIRST, (*_filters(subscription), 1))
+        return int(row[0]) if row else None
+    rows = await reads.fetchall(_MATCHING_REVIEWS + _NEWEST_FIRST, (*_filters(subscription), FILTER_SCAN))
+    for (review_id,) in rows:
+        stored = await review_reads.get(reads, int(review_id))
+        if stored is not None and match(stored.review, subscription.filters).matched:
+            return int(review_id)
+    return None
 
 
 def _filters(subscription: Subscription) -> tuple[object, ...]:

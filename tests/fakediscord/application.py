@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .models import ChannelType, FakeChannel
 from .rest import Answer, Ctx, Route, unknown
 
 if TYPE_CHECKING:
@@ -17,6 +18,7 @@ class ApplicationRoutes:
     def routes(self) -> list[Route]:
         return [
             Route("GET", "/users/@me", self.me, "bot"),
+            Route("POST", "/users/@me/channels", self.open_dm, "bot"),
             Route("GET", "/users/{user_id}", self.user, "bot"),
             Route("GET", "/oauth2/applications/@me", self.application, "bot"),
             Route("GET", "/applications/@me", self.application, "bot"),
@@ -31,6 +33,20 @@ class ApplicationRoutes:
             "email": None,
             "premium_type": 0,
         }
+
+    def open_dm(self, ctx: Ctx) -> Answer:
+        """Create DM: the one DM channel between the bot and a user, made on first use, the same one after."""
+        body = ctx.json if isinstance(ctx.json, dict) else {}
+        uid = str(body.get("recipient_id") or "")
+        user = self.core.users.get(int(uid)) if uid.isdigit() else None
+        if user is None or user.bot:
+            raise unknown("user")
+        channel_id = self.core.dm_channels.get(user.id)
+        if channel_id is None:
+            channel = FakeChannel(id=self.core._ids.next(), guild_id=0, name="", type=ChannelType.DM, recipient=user)
+            self.core.channels[channel.id] = channel
+            self.core.dm_channels[user.id] = channel_id = channel.id
+        return 200, self.core.channels[channel_id].payload()
 
     def user(self, ctx: Ctx) -> Answer:
         uid = ctx.params["user_id"]

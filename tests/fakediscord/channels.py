@@ -65,7 +65,7 @@ class ChannelRoutes:
 
     def _require(self, channel: FakeChannel, *needed: int) -> None:
         """Discord answers 50001 without VIEW_CHANNEL, else 50013 for the first missing permission."""
-        if not self.core.enforce_permissions:
+        if not self.core.enforce_permissions or channel.is_dm:
             return
         guild = self.core.guilds[channel.guild_id]
         perms = compute_channel_permissions(guild, guild.members[self.core.bot_user.id], channel)
@@ -114,7 +114,10 @@ class ChannelRoutes:
     def create_message(self, ctx: Ctx) -> Answer:
         core = self.core
         channel = self._channel(ctx)
-        if channel.type not in ChannelType.MESSAGEABLE:
+        if channel.is_dm:
+            if channel.recipient is not None and channel.recipient.id in core.closed_dms:
+                raise api_error(403, 50007, "Cannot send messages to this user")
+        elif channel.type not in ChannelType.MESSAGEABLE:
             raise api_error(400, 50008, "Cannot send messages in a non-text channel")
         body = ctx.json if isinstance(ctx.json, dict) else {}
         needed = [P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES]
@@ -144,6 +147,11 @@ class ChannelRoutes:
         msg_type = 0 if reply_to is None else 19
         flags = int(body.get("flags") or 0) & MessageFlag.CHANNEL
         msg = self.messages.create(channel, body, ctx.files, author=core.bot_user, msg_type=msg_type, flags=flags)
+        if channel.is_dm:
+            msg["author"] = core.bot_user.payload()
+            if nonce is not None and body.get("enforce_nonce"):
+                core._nonces[key] = (time.monotonic(), int(msg["id"]))
+            return 200, copy.deepcopy(msg)  # no gateway echo: the bot has no DIRECT_MESSAGES intent
         if reply_to is not None:
             msg["message_reference"] = {
                 "type": 0,

@@ -96,6 +96,10 @@ class FakeCore:
         self._nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
         #: Announcement channel id -> {following channel id: the webhook id Discord delivers through}.
         self.followers: dict[int, dict[int, int]] = {}
+        #: Direct messages: each user's DM channel with the bot, and the users who do not take the bot's DMs
+        #: (privacy settings, the bot blocked): Discord opens the channel but refuses each message, 50007.
+        self.dm_channels: dict[int, int] = {}
+        self.closed_dms: set[int] = set()
 
         self.gateway_log: list[GatewayFrame] = []
         self.connections: list[GatewayConnection] = []

@@ -35,6 +35,11 @@ class Inspection(FakeCore):
             copy.deepcopy(self.messages[m]) for m in self.channel_message_ids.get(channel_id, []) if m in self.messages
         ]
 
+    def direct_messages(self, user_id: int) -> list[dict[str, Any]]:
+        """The bot's direct messages to a user, oldest first."""
+        channel_id = self.dm_channels.get(user_id)
+        return [] if channel_id is None else self.channel_messages(channel_id)
+
     def bot_permissions_in(self, channel_id: int) -> int:
         """The bot's effective permissions in a channel, as the fake computes them."""
         channel = self._channel_by_id(channel_id)

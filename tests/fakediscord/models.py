@@ -227,6 +227,12 @@ class FakeChannel:
     message_count: int = 0
     created_at: str = field(default_factory=iso_now)
     last_message_id: int | None = None
+    #: DM channels only (``type`` DM, no guild): the user at the other end.
+    recipient: FakeUser | None = None
+
+    @property
+    def is_dm(self) -> bool:
+        return self.type == ChannelType.DM
 
     @property
     def is_thread(self) -> bool:
@@ -237,6 +243,14 @@ class FakeChannel:
         return f"<#{self.id}>"
 
     def payload(self) -> dict[str, Any]:
+        if self.is_dm and self.recipient is not None:  # Discord's PrivateChannelResponse
+            return {
+                "id": str(self.id),
+                "type": self.type,
+                "last_message_id": str(self.last_message_id) if self.last_message_id else None,
+                "flags": self.flags,
+                "recipients": [self.recipient.payload()],
+            }
         data: dict[str, Any] = {
             "id": str(self.id),
             "type": self.type,
