@@ -106,7 +106,9 @@ async def test_review_answers_with_the_card_and_buttons(bot: FestivalBot, fake: 
     assert fields["Runtime"] == "131 mins"
     assert fields["Festival"] == "Berlinale 2022 · Competition"
     assert fields["Pull quote"] == "“It packs a quiet emotional punch”"
-    assert embed["footer"]["text"] == "Image: Hucheng No.7 Films Ltd. · Screen International"
+    # The seed states an image credit but has no image: the credit would credit nothing, so it is not shown.
+    assert embed["footer"]["text"] == "Screen International"
+    assert "image" not in embed
     rid = await review_id(bot, "Return To Dust")
     found = buttons(data)
     assert found[f"review:{rid}:credits"]["label"] == "Credits"

@@ -49,6 +49,15 @@ def fit(text: str, limit: int) -> str:
     return cut
 
 
+def _is_http(url: str) -> bool:
+    return url.startswith(("http://", "https://")) and not any(char.isspace() for char in url)
+
+
+def http_image(url: str | None) -> str | None:
+    """``url`` when an embed can show it (an http(s) address, as Discord requires), else None."""
+    return url if url and _is_http(url) else None
+
+
 class CardField(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -68,6 +77,8 @@ class Card(BaseModel):
     fields: list[CardField] = Field(default_factory=list)
     footer: str = ""
     color: int | None = None
+    #: The embed's large image (a review's lead image): an http(s) address, as Discord requires.
+    image_url: str | None = None
 
     @classmethod
     def make(
@@ -79,6 +90,7 @@ class Card(BaseModel):
         fields: Sequence[tuple[str, str] | tuple[str, str, bool]] | None = None,
         footer: str = "",
         color: int | None = None,
+        image_url: str | None = None,
     ) -> Card:
         made: list[CardField] = []
         for item in (fields or [])[:FIELDS_LIMIT]:
@@ -91,10 +103,11 @@ class Card(BaseModel):
         card = cls(
             title=fit(title, TITLE_LIMIT),
             description=fit(description, DESCRIPTION_LIMIT),
-            url=url if url and url.startswith(("http://", "https://")) else None,
+            url=url if url and _is_http(url) else None,
             fields=made,
             footer=fit(footer, FOOTER_LIMIT),
             color=color,
+            image_url=http_image(image_url),
         )
         return card.within(EMBED_TOTAL_LIMIT)
 

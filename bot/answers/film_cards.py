@@ -16,6 +16,7 @@ from bot.answers.cards import (
     Reply,
     Select,
     escape,
+    http_image,
     pager_buttons,
 )
 from bot.answers.component_ids import CreditsPage, FilmReviews, ReviewAction, encode
@@ -73,10 +74,12 @@ def review_card(stored: StoredReview, links: Links = NO_LINKS) -> Reply:
         ("Festival", escape(festival), True),
         ("Pull quote", f"“{escape(review.pull_quote)}”" if review.pull_quote else ""),
     ]
+    card_image = http_image(review.image_url)
     footer = " · ".join(
         part
         for part in (
-            f"Image: {review.image_credit}" if review.image_credit else "",
+            # The credit belongs to the image: without one shown, it credits nothing.
+            f"Image: {review.image_credit}" if review.image_credit and card_image else "",
             review.publication or "",
             f"Review by {review.reviewer}" if review.reviewer else "",
             date_text(review.published_at),
@@ -84,7 +87,13 @@ def review_card(stored: StoredReview, links: Links = NO_LINKS) -> Reply:
         if part
     )
     card = Card.make(
-        escape(title), "\n\n".join(parts), url=review.url, fields=fields, footer=footer, color=REVIEW_COLOR
+        escape(title),
+        "\n\n".join(parts),
+        url=review.url,
+        fields=fields,
+        footer=footer,
+        color=REVIEW_COLOR,
+        image_url=card_image,
     )
     buttons = [
         Button(label="Credits", custom_id=encode(ReviewAction(stored.id, "credits")), style="primary"),
