@@ -95,10 +95,13 @@ def review_card(stored: StoredReview, links: Links = NO_LINKS) -> Reply:
         color=REVIEW_COLOR,
         image_url=card_image,
     )
-    buttons = [
-        Button(label="Credits", custom_id=encode(ReviewAction(stored.id, "credits")), style="primary"),
-        Button(label="Sales contact", custom_id=encode(ReviewAction(stored.id, "sales"))),
-    ]
+    # Only buttons with something behind them: IndieWire and newspaper reviews name no sales agent, and a
+    # review may list no credits at all. (A button on an older card still gets a one-line notice.)
+    buttons = []
+    if credit_groups(review):
+        buttons.append(Button(label="Credits", custom_id=encode(ReviewAction(stored.id, "credits")), style="primary"))
+    if review.sales:
+        buttons.append(Button(label="Sales contact", custom_id=encode(ReviewAction(stored.id, "sales"))))
     if card.url:
         buttons.append(Button(label="Full review", url=card.url, style="link"))
     return Reply(cards=[card], buttons=buttons + _film_page(links, stored.film_id))
@@ -161,10 +164,13 @@ def film_card(film: Film, lines: list[ReviewLine], links: Links = NO_LINKS) -> R
     buttons = [
         Button(
             label="Credits", custom_id=encode(ReviewAction(most_credits(lines).review_id, "credits")), style="primary"
-        ),
-        Button(label="Sales contact", custom_id=encode(ReviewAction(names_sales(lines).review_id, "sales"))),
-        *_film_page(links, film.id),
+        )
     ]
+    if any(line.sales for line in lines):  # none of its outlets names a sales agent: no button that leads nowhere
+        buttons.append(
+            Button(label="Sales contact", custom_id=encode(ReviewAction(names_sales(lines).review_id, "sales")))
+        )
+    buttons += _film_page(links, film.id)
     return Reply(cards=[card], buttons=buttons, select=menu)
 
 
