@@ -89,6 +89,8 @@ class FeedSite:
         self.inflight: Counter[str] = Counter()
         self.bytes_sent: Counter[str] = Counter()
         self.request_headers: dict[str, dict[str, str]] = {}
+        #: Pages a test writes itself, served at ``/served/NAME`` (``{base}`` replaced by the site's address).
+        self.pages: dict[str, str] = {}
         #: ``/go/NAME`` answers 302 to ``redirects[NAME]`` (any absolute URL).
         self.redirects: dict[str, str] = {}
         #: The Retry-After header of the busy endpoints (None: they send none).
@@ -116,6 +118,7 @@ class FeedSite:
         app.router.add_get("/pages/report.pdf", self._pdf)
         app.router.add_get("/pages/photo.png", self._png)
         app.router.add_get("/pages/busy", self._busy)
+        app.router.add_get("/served/{name}", self._served)
         app.router.add_get("/go/{name}", self._go)
         self.app = app
 
@@ -263,6 +266,12 @@ class FeedSite:
         if fixture not in SALES_EMAILS:
             raise web.HTTPNotFound()
         return web.Response(text=self.article_html(slug), content_type="text/html", charset="utf-8")
+
+    async def _served(self, request: web.Request) -> web.Response:
+        html = self.pages.get(request.match_info["name"])
+        if html is None:
+            raise web.HTTPNotFound()
+        return web.Response(text=html.replace("{base}", self.base), content_type="text/html", charset="utf-8")
 
     # -- bad endpoints --------------------------------------------------------------------------------
 

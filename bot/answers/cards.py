@@ -51,6 +51,15 @@ def fit(text: str, limit: int) -> str:
     return cut
 
 
+def _is_http(url: str) -> bool:
+    return url.startswith(("http://", "https://")) and not any(char.isspace() for char in url)
+
+
+def http_image(url: str | None) -> str | None:
+    """``url`` when an embed can show it (an http(s) address, as Discord requires), else None."""
+    return url if url and _is_http(url) else None
+
+
 class CardField(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -72,6 +81,8 @@ class Card(BaseModel):
     color: int | None = None
     #: The card's moment (a review's publication): Discord shows it by the footer in each reader's time zone.
     timestamp: dt.datetime | None = None
+    #: The embed's large image (a review's lead image): an http(s) address, as Discord requires.
+    image_url: str | None = None
 
     @classmethod
     def make(
@@ -84,6 +95,7 @@ class Card(BaseModel):
         footer: str = "",
         color: int | None = None,
         timestamp: dt.datetime | None = None,
+        image_url: str | None = None,
     ) -> Card:
         made: list[CardField] = []
         for item in (fields or [])[:FIELDS_LIMIT]:
@@ -96,11 +108,12 @@ class Card(BaseModel):
         card = cls(
             title=fit(title, TITLE_LIMIT),
             description=fit(description, DESCRIPTION_LIMIT),
-            url=url if url and url.startswith(("http://", "https://")) else None,
+            url=url if url and _is_http(url) else None,
             fields=made,
             footer=fit(footer, FOOTER_LIMIT),
             color=color,
             timestamp=timestamp,
+            image_url=http_image(image_url),
         )
         return card.within(EMBED_TOTAL_LIMIT)
 

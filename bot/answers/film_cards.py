@@ -17,6 +17,7 @@ from bot.answers.cards import (
     Reply,
     Select,
     escape,
+    http_image,
     pager_buttons,
 )
 from bot.answers.component_ids import CreditsPage, FilmReviews, ReviewAction, encode
@@ -76,10 +77,12 @@ def review_card(stored: StoredReview, links: Links = NO_LINKS) -> Reply:
         ("Festival", escape(festival), True),
         ("Pull quote", f"“{escape(review.pull_quote)}”" if review.pull_quote else ""),
     ]
+    card_image = http_image(review.image_url)
     footer = " · ".join(
         part
         for part in (
-            f"Image: {review.image_credit}" if review.image_credit else "",
+            # The credit belongs to the image: without one shown, it credits nothing.
+            f"Image: {review.image_credit}" if review.image_credit and card_image else "",
             review.publication or "",
             f"Review by {review.reviewer}" if review.reviewer else "",
         )
@@ -93,11 +96,15 @@ def review_card(stored: StoredReview, links: Links = NO_LINKS) -> Reply:
         footer=footer,
         color=REVIEW_COLOR,
         timestamp=review.published_at,
+        image_url=card_image,
     )
-    buttons = [
-        Button(label="Credits", custom_id=encode(ReviewAction(stored.id, "credits")), style="primary"),
-        Button(label="Sales contact", custom_id=encode(ReviewAction(stored.id, "sales"))),
-    ]
+    # Only buttons with something behind them: IndieWire and newspaper reviews name no sales agent, and a
+    # review may list no credits at all. (A button on an older card still gets a one-line notice.)
+    buttons = []
+    if credit_groups(review):
+        buttons.append(Button(label="Credits", custom_id=encode(ReviewAction(stored.id, "credits")), style="primary"))
+    if review.sales:
+        buttons.append(Button(label="Sales contact", custom_id=encode(ReviewAction(stored.id, "sales"))))
     if card.url:
         buttons.append(Button(label="Full review", url=card.url, style="link"))
     return Reply(cards=[card], buttons=buttons + _film_page(links, stored.film_id))
@@ -160,10 +167,13 @@ def film_card(film: Film, lines: list[ReviewLine], links: Links = NO_LINKS) -> R
     buttons = [
         Button(
             label="Credits", custom_id=encode(ReviewAction(most_credits(lines).review_id, "credits")), style="primary"
-        ),
-        Button(label="Sales contact", custom_id=encode(ReviewAction(names_sales(lines).review_id, "sales"))),
-        *_film_page(links, film.id),
+        )
     ]
+    if any(line.sales for line in lines):  # none of its outlets names a sales agent: no button that leads nowhere
+        buttons.append(
+            Button(label="Sales contact", custom_id=encode(ReviewAction(names_sales(lines).review_id, "sales")))
+        )
+    buttons += _film_page(links, film.id)
     return Reply(cards=[card], buttons=buttons, select=menu)
 
 

@@ -53,6 +53,8 @@ def embed(card: Card) -> discord.Embed:
         made.add_field(name=field.name, value=field.value, inline=field.inline)
     if card.footer:
         made.set_footer(text=card.footer)
+    if card.image_url:
+        made.set_image(url=card.image_url)
     return made
 
 

@@ -75,6 +75,8 @@ def render_card(card: Card) -> list[str]:
         lines += ["", *_wrap(" | ".join(f"{_plain(f.name)}: {_plain(f.value)}" for f in inline))]
     for field in (f for f in card.fields if not f.inline):
         lines += ["", _plain(field.name) + ":", *_wrap(field.value, "  ")]
+    if card.image_url:
+        lines += ["", f"[image] {card.image_url}"]
     footer = " · ".join(part for part in (card.footer, date_text(card.timestamp)) if part)
     if footer:
         lines += ["", *_wrap(footer)]

@@ -2,6 +2,11 @@
 
 Every value is checked here, so a bad one is refused with its key named instead of surfacing later
 as a crash (``festival_year: ²`` passes ``str.isdigit``) or as a row the store cannot hold.
+
+A key overrides what the text states. The ``page_`` keys are what an article page's metadata or a
+feed entry says: ``page_reviewer`` and ``page_rating`` are used only where the review text states
+none (a byline, a ``Grade:`` line are the critic's own word); ``page_publication`` comes before the
+outlet a layout implies, which is only a guess from the text's shape.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ FRONT_MATTER_KEYS = frozenset(
         "publication",
         "rating",
         "image_url",
+        "page_reviewer",
+        "page_publication",
+        "page_rating",
     }
 )
 #: Festival editions the bot knows of are well inside this; a year outside it is a typo.
@@ -46,6 +54,9 @@ class FrontMatter:
     publication: str | None = None
     rating: Rating | None = None
     image_url: str | None = None
+    page_reviewer: str | None = None
+    page_publication: str | None = None
+    page_rating: Rating | None = None
 
 
 def split_front_matter(lines: list[str], source: str) -> tuple[FrontMatter, list[str]]:
@@ -78,15 +89,7 @@ def _checked(raw: dict[str, str], source: str) -> FrontMatter:
         if not (value.isascii() and value.isdigit() and int(value) in _YEARS):
             raise ReviewParseError(source, f"front matter festival_year is not a year: {value[:40]!r}")
         festival_year = int(value)
-    rating = None
-    if "rating" in raw:
-        rating = parse_rating(raw["rating"])
-        if rating is None:
-            raise ReviewParseError(
-                source,
-                f"front matter rating not understood: {raw['rating'][:40]!r} "
-                "(expected stars like ★★★☆☆, 3/5, 3.5/5, 7/10, 83/100 or a letter grade like B+)",
-            )
+    rating, page_rating = (_rating(raw, key, source) for key in ("rating", "page_rating"))
     image_url = raw.get("image_url")
     if image_url is not None and (
         not image_url.startswith(("http://", "https://")) or any(c.isspace() for c in image_url)
@@ -103,7 +106,23 @@ def _checked(raw: dict[str, str], source: str) -> FrontMatter:
         publication=raw.get("publication"),
         rating=rating,
         image_url=image_url,
+        page_reviewer=raw.get("page_reviewer"),
+        page_publication=raw.get("page_publication"),
+        page_rating=page_rating,
     )
+
+
+def _rating(raw: dict[str, str], key: str, source: str) -> Rating | None:
+    if key not in raw:
+        return None
+    rating = parse_rating(raw[key])
+    if rating is None:
+        raise ReviewParseError(
+            source,
+            f"front matter {key} not understood: {raw[key][:40]!r} "
+            "(expected stars like ★★★☆☆, 3/5, 3.5/5, 7/10, 83/100 or a letter grade like B+)",
+        )
+    return rating
 
 
 def parse_datetime(value: str, source: str) -> dt.datetime:

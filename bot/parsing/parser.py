@@ -95,9 +95,11 @@ def parse_review_text(
             body=read.body,
             url=meta.url,
             published_at=meta.published_at,
-            reviewer=meta.reviewer or read.reviewer,
-            publication=meta.publication or read.publication,
-            rating=meta.rating or read.rating,
+            reviewer=meta.reviewer or read.reviewer or meta.page_reviewer,
+            # A layout's outlet is a guess from the text's shape (other sites print Screen's layout); the
+            # page's own site name is stated, so it comes first.
+            publication=meta.publication or meta.page_publication or read.publication,
+            rating=meta.rating or read.rating or meta.page_rating,
             image_url=meta.image_url,
         )
     except ValidationError as exc:

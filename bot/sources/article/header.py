@@ -19,6 +19,8 @@ _HEADER_FACT = re.compile(r"(?<!\d)(?:18[89]\d|19\d\d|20\d\d)(?!\d)|\d\s*(?:mins
 CREDIT_PREFIX = re.compile(r"^(?:source|image|photo|picture|credit|image credit|photo credit)\s*:\s*", re.IGNORECASE)
 _STANDFIRST_CLASS = re.compile(r"standfirst|\bdek\b|strap|subhead|sub-?title|summary|intro|lede", re.IGNORECASE)
 _CAPTION_SEPARATOR = re.compile(r"\s+[·|•]\s+")
+_BYLINE_CLASS = re.compile(r"byline|\bauthor", re.IGNORECASE)
+_BYLINE_TEXT = re.compile(r"^by\s+\S", re.IGNORECASE)
 
 
 def is_header(line: str) -> bool:
@@ -63,3 +65,38 @@ def header_in_page(root: HtmlElement) -> str | None:
         if len(text) <= 300 and is_header(text):
             return text
     return None
+
+
+def header_lines(root: HtmlElement) -> list[str]:
+    """The article header as the page orders it: headline, dek, byline, the lead image's caption.
+
+    The layouts other than Screen's start the way their pages do (IndieWire's headline, dek and
+    ``by`` line; a newspaper's headline, standfirst and photo caption), so without a ``Dir:`` line
+    the header is kept in page order rather than rebuilt in Screen's.
+    """
+    lines: list[str] = []
+    for element in article_root(root).xpath(".//h1 | .//p | .//div | .//span | .//h2 | .//figcaption"):
+        text = clean(element.text_content())
+        if not text or len(text) > 400 or text in lines:
+            continue
+        kind = element.get("class") or ""
+        if element.tag == "figcaption":
+            if lines and not CREDIT_PREFIX.match(text):
+                lines.append(text)
+            break  # the lead image closes the header
+        if element.tag == "h1" or _STANDFIRST_CLASS.search(kind):
+            lines.append(text)
+        elif _BYLINE_CLASS.search(kind) and _BYLINE_TEXT.match(text):
+            lines.append(_byline_name(element, text))
+        elif element.tag == "p" and lines:
+            break  # the body's first paragraph
+    return lines
+
+
+def _byline_name(element: HtmlElement, text: str) -> str:
+    times = element.xpath(".//time")
+    if times:
+        stamp = clean(times[0].text_content())
+        if stamp and text.endswith(stamp):
+            return text[: -len(stamp)].rstrip(" ,·|")
+    return text

@@ -13,7 +13,14 @@ import re
 
 from bot.domain.text import fold
 from bot.sources.article.emails import deobfuscate_tree
-from bot.sources.article.header import CREDIT_PREFIX, header_in_page, image_credit, is_header, standfirst
+from bot.sources.article.header import (
+    CREDIT_PREFIX,
+    header_in_page,
+    header_lines,
+    image_credit,
+    is_header,
+    standfirst,
+)
 from bot.sources.article.main_text import main_blocks
 from bot.sources.article.metadata import article_title
 from bot.sources.article.tree import ExtractError, parse_html
@@ -35,9 +42,12 @@ def extract_review_text(html: str, *, url: str) -> str:
     lead = standfirst(root, title)
     credit = image_credit(root)
     page_header = header_in_page(root)
+    in_page_order = header_lines(root)
     blocks = main_blocks(root, url)
     if not blocks:
         raise ExtractError("no article text found on the page")
+    if page_header is None and not any(is_header(block.split("\n", 1)[0]) for block in blocks):
+        return _page_order(in_page_order, blocks)
 
     header_at = next((i for i, block in enumerate(blocks) if is_header(block.split("\n", 1)[0])), None)
     if header_at is not None:
@@ -67,6 +77,17 @@ def extract_review_text(html: str, *, url: str) -> str:
         top.append(f"Source: {credit}")
     parts = [*top, *([header] if header else []), *body]
     return "\n\n".join(parts) + "\n"
+
+
+def _page_order(header: list[str], blocks: list[str]) -> str:
+    """A page without Screen's ``Dir:`` line, as the page orders it: its header lines, then the body.
+
+    The other layouts (Variety, THR, IndieWire, Cineuropa, newspapers) are read in the order their
+    pages print them, bylines included; whether the text is one of them is the parser's decision.
+    """
+    known = {fold(line) for line in header}
+    body = [block for block in blocks if fold(block) not in known]
+    return "\n\n".join([*header, *body]) + "\n"
 
 
 def text_digest(text: str) -> str:

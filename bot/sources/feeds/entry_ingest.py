@@ -23,10 +23,9 @@ from dataclasses import dataclass
 import aiohttp
 
 from bot.domain.festivals import FestivalTable
-from bot.sources.article.front_matter import review_document
 from bot.sources.feeds.entries import EntryInfo
 from bot.sources.feeds.http import FetchError, FetchLimits
-from bot.sources.feeds.pages import ArticlePage, PageOutcome, fetch_page, read_document
+from bot.sources.feeds.pages import ArticlePage, PageOutcome, fetch_page, page_document, read_document
 from bot.sources.ingest import store_review
 from bot.sources.workers import IN_PROCESS, JobFailed, Jobs
 from bot.storage import feeds as feedstore
@@ -175,13 +174,7 @@ class EntryIngester:
         self, feed: Feed, info: EntryInfo, page: ArticlePage, *, announce: bool, attempts: int
     ) -> EntryResult:
         """The page as a review, with what the entry and the feed know added as front matter."""
-        document = review_document(
-            page.text,
-            url=page.canonical_url,
-            published_at=info.published,
-            reviewer=info.author,
-            festival=feed.festival,
-        )
+        document = page_document(page, festival=feed.festival, published_at=info.published, reviewer=info.author)
         try:
             read = await self.jobs.run(read_document, document, page.canonical_url, self.table)
         except JobFailed as exc:

@@ -59,6 +59,26 @@ class ArticlePage:
     digest: str
 
 
+def page_document(
+    page: ArticlePage,
+    *,
+    festival: str | None,
+    published_at: dt.datetime | None = None,
+    reviewer: str | None = None,
+) -> str:
+    """The page's text with what its metadata states as front matter; a feed entry's date and author first."""
+    return review_document(
+        page.text,
+        url=page.canonical_url,
+        published_at=published_at or page.meta.published_at,
+        reviewer=reviewer or page.meta.author,
+        festival=festival,
+        publication=page.meta.publication,
+        rating=page.meta.rating,
+        image_url=page.meta.image_url,
+    )
+
+
 def decode_html(body: bytes, charset: str | None) -> str:
     """Bytes of a page as text: the HTTP charset, else the ``<meta charset>``, else UTF-8, else Windows-1252."""
     declared = _META_CHARSET.search(body[:4096])
@@ -142,13 +162,7 @@ async def ingest_url(
         except FetchError as exc:
             return PageOutcome(url=clean, status="failed" if exc.retryable else "rejected", reason=exc.reason)
     known = await feedstore.find_page(store, canonical_url=page.canonical_url, digest=page.digest)
-    document = review_document(
-        page.text,
-        url=page.canonical_url,
-        published_at=page.meta.published_at,
-        reviewer=page.meta.author,
-        festival=festival,
-    )
+    document = page_document(page, festival=festival)
     try:
         read = await jobs.run(read_document, document, page.canonical_url, table)
     except JobFailed as exc:
