@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot.config import MAX_SHARDS, Settings, SettingsError, load_settings, parse_shard_ids
+from bot.domain.festival_editions import load_table, save_edition
 from bot.domain.festivals import FIRST_YEAR, LAST_YEAR, FestivalTable
 from bot.failures import describe
 from bot.parsing.parser import parse_review_text
@@ -227,8 +228,13 @@ def _backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def festival_table(settings: Settings) -> FestivalTable:
+    """The festival table the settings name, with the user's own editions (data directory) merged over it."""
+    return load_table(settings.festivals_file, settings.editions_file)
+
+
 def _festivals(args: argparse.Namespace, settings: Settings) -> int:
-    table = FestivalTable.load(settings.festivals_file)
+    table = festival_table(settings)
     if args.festivals_command == "edition":
         if args.start.year != args.year:
             return _fail(f"the {args.year} edition must start in {args.year}, not on {args.start}")
@@ -240,14 +246,15 @@ def _festivals(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as exc:
             print(f"festbot: {exc}", file=sys.stderr)
             return 1
-        try:
-            updated.save(settings.festivals_file)
-        except OSError as exc:  # a write error names no file; this one does, and says nothing changed
-            return _fail(f"cannot save {settings.festivals_file} (unchanged): {describe(exc, settings.db_path)}")
         festival = updated.find(args.name)
         assert festival is not None
+        try:
+            # The user's file in the data directory, never the shipped table (package data, a tracked file).
+            save_edition(settings.editions_file, festival.name, args.year, args.start, args.end)
+        except OSError as exc:  # a write error names no file; this one does, and says nothing changed
+            return _fail(f"cannot save {settings.editions_file} (unchanged): {describe(exc, settings.db_path)}")
         dates = f"{args.start:%-d %b %Y} to {args.end:%-d %b %Y}"
-        print(f"{festival.name} {args.year}: {dates} (saved to {settings.festivals_file})")
+        print(f"{festival.name} {args.year}: {dates} (saved to {settings.editions_file})")
         return 0
     chosen = [table.find(args.name)] if args.name else table.festivals
     if chosen == [None]:
@@ -277,7 +284,7 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
             text,
             source=str(path),
             festival=getattr(args, "festival", None),
-            table=FestivalTable.load(settings.festivals_file),
+            table=festival_table(settings),
         )
     except FileTooLarge as exc:
         return _fail(f"{path}: cannot read the file: {exc}")
@@ -314,7 +321,7 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.sources.workers import WorkerPool
     from bot.storage.store import open_store
 
-    table = FestivalTable.load(settings.festivals_file)
+    table = festival_table(settings)
     urls = [p for p in args.paths if _URL_ARGUMENT.match(p)]
     paths = [Path(p) for p in args.paths if p not in urls]
     done = rejected = 0
@@ -365,7 +372,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
             print(f"festbot: {exc}", file=sys.stderr)
             return 1
         if args.feeds_command == "poll":
-            table = FestivalTable.load(settings.festivals_file)
+            table = festival_table(settings)
             async with (
                 WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
                 FeedPoller(store, table=table, policy=fetch_policy(settings), jobs=jobs) as poller,

@@ -1,4 +1,4 @@
-"""The festival table (``data/festivals.json``): canonical names, aliases, sections, prizes, editions.
+"""The festival table (``bot/shipped/festivals.json``): canonical names, aliases, sections, prizes, editions.
 
 The parser uses it to canonicalise a festival named in front matter or on the command line and to
 infer the festival and section from a review's own sentences.
@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.domain.text import fold
 
-DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "data" / "festivals.json"
+#: The shipped table, package data (the user's own editions are merged over it: festival_editions.py).
+DEFAULT_TABLE = Path(__file__).resolve().parents[1] / "shipped" / "festivals.json"
 #: Edition years anyone may ask for or record: every festival in the table is younger, and the bound
 #: keeps a typo such as ``year:99999999999`` from reaching the database as an out-of-range integer.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
