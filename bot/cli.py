@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from bot import log_format
 from bot.config import MAX_SHARDS, Settings, SettingsError, load_settings, parse_shard_ids
 from bot.domain.festival_editions import load_table, save_edition
 from bot.domain.festivals import FIRST_YEAR, LAST_YEAR, FestivalTable
@@ -170,10 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Terminal commands print their own results (sync also reports what it published); DEBUG
         # adds the traceback of a failure to its one line.
         quiet = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
-        logging.basicConfig(
-            level=settings.log_level_number if args.command in ("sync", "web") else quiet,
-            format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
-        )
+        log_format.setup(settings.log_level_number if args.command in ("sync", "web") else quiet, settings.log_format)
     try:
         return _command(args, settings)
     except KeyboardInterrupt:

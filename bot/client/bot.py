@@ -12,11 +12,13 @@ import sys
 import time
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import log_format, metrics
 from bot.client.failures import (
     UNREACHABLE,
     FirstConnectionFilter,
@@ -30,6 +32,7 @@ from bot.client.render import ActionButton, ActionSelect, apologise, interaction
 from bot.client.sharding import PacedShards
 from bot.config import Settings, ShardPlan
 from bot.services import Services, open_services
+from bot.web.ops import ops_routes
 from bot.web.server import web_pages
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,8 @@ class FestivalTree(app_commands.CommandTree["FestivalBot"]):
         self, interaction: discord.Interaction[FestivalBot], error: app_commands.AppCommandError
     ) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
+        refused = isinstance(error, app_commands.CheckFailure | app_commands.TransformerError)
+        metrics.command_done(command, "refused" if refused else "error", _waited(interaction))
         if isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You can't use this command here."
             await apologise(interaction, text)
@@ -75,6 +80,34 @@ class FestivalTree(app_commands.CommandTree["FestivalBot"]):
         await apologise(interaction, APOLOGY)
 
 
+def _waited(interaction: discord.Interaction[Any]) -> float:
+    """Seconds since Discord created the interaction: what the person has waited so far."""
+    return (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
+def _count_rate_limits() -> aiohttp.TraceConfig:
+    """Counts Discord's 429 answers for /metrics: discord.py waits them out itself, so nothing else sees them."""
+
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        if params.response.status == 429:
+            metrics.RATE_LIMITED.inc()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
+def gateway_connected(bot: commands.Bot) -> bool:
+    """Whether the bot's gateway connection (every shard's, when sharded) is up now."""
+    if bot.is_closed() or not bot.is_ready():
+        return False
+    if isinstance(bot, commands.AutoShardedBot):
+        return bool(bot.shards) and all(not shard.is_closed() for shard in bot.shards.values())
+    return bot.ws is not None and bot.ws.open
+
+
 class FestivalBot(commands.Bot):
     """The bot. Dependencies come in through the constructor; nothing is read from globals."""
 
@@ -91,6 +124,7 @@ class FestivalBot(commands.Bot):
             tree_cls=FestivalTree,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            http_trace=_count_rate_limits(),
             **options,
         )
         self.services = services
@@ -115,12 +149,9 @@ class FestivalBot(commands.Bot):
     async def on_app_command_completion(
         self, interaction: discord.Interaction[Any], command: app_commands.Command[Any, ..., Any]
     ) -> None:
-        log.info(
-            "/%s guild=%s latency=%.0fms",
-            command.qualified_name,
-            interaction.guild_id,
-            (discord.utils.utcnow() - interaction.created_at).total_seconds() * 1000,
-        )
+        waited = _waited(interaction)
+        metrics.command_done(command.qualified_name, "ok", waited)
+        log.info("/%s guild=%s latency=%.0fms", command.qualified_name, interaction.guild_id, waited * 1000)
 
 
 class ShardedFestivalBot(FestivalBot, PacedShards):
@@ -145,8 +176,13 @@ async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None
         raise ValueError("serve() needs DISCORD_TOKEN")
     point_at(settings)
     plan = settings.shard_plan()
-    # web_pages: the web companion (bot/web/) beside the bot, over the same services, when FESTBOT_HTTP_PORT is set.
-    async with open_services(settings) as services, web_pages(services), festival_bot(services, plan, **options) as bot:
+    # web_pages: the web companion (bot/web/) beside the bot, over the same services, when FESTBOT_HTTP_PORT is set,
+    # with /healthz and /metrics; it closes first, so a health check never sees a half-closed bot as healthy.
+    async with (
+        open_services(settings) as services,
+        festival_bot(services, plan, **options) as bot,
+        web_pages(services, routes=ops_routes(services, gateway=lambda: gateway_connected(bot))),
+    ):
         if ready is not None:
 
             async def on_ready() -> None:
@@ -176,7 +212,12 @@ def run_bot(settings: Settings) -> int:
     Discord's refusals and an unreachable Discord are one line on stderr and exit status 1; any
     other failure (the database, the disk) is raised for the command line to describe.
     """
-    discord.utils.setup_logging(level=settings.log_level_number, root=True)
+    discord.utils.setup_logging(
+        level=settings.log_level_number,
+        root=True,
+        # JSON lines when asked (a log collector); else discord.py's own readable line, as before.
+        formatter=log_format.JsonFormatter() if settings.log_format == "json" else discord.utils.MISSING,
+    )
 
     async def main() -> None:
         task = asyncio.ensure_future(serve(settings))

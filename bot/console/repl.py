@@ -119,9 +119,13 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
     """
     from bot.console.command_line import usage
     from bot.services import open_services
+    from bot.web.ops import ops_routes
     from bot.web.server import web_pages
 
-    async with open_services(settings) as services, web_pages(services) as pages:
+    async with (
+        open_services(settings) as services,
+        web_pages(services, routes=ops_routes(services, gateway=None)) as pages,
+    ):
         count = await services.store.count()
         print(f"festbot console: no DISCORD_TOKEN set, so answering here instead of on Discord.\n{connect_help}\n")
         if pages:

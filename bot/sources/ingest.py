@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from bot import metrics
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import IngestStatus, Review, Summary
 from bot.parsing.parser import parse_review_text
@@ -232,6 +233,7 @@ def _outcome(path: Path, result: IngestStatus | Exception) -> FileOutcome:
         return FileOutcome(
             path=path, status="rejected", reason=f"could not be stored ({type(result).__name__}: {result})"
         )
+    metrics.ingested("file", result.status)
     return FileOutcome(path=path, status=result.status, review_id=result.review_id, title=result.title)
 
 
