@@ -84,13 +84,14 @@ def test_no_import_cycles_in_bot() -> None:
 #: ``bot.health`` (the background tasks' state and their supervisor) stands beside the flow, like the
 #: settings: the tasks in sources and announce report to it, answers show it, and it imports nothing.
 #: ``bot.metrics`` (the Prometheus counters) likewise: fed from where things happen, rendered by the web server.
-_CORE = {"bot.domain", "bot.config", "bot.health", "bot.metrics", "bot.log_format"}
+_CORE = {"bot.domain", "bot.config", "bot.health", "bot.metrics", "bot.log_format", "bot.stopping"}
 ALLOWED: dict[str, set[str]] = {
     "bot.domain": set(),
     "bot.config": set(),
     "bot.health": set(),
     "bot.metrics": set(),
     "bot.log_format": set(),
+    "bot.stopping": set(),
     "bot.parsing": {"bot.domain"},
     "bot.summary": {"bot.domain"},
     "bot.storage": {"bot.domain"},

@@ -222,11 +222,19 @@ def run_bot(settings: Settings) -> int:
     async def main() -> None:
         task = asyncio.ensure_future(serve(settings))
         loop = asyncio.get_running_loop()
+
+        def stop(sig: signal.Signals) -> None:
+            # In-flight deliveries are cancelled with the worker: claimed, not recorded, they are sent again
+            # on the next start (the message nonce keeps Discord from showing one twice).
+            log.warning("stopping the bot: %s received", sig.name)
+            task.cancel()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, task.cancel)
+                loop.add_signal_handler(sig, stop, sig)
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        log.info("stopped")
 
     try:
         asyncio.run(main())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import re
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -140,7 +142,7 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
         loop = asyncio.get_running_loop()
         while True:
             try:
-                line = await loop.run_in_executor(None, read_line or _prompt)
+                line = await _read_off_loop(loop, read_line or _prompt)
             except (EOFError, KeyboardInterrupt):
                 print()
                 return 0
@@ -149,6 +151,33 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
             if line.strip():
                 reply = await answer_line(services.answers, line)
                 sys.stdout.write(render_reply(reply) + "\n")
+
+
+def _read_off_loop(loop: asyncio.AbstractEventLoop, read: Callable[[], str]) -> asyncio.Future[str]:
+    """``read()`` in a daemon thread: a stop (SIGTERM) must not wait for a line the person may never type.
+
+    The loop's default executor would hold the process at exit until ``input()`` returned.
+    """
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(value: str | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value or "")
+
+    def work() -> None:
+        try:
+            value, error = read(), None
+        except BaseException as exc:  # EOFError, KeyboardInterrupt: handed to the loop as they are
+            value, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return future
 
 
 def _prompt() -> str:
