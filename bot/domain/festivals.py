@@ -170,18 +170,6 @@ class FestivalTable(BaseModel):
         updated = festival.model_copy(update={"editions": editions})
         return FestivalTable(festivals=[updated if f.name == festival.name else f for f in self.festivals])
 
-    def save(self, path: Path) -> None:
-        """Write the table back, stable and readable, atomically (a crash never leaves half a file)."""
-        # exclude_none: an edition without a note is written without one, as the file has it.
-        text = json.dumps(self.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2) + "\n"
-        temporary = path.with_suffix(".json.tmp")
-        try:
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)  # a full disk leaves no half-written copy behind
-            raise
-
     def edition_year(self, festival: str, published: dt.date | None, film_year: int | None) -> int | None:
         """Which edition a review belongs to: the one running when it was published, else the film's year."""
         known = self.find(festival)
