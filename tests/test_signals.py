@@ -8,6 +8,7 @@ it is stopping and why, no worker process left behind, and the SQLite database c
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -133,6 +134,7 @@ async def test_the_bot_stops_cleanly_on_sigterm(cli_env: dict[str, str], tmp_pat
             "DISCORD_API_BASE_URL": fake.api_base,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
             "FESTBOT_SEED_DIR": str(write_corpus(tmp_path / "corpus")),
+            "FESTBOT_LOG_FORMAT": "json",  # the bot's log through discord.py's setup, one JSON object a line
         }
         run = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
@@ -150,5 +152,7 @@ async def test_the_bot_stops_cleanly_on_sigterm(cli_env: dict[str, str], tmp_pat
     log = err.decode()
     assert run.returncode == 0, log  # a service stopped on purpose: a clean stop, not a failure
     assert took < STOP_WITHIN, f"took {took:.1f}s to stop"
-    assert log.count("stopping the bot: SIGTERM received") == 1
+    entries = [json.loads(line) for line in log.splitlines()]
+    assert [e["message"] for e in entries].count("stopping the bot: SIGTERM received") == 1
+    assert any(e["logger"].startswith("discord.") for e in entries)  # discord.py's own records, as JSON too
     assert_no_leftovers(children, Path(cli_env["FESTBOT_DB"]))
