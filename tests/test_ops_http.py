@@ -68,7 +68,10 @@ async def test_metrics_count_commands_and_deliveries_and_health_follows_the_gate
         sent = ("festbot_deliveries_total", (("outcome", "sent"),))
         limited = ("festbot_discord_rate_limited_total", ())
 
-        await (await fake.slash_command("review", {"title": "Return to Dust"})).response()
+        reviewed = await fake.slash_command("review", {"title": "Return to Dust"})
+        await reviewed.response()
+        rid = (await bot.services.searcher.search("Return To Dust"))[0].review_id
+        await (await fake.click_button(await reviewed.original(), f"review:{rid}:credits")).response()
         options = {"channel": channel, "festival": "all", "style": "compact"}
         await (await fake.slash_command("announce subscribe", options, member_permissions=P.ALL)).response()
         fake.inject("POST /channels/*/messages", 429, 1, retry_after=0.05)  # discord.py waits it out, then sends
@@ -84,6 +87,8 @@ async def test_metrics_count_commands_and_deliveries_and_health_follows_the_gate
         latency = ("festbot_command_latency_seconds_count", (("command", "review"), ("outcome", "ok")))
         assert after[latency] == before.get(latency, 0) + 1
         assert after[("festbot_command_latency_seconds_count", (("command", "announce subscribe"), ("outcome", "ok")))]
+        button = ("festbot_commands_total", (("command", "component:review"), ("outcome", "ok")))
+        assert after[button] == before.get(button, 0) + 1  # buttons and menus are counted too, by kind
         assert after[sent] >= before.get(sent, 0) + 1
         assert after[limited] >= before.get(limited, 0) + 1
         assert after[("festbot_outbox_depth", ())] == 0  # sent: nothing waits
