@@ -1,4 +1,4 @@
-"""A deterministic generator of synthetic trade reviews, in the layout of ``data/reviews/return-to-dust.txt``.
+"""A deterministic generator of synthetic trade reviews, in the layout of ``bot/shipped/reviews/return-to-dust.txt``.
 
 Each review is a pure function of ``(seed, index)``: ``generate(seed, i)`` seeds its own
 ``random.Random`` from that pair (a string seed is hashed with SHA-512, so the result does not depend
@@ -797,7 +797,9 @@ class _Writer:
 
 
 def _load_festivals() -> list[tuple[str, list[str], list[str]]]:
-    data = json.loads((Path(__file__).resolve().parent.parent / "data" / "festivals.json").read_text(encoding="utf-8"))
+    data = json.loads(
+        (Path(__file__).resolve().parent.parent / "bot" / "shipped" / "festivals.json").read_text(encoding="utf-8")
+    )
     out = []
     for festival in data["festivals"]:
         aliases = [a for a in festival.get("aliases", []) if a != festival["name"]][:2]

@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python bench/parser_speed.py [--ref main] [--rounds 7]``
 
-Both parsers read the same texts: the seed (``data/reviews/return-to-dust.txt``), every review of
+Both parsers read the same texts: the seed (``bot/shipped/reviews/return-to-dust.txt``), every review of
 ``bench/review_set/dev/`` and, with ``--corpus``, files of the ingest benchmark's generated corpus
 (decoded once, untimed). The other revision's ``bot/`` package is exported
 with ``git archive`` to a temporary folder and each parser is timed in its own subprocess (two
@@ -25,7 +25,7 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "data" / "reviews" / "return-to-dust.txt"
+SEED = ROOT / "bot" / "shipped" / "reviews" / "return-to-dust.txt"
 DEV = ROOT / "bench" / "review_set" / "dev"
 
 # Runs inside each subprocess, with the parser under test first on sys.path.
@@ -66,7 +66,7 @@ def export(ref: str, into: Path) -> Path:
 
 
 def run(tree: Path, groups: dict[str, list[str]], repeat: int) -> dict[str, dict[str, float]]:
-    table = ROOT / "data" / "festivals.json"
+    table = ROOT / "bot" / "shipped" / "festivals.json"
     out = subprocess.run(
         [sys.executable, "-c", _TIMER, str(tree), str(table), json.dumps(groups), str(repeat)],
         check=True,

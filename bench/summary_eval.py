@@ -12,7 +12,7 @@ Per part (verdict, story, prospects):
   not "did it find every sentence of it".
 
 Groups, each pooled on its own: ``set`` (the 14 reviews the summariser was developed on), ``seed``
-(``data/reviews/return-to-dust.txt``), ``external`` (the parser fixtures in ``tests/fixtures/reviews``,
+(``bot/shipped/reviews/return-to-dust.txt``), ``external`` (the parser fixtures in ``tests/fixtures/reviews``,
 written by someone else; skipped when their text no longer matches the labels) and ``holdout``
 (reviews written and marked after the summariser was frozen). ``--min`` exits 1 when a pooled
 figure of ``set`` is below it.
@@ -38,7 +38,7 @@ from bot.summary.sentences import split_sentences  # noqa: E402
 from bot.summary.summarizer import PARTS, summarize  # noqa: E402
 
 SET = ROOT / "bench" / "summary_set"
-SEED = ROOT / "data" / "reviews" / "return-to-dust.txt"
+SEED = ROOT / "bot" / "shipped" / "reviews" / "return-to-dust.txt"
 FIXTURES = ROOT / "tests" / "fixtures" / "reviews"
 PRECISION_DEFINITION = "precision = chosen sentences that are in the gold set / sentences chosen (pooled)"
 RECALL_DEFINITION = (

@@ -39,7 +39,10 @@ BUDGET_MS = 5.0
 
 def load_reviews() -> list[Review]:
     table = FestivalTable.load()
-    paths = [ROOT / "data" / "reviews" / "return-to-dust.txt", *sorted((ROOT / "bench" / "summary_set").glob("*.txt"))]
+    paths = [
+        ROOT / "bot" / "shipped" / "reviews" / "return-to-dust.txt",
+        *sorted((ROOT / "bench" / "summary_set").glob("*.txt")),
+    ]
     return [parse_review_text(p.read_text(encoding="utf-8"), source=p.name, table=table) for p in paths]
 
 

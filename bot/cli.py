@@ -11,16 +11,19 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from bot import log_format
 from bot.config import MAX_SHARDS, Settings, SettingsError, load_settings, parse_shard_ids
+from bot.domain.festival_editions import load_table, save_edition
 from bot.domain.festivals import FIRST_YEAR, LAST_YEAR, FestivalTable
 from bot.failures import describe
 from bot.parsing.parser import parse_review_text
 from bot.parsing.text_file import ReviewParseError, decode_review_bytes
-from bot.sources.ingest import FileTooLarge, ingest_paths, read_capped
+from bot.sources.ingest import FileOutcome, FileTooLarge, ingest_paths, read_capped
+from bot.stopping import Stopped, until_stopped
 from bot.summary.summarizer import summarize
 
 log = logging.getLogger(__name__)
@@ -169,10 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Terminal commands print their own results (sync also reports what it published); DEBUG
         # adds the traceback of a failure to its one line.
         quiet = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
-        logging.basicConfig(
-            level=settings.log_level_number if args.command in ("sync", "web") else quiet,
-            format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
-        )
+        log_format.setup(settings.log_level_number if args.command in ("sync", "web") else quiet, settings.log_format)
     try:
         return _command(args, settings)
     except KeyboardInterrupt:
@@ -196,11 +196,11 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("parse", "summarize"):
         return _parse(args, settings)
     if args.command == "ingest":
-        return asyncio.run(_ingest(args, settings))
+        return _stoppable(_ingest(args, settings), "ingest")
     if args.command == "ask":
-        return asyncio.run(_ask(" ".join(args.line), settings))
+        return _stoppable(_ask(" ".join(args.line), settings), "ask")
     if args.command == "feeds":
-        return asyncio.run(_feeds(args, settings))
+        return _stoppable(_feeds(args, settings), "feeds")
     if args.command == "festivals":
         return _festivals(args, settings)
     if args.command in ("backup", "restore"):
@@ -212,6 +212,14 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "web":
         return _web(settings, args.host, args.port)
     return 2
+
+
+def _stoppable(work: Coroutine[Any, Any, int], what: str) -> int:
+    """Run a command's coroutine; SIGTERM or SIGINT ends it cleanly (database closed, workers stopped), 128+signal."""
+    try:
+        return asyncio.run(until_stopped(work, what=what))
+    except Stopped as stopped:
+        return stopped.exit_status
 
 
 def _backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
@@ -227,8 +235,13 @@ def _backup_or_restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def festival_table(settings: Settings) -> FestivalTable:
+    """The festival table the settings name, with the user's own editions (data directory) merged over it."""
+    return load_table(settings.festivals_file, settings.editions_file)
+
+
 def _festivals(args: argparse.Namespace, settings: Settings) -> int:
-    table = FestivalTable.load(settings.festivals_file)
+    table = festival_table(settings)
     if args.festivals_command == "edition":
         if args.start.year != args.year:
             return _fail(f"the {args.year} edition must start in {args.year}, not on {args.start}")
@@ -240,14 +253,15 @@ def _festivals(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as exc:
             print(f"festbot: {exc}", file=sys.stderr)
             return 1
-        try:
-            updated.save(settings.festivals_file)
-        except OSError as exc:  # a write error names no file; this one does, and says nothing changed
-            return _fail(f"cannot save {settings.festivals_file} (unchanged): {describe(exc, settings.db_path)}")
         festival = updated.find(args.name)
         assert festival is not None
+        try:
+            # The user's file in the data directory, never the shipped table (package data, a tracked file).
+            save_edition(settings.editions_file, festival.name, args.year, args.start, args.end)
+        except OSError as exc:  # a write error names no file; this one does, and says nothing changed
+            return _fail(f"cannot save {settings.editions_file} (unchanged): {describe(exc, settings.db_path)}")
         dates = f"{args.start:%-d %b %Y} to {args.end:%-d %b %Y}"
-        print(f"{festival.name} {args.year}: {dates} (saved to {settings.festivals_file})")
+        print(f"{festival.name} {args.year}: {dates} (saved to {settings.editions_file})")
         return 0
     chosen = [table.find(args.name)] if args.name else table.festivals
     if chosen == [None]:
@@ -277,7 +291,7 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
             text,
             source=str(path),
             festival=getattr(args, "festival", None),
-            table=FestivalTable.load(settings.festivals_file),
+            table=festival_table(settings),
         )
     except FileTooLarge as exc:
         return _fail(f"{path}: cannot read the file: {exc}")
@@ -314,28 +328,44 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.sources.workers import WorkerPool
     from bot.storage.store import open_store
 
-    table = FestivalTable.load(settings.festivals_file)
+    table = festival_table(settings)
     urls = [p for p in args.paths if _URL_ARGUMENT.match(p)]
     paths = [Path(p) for p in args.paths if p not in urls]
-    done = rejected = 0
-    # Pages are read in a worker process, as in the bot, so a pathological one is stopped at the time limit.
-    async with (
-        open_store(settings.database) as store,
-        WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
-    ):
-        outcomes = await ingest_paths(store, paths, festival=args.festival, table=table) if paths else []
-        for outcome in outcomes:
-            print(outcome.line())
-        done, rejected = len(outcomes), sum(o.status == "rejected" for o in outcomes)
-        for url in urls:
-            # Each page's line as soon as it is done: a later one that fails never hides what was stored.
-            page = await ingest_url(
-                store, url, table=table, festival=args.festival, policy=fetch_policy(settings), jobs=jobs
-            )
-            print(page.line(), flush=True)
-            done += 1
-            rejected += page.status in ("rejected", "failed", "error")
-    if not done:
+    lines: list[str] = []  # one per file or page handled, printed as soon as it is stored
+    rejected = 0
+
+    def show(outcome: FileOutcome) -> None:
+        # Each file's line as its batch is stored: a stop part way (SIGTERM) never hides what was stored.
+        nonlocal rejected
+        lines.append(outcome.line())
+        rejected += outcome.status == "rejected"
+        print(lines[-1], flush=True)
+
+    try:
+        # Pages are read in a worker process, as in the bot, so a pathological one is stopped at the time limit.
+        async with (
+            open_store(settings.database) as store,
+            WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
+        ):
+            if paths:
+                await ingest_paths(store, paths, festival=args.festival, table=table, report=show)
+            for url in urls:
+                page = await ingest_url(
+                    store, url, table=table, festival=args.festival, policy=fetch_policy(settings), jobs=jobs
+                )
+                lines.append(page.line())
+                rejected += page.status in ("rejected", "failed", "error")
+                print(lines[-1], flush=True)
+    except asyncio.CancelledError:
+        # Stopped (SIGTERM, SIGINT): the workers are stopped and the database closed by now; say how far it got.
+        print(
+            f"festbot: stopped after {len(lines)} files ({len(lines) - rejected} stored, {rejected} rejected);"
+            " run the same command again to finish: what is stored stays as it is",
+            file=sys.stderr,
+            flush=True,
+        )
+        raise
+    if not lines:
         print("festbot: no review files found in the given paths", file=sys.stderr)
         return 1
     return 1 if rejected else 0
@@ -365,7 +395,7 @@ async def _feeds(args: argparse.Namespace, settings: Settings) -> int:
             print(f"festbot: {exc}", file=sys.stderr)
             return 1
         if args.feeds_command == "poll":
-            table = FestivalTable.load(settings.festivals_file)
+            table = festival_table(settings)
             async with (
                 WorkerPool(workers=1, time_limit=settings.read_time_limit) as jobs,
                 FeedPoller(store, table=table, policy=fetch_policy(settings), jobs=jobs) as poller,
@@ -406,7 +436,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             # as if the bot had run: say what is missing instead.
             return _fail(SET_UP_DISCORD + "; without it `festbot run` is a local console, which needs a terminal")
 
-        return asyncio.run(run_console(settings, CONNECT_HELP))
+        try:
+            return asyncio.run(until_stopped(run_console(settings, CONNECT_HELP), what="the console"))
+        except Stopped as stopped:
+            # Closed cleanly (database, web pages); only the keyboard's reader thread is still blocked in
+            # input(), holding stdin's lock, which the interpreter's shutdown would wait on and abort over.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(stopped.exit_status)
     from bot.client.bot import run_bot
 
     return run_bot(settings)

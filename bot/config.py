@@ -6,13 +6,33 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: What festbot ships (the festival calendar, the example review): package data, read-only, installed with the code.
+SHIPPED = Path(__file__).resolve().parent / "shipped"
+#: The source checkout this code runs from, if it does (an installed wheel has no pyproject.toml beside ``bot``).
+_CHECKOUT = Path(__file__).resolve().parent.parent
+#: The file in the data directory holding the festival editions the user added or corrected, merged over
+#: the shipped table: the shipped file is never rewritten, so an upgrade (or ``git pull``) never meets it.
+EDITIONS_FILE = "festival-editions.json"
+
+
+def default_data_dir() -> Path:
+    """``data/`` of the checkout when run from one (as always); else the platform's user data directory."""
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "bot").is_dir():
+        return _CHECKOUT / "data"
+    return Path(platformdirs.user_data_dir("festbot", appauthor=False))
+
+
+def _in_data_dir(name: str) -> Any:
+    """A default under the data directory, whichever FESTBOT_DATA_DIR chose (pydantic passes the fields so far)."""
+    return lambda data: Path(data["data_dir"]) / name
+
 
 #: How FESTBOT_DATABASE_URL starts (libpq takes both spellings).
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -78,20 +98,24 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     discord_api_base_url: str | None = Field(default=None, validation_alias="DISCORD_API_BASE_URL")
     discord_gateway_url: str | None = Field(default=None, validation_alias="DISCORD_GATEWAY_URL")
-    db_path: Path = Field(default=DATA_DIR / "festival.db", validation_alias="FESTBOT_DB")
+    #: The user's data: the database, the inbox and the festival editions added by hand; never a tracked file.
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="FESTBOT_DATA_DIR")
+    db_path: Path = Field(default_factory=_in_data_dir("festival.db"), validation_alias="FESTBOT_DB")
     #: A PostgreSQL database instead of the SQLite file (several processes, several machines). Secret:
     #: the URL may hold a password.
     database_url: SecretStr | None = Field(default=None, validation_alias="FESTBOT_DATABASE_URL")
-    inbox: Path = Field(default=DATA_DIR / "inbox", validation_alias="FESTBOT_INBOX")
+    inbox: Path = Field(default_factory=_in_data_dir("inbox"), validation_alias="FESTBOT_INBOX")
     #: How long a file in the inbox must stay unchanged (size and mtime) before it is read, unless a
     #: writer renamed it into place from a temporary name; long enough for a copy that pauses.
     inbox_quiet_seconds: float = Field(default=2.0, gt=0, validation_alias="FESTBOT_INBOX_QUIET_SECONDS")
     #: The most one file or page may take to read (parse, extract, summarise) before it is rejected.
     read_time_limit: float = Field(default=20.0, gt=0, validation_alias="FESTBOT_READ_TIME_LIMIT")
-    reviews_dir: Path = Field(default=DATA_DIR / "reviews", validation_alias="FESTBOT_SEED_DIR")
-    festivals_file: Path = Field(default=DATA_DIR / "festivals.json", validation_alias="FESTBOT_FESTIVALS")
+    reviews_dir: Path = Field(default=SHIPPED / "reviews", validation_alias="FESTBOT_SEED_DIR")
+    festivals_file: Path = Field(default=SHIPPED / "festivals.json", validation_alias="FESTBOT_FESTIVALS")
     dev_guild_id: int | None = Field(default=None, validation_alias="DEV_GUILD_ID")
     log_level: str = Field(default="INFO", validation_alias="FESTBOT_LOG_LEVEL")
+    #: ``text`` (one readable line) or ``json`` (one object a line, for a log collector).
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="FESTBOT_LOG_FORMAT")
     #: Feeds and pages on loopback, private, link-local... addresses are refused unless allowed here:
     #: a feed URL typed in Discord must not reach the host's own network or its cloud metadata service.
     fetch_allow_private: bool = Field(default=False, validation_alias="FESTBOT_FETCH_ALLOW_PRIVATE")
@@ -168,8 +192,18 @@ class Settings(BaseSettings):
         return self.database_url.get_secret_value() if self.database_url is not None else self.db_path
 
     @property
+    def editions_file(self) -> Path:
+        """Where ``festbot festivals edition`` keeps the user's editions, merged over the table on load."""
+        return self.data_dir / EDITIONS_FILE
+
+    @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: object) -> object:
+        return (value.strip().lower() or "text") if isinstance(value, str) else value
 
     @field_validator("http_host")
     @classmethod

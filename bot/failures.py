@@ -26,9 +26,9 @@ def describe(exc: BaseException, db_path: Path) -> str:
         isinstance(cause, sqlite3.Error) or (isinstance(cause, OSError) and cause.errno in _DISK_FULL)
     ):
         return describe(cause, db_path)  # the cause says more precisely what is wrong with the file
-    if isinstance(exc, FestivalTableError):
-        return _one_line(f"{exc} (FESTBOT_FESTIVALS names the table file; data/festivals.json is the shipped one)")
-    if isinstance(exc, StoreError | SettingsError):
+    if isinstance(exc, FestivalTableError) and "festival table" in str(exc):
+        return _one_line(f"{exc} (FESTBOT_FESTIVALS names the table file; unset, festbot uses the one it ships)")
+    if isinstance(exc, StoreError | SettingsError | FestivalTableError):
         return _one_line(str(exc))  # written for the user where it was raised
     if isinstance(exc, sqlite3.Error):
         return _database(exc, db_path)

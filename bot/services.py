@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from bot.answers.links import Links
 from bot.answers.service import Answers
 from bot.config import Settings
+from bot.domain.festival_editions import load_table
 from bot.domain.festivals import FestivalTable
 from bot.health import Health
 from bot.search.searcher import Searcher
@@ -59,7 +60,7 @@ async def open_services(settings: Settings, *, seed: bool = True, read_only: boo
 
     ``read_only``: an existing database, only read (``festbot web`` serving a replica); nothing is seeded.
     """
-    festivals = FestivalTable.load(settings.festivals_file)
+    festivals = load_table(settings.festivals_file, settings.editions_file)
     async with (
         open_store(settings.database, read_only=read_only) as store,
         WorkerPool(time_limit=settings.read_time_limit) as workers,

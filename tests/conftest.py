@@ -29,7 +29,7 @@ from bot.storage.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEED = ROOT / "data" / "reviews" / "return-to-dust.txt"
+SEED = ROOT / "bot" / "shipped" / "reviews" / "return-to-dust.txt"
 
 #: The suite's web servers (tests/feedsite.py) listen on 127.0.0.1, which the bot refuses to fetch
 #: unless the operator allows private addresses. This is that operator's switch, for the whole suite:
@@ -196,6 +196,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     """Environment for running ``festbot`` as a subprocess against a throwaway database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "FESTBOT_"))}
     env["FESTBOT_DB"] = str(tmp_path / "cli.db")
+    env["FESTBOT_DATA_DIR"] = str(tmp_path / "data")  # the inbox and festival editions too, never the checkout's
     env["DISCORD_TOKEN"] = ""
     env.update(ALLOW_PRIVATE)
     return env

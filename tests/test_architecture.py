@@ -83,11 +83,15 @@ def test_no_import_cycles_in_bot() -> None:
 #: search/summary -> answers -> render -> cogs; no package reaches back up the chain.
 #: ``bot.health`` (the background tasks' state and their supervisor) stands beside the flow, like the
 #: settings: the tasks in sources and announce report to it, answers show it, and it imports nothing.
-_CORE = {"bot.domain", "bot.config", "bot.health"}
+#: ``bot.metrics`` (the Prometheus counters) likewise: fed from where things happen, rendered by the web server.
+_CORE = {"bot.domain", "bot.config", "bot.health", "bot.metrics", "bot.log_format", "bot.stopping"}
 ALLOWED: dict[str, set[str]] = {
     "bot.domain": set(),
     "bot.config": set(),
     "bot.health": set(),
+    "bot.metrics": set(),
+    "bot.log_format": set(),
+    "bot.stopping": set(),
     "bot.parsing": {"bot.domain"},
     "bot.summary": {"bot.domain"},
     # The criteria matcher (subscription filters, watchlists) works on the models alone; the store uses it
@@ -95,7 +99,7 @@ ALLOWED: dict[str, set[str]] = {
     "bot.matching": {"bot.domain"},
     "bot.storage": {"bot.domain", "bot.matching"},
     "bot.search": {"bot.domain", "bot.storage"},
-    "bot.sources": {"bot.domain", "bot.health", "bot.parsing", "bot.summary", "bot.storage"},
+    "bot.sources": {"bot.domain", "bot.health", "bot.metrics", "bot.parsing", "bot.summary", "bot.storage"},
     "bot.answers": {
         "bot.domain",
         "bot.health",
@@ -105,7 +109,7 @@ ALLOWED: dict[str, set[str]] = {
         "bot.storage",
         "bot.search",
     },
-    "bot.announce": {"bot.domain", "bot.health", "bot.matching", "bot.storage", "bot.answers"},
+    "bot.announce": {"bot.domain", "bot.health", "bot.matching", "bot.metrics", "bot.storage", "bot.answers"},
     # Which process runs the one-at-a-time background tasks: a lease in the store, reported to health.
     "bot.leadership": {*_CORE, "bot.storage"},
     "bot.services": {*_CORE, "bot.storage", "bot.search", "bot.answers", "bot.sources"},

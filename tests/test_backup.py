@@ -23,7 +23,7 @@ from bot.storage.sqlite_files import backup, restore
 from bot.storage.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "data" / "reviews" / "return-to-dust.txt"
+SEED = ROOT / "bot" / "shipped" / "reviews" / "return-to-dust.txt"
 
 
 def _count(db: Path) -> int:

@@ -177,25 +177,41 @@ def test_ask_refuses_odd_values_with_a_notice(cli_env: dict[str, str]) -> None:
 
 def test_festival_edition_is_added_and_corrected(cli_env: dict[str, str], tmp_path: Path) -> None:
     table = tmp_path / "festivals.json"
-    shipped = (ROOT / "data" / "festivals.json").read_text(encoding="utf-8")
+    shipped = (ROOT / "bot" / "shipped" / "festivals.json").read_text(encoding="utf-8")
     table.write_text(shipped, encoding="utf-8")
     cli_env["FESTBOT_FESTIVALS"] = str(table)
     added = festbot(cli_env, "festivals", "edition", "berlin film festival", "2031", "2031-02-13", "2031-02-23")
     assert added.returncode == 0, added.stderr
-    assert "Berlinale 2031: 13 Feb 2031 to 23 Feb 2031" in added.stdout
-    # Written back as it was read, plus the one edition: every other edition keeps its note.
-    saved = json.loads(table.read_text(encoding="utf-8"))
-    expected = json.loads(shipped)
-    expected["festivals"][0]["editions"].append({"year": 2031, "start": "2031-02-13", "end": "2031-02-23"})
-    assert saved == expected
+    mine = Path(cli_env["FESTBOT_DATA_DIR"]) / "festival-editions.json"
+    assert f"Berlinale 2031: 13 Feb 2031 to 23 Feb 2031 (saved to {mine})" in added.stdout
+    # The table is never rewritten (it is package data, or a tracked file in a checkout): the user's
+    # edition goes to the data directory, by the festival's canonical name.
+    assert table.read_text(encoding="utf-8") == shipped
+    saved = json.loads(mine.read_text(encoding="utf-8"))
+    assert saved == {"editions": [{"festival": "Berlinale", "year": 2031, "start": "2031-02-13", "end": "2031-02-23"}]}
     corrected = festbot(cli_env, "festivals", "edition", "Berlinale", "2031", "2031-02-12", "2031-02-22")
     assert corrected.returncode == 0
     listed = festbot(cli_env, "festivals", "list", "Berlinale")
     assert "2031 (12 Feb-22 Feb)" in listed.stdout and listed.stdout.count("2031") == 1
+    # A shipped edition is corrected the same way, and the correction wins over the shipped dates.
+    fixed = festbot(cli_env, "festivals", "edition", "Berlinale", "2027", "2027-02-12", "2027-02-22")
+    assert fixed.returncode == 0
+    assert "2027 (12 Feb-22 Feb)" in festbot(cli_env, "festivals", "list", "Berlinale").stdout
+    assert len(json.loads(mine.read_text(encoding="utf-8"))["editions"]) == 2
     backwards = festbot(cli_env, "festivals", "edition", "Cannes", "2031", "2031-05-30", "2031-05-12")
     assert backwards.returncode == 1 and "before it starts" in backwards.stderr
     unknown = festbot(cli_env, "festivals", "edition", "Nowhere Fest", "2031", "2031-05-01", "2031-05-12")
     assert unknown.returncode == 1 and "no festival called" in unknown.stderr
+
+
+def test_a_broken_editions_file_is_one_line(cli_env: dict[str, str]) -> None:
+    mine = Path(cli_env["FESTBOT_DATA_DIR"]) / "festival-editions.json"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('{"editions": [{"festival": "Berlinale"}]}', encoding="utf-8")
+    result = festbot(cli_env, "festivals", "list")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"festbot: your festival editions {mine} are not valid")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 def test_review_published_during_an_edition_belongs_to_it(tmp_path: Path) -> None:

@@ -164,12 +164,13 @@ def on_a_full_disk(env: dict[str, str], tmp_path: Path, *args: str, stock: Path 
     script_env = env | {
         "DISK": str(disk),
         "STOCK": str(stock or ""),
-        "TABLE": str(ROOT / "data" / "festivals.json"),
+        "TABLE": str(ROOT / "bot" / "shipped" / "festivals.json"),
         "ROOM": str(room),
         "PYTHON": sys.executable,
         "CHECK": _CHECK,
         "FESTBOT_DB": str(disk / "festival.db"),
         "FESTBOT_FESTIVALS": str(disk / "festivals.json"),
+        "FESTBOT_DATA_DIR": str(disk),
     }
     command = [sys.executable, "-m", "bot.cli", *args]
     ran = subprocess.run(
@@ -243,8 +244,8 @@ def test_a_full_disk_leaves_the_festival_table_as_it_was(env: dict[str, str], tm
         env, tmp_path, "festivals", "edition", "Berlinale", "2031", "2031-02-13", "2031-02-23", stock=None, room=0
     )
     line = failure("", err, int(re.search(r"exit=(\d+)", out)[1]))  # type: ignore[index]
-    assert "cannot save" in line and "festivals.json (unchanged)" in line and "the disk is full" in line
-    assert "festivals.json.tmp" not in out  # no half-written copy left beside it
+    assert "cannot save" in line and "festival-editions.json (unchanged)" in line and "the disk is full" in line
+    assert "festival-editions.json" not in out  # no half-written copy left behind, nor an empty file
 
 
 # ------------------------------------------------------------------------------------------ Discord
@@ -322,8 +323,8 @@ def test_a_bad_argument_is_one_line_and_changes_nothing(
     env: dict[str, str], tmp_path: Path, args: tuple[str, ...], says: str
 ) -> None:
     table = tmp_path / "festivals.json"
-    table.write_bytes((ROOT / "data" / "festivals.json").read_bytes())
+    table.write_bytes((ROOT / "bot" / "shipped" / "festivals.json").read_bytes())
     result = festbot(env | {"FESTBOT_FESTIVALS": str(table)}, *args)
     line = failed(result)
     assert says in line and "fromisoformat" not in line
-    assert table.read_bytes() == (ROOT / "data" / "festivals.json").read_bytes()
+    assert table.read_bytes() == (ROOT / "bot" / "shipped" / "festivals.json").read_bytes()

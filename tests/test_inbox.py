@@ -28,7 +28,7 @@ from tests.conftest import second_critic, sqlite_only
 from tests.workerjobs import alive, install_slow_parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEED = Path(__file__).resolve().parent.parent / "data" / "reviews" / "return-to-dust.txt"
+SEED = Path(__file__).resolve().parent.parent / "bot" / "shipped" / "reviews" / "return-to-dust.txt"
 WAIT = 5.0  # upper bound on any wait
 #: The quiet period for tests that are not about it (the bot's default is 2 s).
 FAST = 0.3

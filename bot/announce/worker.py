@@ -22,6 +22,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from bot import metrics
 from bot.domain.models import DeliveryJob
 from bot.health import TaskStatus
 from bot.storage.connection import is_transient
@@ -275,6 +276,7 @@ class Announcer:
         """Store the outcome; returns whether the subscription was paused."""
         if outcome.kind == "sent":
             await self.ledger.record_sent(job.id, outcome.message_id or 0, outcome.thread_id)
+            metrics.delivery("sent")
             return False
         if outcome.kind == "pause":
             log.warning(
@@ -284,6 +286,7 @@ class Announcer:
                 outcome.reason,
             )
             await self.ledger.pause(job.subscription.id, outcome.reason)
+            metrics.delivery("paused")
             return True
         if outcome.kind == "wait":
             await self.ledger.record_wait(job.id, outcome.retry_after or POLL_INTERVAL, outcome.reason)
@@ -292,7 +295,9 @@ class Announcer:
             delay = outcome.retry_after if outcome.retry_after is not None else backoff(job.attempts)
             log.info("delivery %s retry in %.1fs: %s", job.id, delay, outcome.reason)
             await self.ledger.record_retry(job.id, delay, outcome.reason)
+            metrics.delivery("retried")
             return False
         log.error("delivery %s to channel %s failed: %s", job.id, job.subscription.channel_id, outcome.reason)
         await self.ledger.record_failed(job.id, outcome.reason or "gave up")
+        metrics.delivery("failed")
         return False

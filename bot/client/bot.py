@@ -12,11 +12,13 @@ import sys
 import time
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot import log_format, metrics
 from bot.client.failures import (
     UNREACHABLE,
     FirstConnectionFilter,
@@ -30,6 +32,7 @@ from bot.client.render import ActionButton, ActionSelect, apologise, interaction
 from bot.client.sharding import PacedShards
 from bot.config import Settings, ShardPlan
 from bot.services import Services, open_services
+from bot.web.ops import ops_routes
 from bot.web.server import web_pages
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ class FestivalTree(app_commands.CommandTree["FestivalBot"]):
         self, interaction: discord.Interaction[FestivalBot], error: app_commands.AppCommandError
     ) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
+        refused = isinstance(error, app_commands.CheckFailure | app_commands.TransformerError)
+        metrics.command_done(command, "refused" if refused else "error", _waited(interaction))
         if isinstance(error, app_commands.CheckFailure):
             text = str(error) or "You can't use this command here."
             await apologise(interaction, text)
@@ -80,6 +85,34 @@ class FestivalTree(app_commands.CommandTree["FestivalBot"]):
             exc_info=original,
         )
         await apologise(interaction, APOLOGY)
+
+
+def _waited(interaction: discord.Interaction[Any]) -> float:
+    """Seconds since Discord created the interaction: what the person has waited so far."""
+    return (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
+def _count_rate_limits() -> aiohttp.TraceConfig:
+    """Counts Discord's 429 answers for /metrics: discord.py waits them out itself, so nothing else sees them."""
+
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        if params.response.status == 429:
+            metrics.RATE_LIMITED.inc()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
+
+
+def gateway_connected(bot: commands.Bot) -> bool:
+    """Whether the bot's gateway connection (every shard's, when sharded) is up now."""
+    if bot.is_closed() or not bot.is_ready():
+        return False
+    if isinstance(bot, commands.AutoShardedBot):
+        return bool(bot.shards) and all(not shard.is_closed() for shard in bot.shards.values())
+    return bot.ws is not None and bot.ws.open
 
 
 class FestivalBot(commands.Bot):
@@ -101,6 +134,7 @@ class FestivalBot(commands.Bot):
             # A 429 asking to wait longer than this is raised (discord.RateLimited), not slept through: a home
             # channel's publish limit can ask for an hour, which would hold a sending slot all that time.
             max_ratelimit_timeout=60.0,
+            http_trace=_count_rate_limits(),
             **options,
         )
         self.services = services
@@ -125,12 +159,9 @@ class FestivalBot(commands.Bot):
     async def on_app_command_completion(
         self, interaction: discord.Interaction[Any], command: app_commands.Command[Any, ..., Any]
     ) -> None:
-        log.info(
-            "/%s guild=%s latency=%.0fms",
-            command.qualified_name,
-            interaction.guild_id,
-            (discord.utils.utcnow() - interaction.created_at).total_seconds() * 1000,
-        )
+        waited = _waited(interaction)
+        metrics.command_done(command.qualified_name, "ok", waited)
+        log.info("/%s guild=%s latency=%.0fms", command.qualified_name, interaction.guild_id, waited * 1000)
 
 
 class ShardedFestivalBot(FestivalBot, PacedShards):
@@ -155,8 +186,13 @@ async def serve(settings: Settings, *, ready: asyncio.Future[FestivalBot] | None
         raise ValueError("serve() needs DISCORD_TOKEN")
     point_at(settings)
     plan = settings.shard_plan()
-    # web_pages: the web companion (bot/web/) beside the bot, over the same services, when FESTBOT_HTTP_PORT is set.
-    async with open_services(settings) as services, web_pages(services), festival_bot(services, plan, **options) as bot:
+    # web_pages: the web companion (bot/web/) beside the bot, over the same services, when FESTBOT_HTTP_PORT is set,
+    # with /healthz and /metrics; it closes first, so a health check never sees a half-closed bot as healthy.
+    async with (
+        open_services(settings) as services,
+        festival_bot(services, plan, **options) as bot,
+        web_pages(services, routes=ops_routes(services, gateway=lambda: gateway_connected(bot))),
+    ):
         if ready is not None:
 
             async def on_ready() -> None:
@@ -186,16 +222,29 @@ def run_bot(settings: Settings) -> int:
     Discord's refusals and an unreachable Discord are one line on stderr and exit status 1; any
     other failure (the database, the disk) is raised for the command line to describe.
     """
-    discord.utils.setup_logging(level=settings.log_level_number, root=True)
+    discord.utils.setup_logging(
+        level=settings.log_level_number,
+        root=True,
+        # JSON lines when asked (a log collector); else discord.py's own readable line, as before.
+        formatter=log_format.JsonFormatter() if settings.log_format == "json" else discord.utils.MISSING,
+    )
 
     async def main() -> None:
         task = asyncio.ensure_future(serve(settings))
         loop = asyncio.get_running_loop()
+
+        def stop(sig: signal.Signals) -> None:
+            # In-flight deliveries are cancelled with the worker: claimed, not recorded, they are sent again
+            # on the next start (the message nonce keeps Discord from showing one twice).
+            log.warning("stopping the bot: %s received", sig.name)
+            task.cancel()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, task.cancel)
+                loop.add_signal_handler(sig, stop, sig)
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        log.info("stopped")
 
     try:
         asyncio.run(main())

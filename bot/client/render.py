@@ -21,6 +21,7 @@ from typing import Any, cast
 
 import discord
 
+from bot import metrics
 from bot.answers.cards import Attachment, Button, Card, Reply
 from bot.answers.component_ids import BUTTON_TEMPLATE, SELECT_TEMPLATE, decode
 from bot.answers.stamps import discord_text
@@ -207,11 +208,30 @@ async def answer(
             await interaction.response.defer()
         else:
             await interaction.response.defer(thinking=True, ephemeral=private)
-    reply = await task
-    if edit:
-        await edit_reply(interaction, reply)
-    else:
-        await send_reply(interaction, reply)
+    try:
+        reply = await task
+        if edit:
+            await edit_reply(interaction, reply)
+        else:
+            await send_reply(interaction, reply)
+    except Exception:
+        _count_component(interaction, "error")
+        raise
+    _count_component(interaction, "ok")
+
+
+def _count_component(interaction: discord.Interaction[Any], outcome: str) -> None:
+    """Buttons and menus in /metrics, beside the slash commands (which the client counts on completion).
+
+    Named by their id's kind (``component:review``, ``component:list``), never the whole id, which holds
+    review numbers and would make a metric series per review.
+    """
+    if interaction.type is not discord.InteractionType.component:
+        return
+    custom_id = str(interaction_data(interaction).get("custom_id") or "")
+    kind = custom_id.split(":", 1)[0][:20] or "unknown"
+    waited = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    metrics.command_done(f"component:{kind}", outcome, waited)
 
 
 async def apologise(interaction: discord.Interaction[Any], text: str) -> None:

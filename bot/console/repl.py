@@ -7,11 +7,13 @@ as their numbers, attached files by name and size; ``next`` and ``prev`` press a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import re
 import sys
 import textwrap
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -160,9 +162,13 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
     """
     from bot.console.command_line import usage
     from bot.services import open_services
+    from bot.web.ops import ops_routes
     from bot.web.server import web_pages
 
-    async with open_services(settings) as services, web_pages(services) as pages:
+    async with (
+        open_services(settings) as services,
+        web_pages(services, routes=ops_routes(services, gateway=None)) as pages,
+    ):
         count = await services.store.count()
         print(f"festbot console: no DISCORD_TOKEN set, so answering here instead of on Discord.\n{connect_help}\n")
         if pages:
@@ -178,7 +184,7 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
         last: Reply | None = None  # the last reply with buttons: what next and prev page
         while True:
             try:
-                line = await loop.run_in_executor(None, read_line or _prompt)
+                line = await _read_off_loop(loop, read_line or _prompt)
             except (EOFError, KeyboardInterrupt):
                 print()
                 return 0
@@ -199,6 +205,33 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
 
 
 _NO_PAGE = "There is no such page: next and prev turn the pages of the last listing."
+
+
+def _read_off_loop(loop: asyncio.AbstractEventLoop, read: Callable[[], str]) -> asyncio.Future[str]:
+    """``read()`` in a daemon thread: a stop (SIGTERM) must not wait for a line the person may never type.
+
+    The loop's default executor would hold the process at exit until ``input()`` returned.
+    """
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(value: str | None, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value or "")
+
+    def work() -> None:
+        try:
+            value, error = read(), None
+        except BaseException as exc:  # EOFError, KeyboardInterrupt: handed to the loop as they are
+            value, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return future
 
 
 def _prompt() -> str:

@@ -1,4 +1,4 @@
-"""The festival table (``data/festivals.json``): canonical names, aliases, sections, prizes, editions.
+"""The festival table (``bot/shipped/festivals.json``): canonical names, aliases, sections, prizes, editions.
 
 The parser uses it to canonicalise a festival named in front matter or on the command line and to
 infer the festival and section from a review's own sentences.
@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.domain.text import fold
 
-DEFAULT_TABLE = Path(__file__).resolve().parents[2] / "data" / "festivals.json"
+#: The shipped table, package data (the user's own editions are merged over it: festival_editions.py).
+DEFAULT_TABLE = Path(__file__).resolve().parents[1] / "shipped" / "festivals.json"
 #: Edition years anyone may ask for or record: every festival in the table is younger, and the bound
 #: keeps a typo such as ``year:99999999999`` from reaching the database as an out-of-range integer.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
@@ -168,18 +169,6 @@ class FestivalTable(BaseModel):
         )
         updated = festival.model_copy(update={"editions": editions})
         return FestivalTable(festivals=[updated if f.name == festival.name else f for f in self.festivals])
-
-    def save(self, path: Path) -> None:
-        """Write the table back, stable and readable, atomically (a crash never leaves half a file)."""
-        # exclude_none: an edition without a note is written without one, as the file has it.
-        text = json.dumps(self.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2) + "\n"
-        temporary = path.with_suffix(".json.tmp")
-        try:
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)  # a full disk leaves no half-written copy behind
-            raise
 
     def edition_year(self, festival: str, published: dt.date | None, film_year: int | None) -> int | None:
         """Which edition a review belongs to: the one running when it was published, else the film's year."""

@@ -9,12 +9,13 @@ import logging
 import multiprocessing
 import os
 import stat
-from collections.abc import AsyncGenerator, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from bot import metrics
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import IngestStatus, Review, Summary
 from bot.parsing.parser import parse_review_text
@@ -177,6 +178,7 @@ async def ingest_paths(
     table: FestivalTable | None = None,
     announce: bool = True,
     workers: int | None = None,
+    report: Callable[[FileOutcome], None] | None = None,
 ) -> list[FileOutcome]:
     """Every file, in order, as :func:`ingest_file` would store it, with one outcome per file.
 
@@ -186,6 +188,7 @@ async def ingest_paths(
     summarise ahead (``workers``: how many; None picks one per CPU, at most four; 0 keeps
     everything in this process); the outcome is the same either way. The workers are started with
     ``spawn``, so a script that calls this with many files needs the ``if __name__ == "__main__":`` guard.
+    ``report`` sees each outcome as soon as its batch is stored (``festbot ingest`` prints it then).
     """
     table = table or FestivalTable.load()
     files = list(expand_paths(paths))
@@ -203,18 +206,20 @@ async def ingest_paths(
                 if reviews >= BATCH:
                     if writing is not None:
                         outcomes += await writing
-                    writing = asyncio.create_task(_store_batch(store, batch))
+                    writing = asyncio.create_task(_store_batch(store, batch, report))
                     batch, reviews = [], 0
         if writing is not None:
             outcomes += await writing
-        outcomes += await _store_batch(store, batch)
+        outcomes += await _store_batch(store, batch, report)
     finally:
         if writing is not None:  # if reading failed, the batch being written still finishes first
             await asyncio.gather(writing, return_exceptions=True)
     return outcomes
 
 
-async def _store_batch(store: Store, batch: list[tuple[Path, Prepared]]) -> list[FileOutcome]:
+async def _store_batch(
+    store: Store, batch: list[tuple[Path, Prepared]], report: Callable[[FileOutcome], None] | None
+) -> list[FileOutcome]:
     """Store the batch's reviews in one transaction; every file's outcome, in order, logged."""
     incoming = [prepared for _, prepared in batch if isinstance(prepared, Incoming)]
     results = iter(await store.ingest_many(incoming))
@@ -223,6 +228,8 @@ async def _store_batch(store: Store, batch: list[tuple[Path, Prepared]]) -> list
         outcome = prepared if isinstance(prepared, FileOutcome) else _outcome(path, next(results))
         log.info("%s", outcome.line())
         outcomes.append(outcome)
+        if report is not None:
+            report(outcome)
     return outcomes
 
 
@@ -232,6 +239,7 @@ def _outcome(path: Path, result: IngestStatus | Exception) -> FileOutcome:
         return FileOutcome(
             path=path, status="rejected", reason=f"could not be stored ({type(result).__name__}: {result})"
         )
+    metrics.ingested("file", result.status)
     return FileOutcome(path=path, status=result.status, review_id=result.review_id, title=result.title)
 
 
@@ -301,8 +309,20 @@ async def _prepared(
             done = await asyncio.wrap_future(future)
             for path, prepared in zip(paths, done, strict=True):
                 yield path, prepared
+    except BaseException:
+        # Stopped (SIGTERM, a failed write): the chunks the workers are reading will never be stored, so
+        # they end now rather than finish them, and the command exits at once instead of seconds later.
+        _terminate_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    # The executor has no public way to stop a running job; its worker processes are in ``_processes``.
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
 
 
 async def ensure_seeded(store: Store, reviews_dir: Path, table: FestivalTable | None = None) -> None:

@@ -191,3 +191,22 @@ async def log(reads: Reads, guild_id: int, review_id: int | None, limit: int) ->
 
 async def counts(reads: Reads) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in await reads.fetchall("SELECT state, count(*) FROM deliveries GROUP BY state")}
+
+
+async def outbox(reads: Reads) -> tuple[int, dt.datetime | None]:
+    """How many deliveries wait to be sent (any subscription, paused ones too) and when the oldest was queued."""
+    row = await reads.fetchone(
+        "SELECT count(*), min(created_at) FROM deliveries WHERE state IN ('queued', 'retrying', 'sending')"
+    )
+    if row is None or not row[0]:
+        return 0, None
+    return int(row[0]), dt.datetime.fromisoformat(row[1]) if row[1] else None
+
+
+def write_probe(conn: Connection) -> None:
+    """A real, tiny write (the health check's): proves the database takes writes now, disk and locks included."""
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('health-probe', ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (now_iso(),),
+    )

@@ -6,6 +6,7 @@ each operation in one transaction and turns rows into models.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 from collections.abc import Sequence
@@ -186,3 +187,11 @@ class Ledger:
 
     async def counts(self) -> dict[str, int]:
         return await deliveries.counts(self.store.reads)
+
+    async def outbox(self) -> tuple[int, dt.datetime | None]:
+        """Deliveries waiting to be sent, and when the oldest of them was queued (the metrics' outbox gauges)."""
+        return await deliveries.outbox(self.store.reads)
+
+    async def probe_write(self) -> None:
+        """One small write, for the health check: raises when the database does not take writes."""
+        await self.store.write(deliveries.write_probe)

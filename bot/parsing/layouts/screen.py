@@ -1,4 +1,4 @@
-"""The Screen International layout and its variants (spec §2.1; ``data/reviews/return-to-dust.txt``).
+"""The Screen International layout and its variants (spec §2.1; ``bot/shipped/reviews/return-to-dust.txt``).
 
 A standfirst; the title (``Title (Original)``, or both quoted); a ``Source:`` image credit; the
 title again in quotes as a caption; the header line ``Dir/Scr: Li Ruijun. China. 2022. 131 mins``;

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from bot import metrics
 from bot.domain.festivals import FestivalTable
 from bot.sources.feeds.entries import EntryInfo
 from bot.sources.feeds.http import FetchError, FetchLimits
@@ -185,6 +186,7 @@ class EntryIngester:
         stored = await store_review(
             self.store, review, source=page.canonical_url, announce=announce, audience=feed.guild_id, summary=summary
         )
+        metrics.ingested("feed", stored.status)
         log.info(
             "feed %s: %s %r (#%d) from %s%s",
             feed.url,

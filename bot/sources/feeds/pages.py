@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import aiohttp
 from pydantic import BaseModel, ConfigDict
 
+from bot import metrics
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import Review, Summary
 from bot.parsing.parser import parse_review_text
@@ -172,6 +173,7 @@ async def ingest_url(
     review, summary = read
     announce = announce and known is None
     result = await store_review(store, review, source=page.canonical_url, announce=announce, summary=summary)
+    metrics.ingested("page", result.status)
     if known is None:
         await feedstore.save_entry(
             store,

@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 
+from bot import metrics
 from bot.sources.feeds.entries import EntryInfo, parse_feed
 from bot.sources.feeds.entry_ingest import EntryIngester
 from bot.sources.feeds.http import FetchError, FetchLimits, fetch
@@ -85,11 +86,14 @@ class FeedPoll:
                 else await self._jobs.run(parse_feed, fetched.body, url=fetched.url, content_type=fetched.content_type)
             )
         except FetchError as exc:
+            metrics.feed_polled(failed=True)
             await self._feed_failed(feed, exc, started)
             return []
         except JobFailed as exc:  # a document that took too long to parse: tried again at the next poll
+            metrics.feed_polled(failed=True)
             await self._feed_failed(feed, FetchError(exc.reason, retryable=True), started)
             return []
+        metrics.feed_polled(failed=False)
         if feed.last_error:
             log.info("feed %s: fetched again after %d failure(s) (%s)", feed.url, feed.error_count, feed.last_error)
 
