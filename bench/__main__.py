@@ -4,6 +4,7 @@
     .venv/bin/python -m bench --quick    # small sizes, under 2 minutes
     .venv/bin/python -m bench --only lookup,latency   # reuse the database a previous run built
     .venv/bin/python -m bench --only web     # the web pages' server time, over that database
+    .venv/bin/python -m bench --only summaries   # summary quality (blind and dev parts) and speed; no database
 
 Each benchmark measures a baseline in the same run and reports the ratio, so figures hold on a
 shared, noisy machine; the load average is printed with every section. Nothing here asserts:
@@ -23,11 +24,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import discord as through_discord  # noqa: E402
-from bench import ingest, lookup, web  # noqa: E402
+from bench import ingest, lookup, summaries, web  # noqa: E402
 from bench.queries import build  # noqa: E402
 from bench.report import Report, write_results  # noqa: E402
 
-ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web")
+ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web", "summaries")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         done()
     if "web" in only:
         web.run(report.section("web", f"Web pages over {large:,} reviews"), db, queries, rounds, args.seed)
+        done()
+    if "summaries" in only:
+        summaries.run(report.section("summaries", "Summaries on the review set"), 10 if args.quick else 50)
     done()
     print(f"\nDone in {(time.perf_counter() - started) / 60:.1f} min.")
     if not args.no_write:

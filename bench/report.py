@@ -51,6 +51,7 @@ ORDER = (
     ("fanout", "### Announcement fan-out"),
     ("memory", "### Memory of the running bot"),
     ("web", "### Web pages"),
+    ("summaries", "### Summaries on the review set"),
 )
 
 
