@@ -58,7 +58,9 @@ _OPENERS = _words(
 # Times of day: a capital after them starts a new sentence ("until 4 a.m. Lotte smuggles ...").
 _CLOCK = _words("a.m p.m A.M P.M")
 _INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")
-_TOKEN_BEFORE = re.compile(r"[\w.’'&-]*$")
+#: Characters of the word before a full stop besides letters and digits (``U.S``, ``Vránová’s``, ``AT&T``).
+_TOKEN_MARKS = frozenset("_.’'&-")
+_TOKEN_LIMIT = 24  # no abbreviation is longer; the scan back never goes further
 # A terminator, closing quotes/brackets, whitespace: a candidate boundary.
 _CANDIDATE = re.compile(r"(?:\.\.\.|[.!?…])+[”’\"'»)\]]*(?=\s)")
 # An emoji (or other pictograph) before a sentence is skipped: "hard-won. 🎆 Their scene" splits.
@@ -111,8 +113,7 @@ def _is_boundary(text: str, at: int, mark: str, end: int) -> bool:
         return False
     if mark != ".":
         return True  # "!", "?", an ellipsis, or a full stop closed by a quote or bracket
-    token = _TOKEN_BEFORE.search(text[max(0, at - 24) : at])
-    word = (token.group() if token else "").lstrip("-’'&.")
+    word = _token_before(text, at).lstrip("-’'&.")
     if not word:
         return True
     if word in _TITLES:
@@ -127,6 +128,20 @@ def _is_boundary(text: str, at: int, mark: str, end: int) -> bool:
         bare = next_word.rstrip(",;:.!?”’\"')]").casefold()
         return bare in _OPENERS
     return True
+
+
+def _token_before(text: str, at: int) -> str:
+    """The word that ends at ``at``, at most ``_TOKEN_LIMIT`` characters.
+
+    A scan back, character by character: the regex it replaces (``[\\w.’'&-]*$`` searched over the
+    text before ``at``) retries from every start position and so is quadratic in what it is given;
+    only the 24-character slice it was given kept it bounded.
+    """
+    start = at
+    limit = max(0, at - _TOKEN_LIMIT)
+    while start > limit and (text[start - 1].isalnum() or text[start - 1] in _TOKEN_MARKS):
+        start -= 1
+    return text[start:at]
 
 
 def _protected_spans(text: str) -> tuple[list[int], list[int]]:
