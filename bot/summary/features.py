@@ -63,6 +63,11 @@ NAMES = (
 _LAYOUTS = {"Variety": 32, "The Hollywood Reporter": 33, "IndieWire": 34, "Cineuropa": 35}
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_LEXICONS = (cues.POSITIVE, cues.NEGATIVE, cues.EVALUATIVE_NOUNS, cues.STORY_WORDS, cues.PROSPECT_WORDS)
+#: Every cue word with its weight in each lexicon, in that order.
+_LEXICON: dict[str, tuple[float, ...]] = {
+    word: tuple(lexicon.get(word, 0.0) for lexicon in _LEXICONS) for word in set().union(*_LEXICONS)
+}
 _FILM_SELF = ("the film", "this film", "the movie", "the picture", "the feature", "the documentary", "the debut")
 
 
@@ -158,11 +163,13 @@ def _features(
     present = frozenset(found)
     positive = negative = nouns = story = prospect = 0.0
     for word in found:
-        positive += cues.POSITIVE.get(word, 0.0)
-        negative += cues.NEGATIVE.get(word, 0.0)
-        nouns += cues.EVALUATIVE_NOUNS.get(word, 0.0)
-        story += cues.STORY_WORDS.get(word, 0.0)
-        prospect += cues.PROSPECT_WORDS.get(word, 0.0)
+        hit = _LEXICON.get(word)  # one look-up per word; most words are in no lexicon
+        if hit:
+            positive += hit[0]
+            negative += hit[1]
+            nouns += hit[2]
+            story += hit[3]
+            prospect += hit[4]
     keyed = lower if lower.isascii() else key(text)
     film_itself = float(bool(title and title in keyed) or any(w in lower for w in _FILM_SELF))
     actors = [m["actor"] for m in cues.CHARACTER_ACTOR.finditer(text)][:3] if " (" in text else []
