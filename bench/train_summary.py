@@ -116,8 +116,8 @@ def tune(data: list[Rows], probs: list[dict[str, list[float]]]) -> dict[str, Rul
     rules = {p: Rule(0.0, 1.01) for p in PARTS}
     for part in PARTS:
         # Floors stay below the lowest cross-validated top probability of a dev review's part (0.50 for
-        # story, 0.66 prospects, 0.89 verdict); of equal figures the higher floor wins, so a review with nothing on topic (the
-        # summary set's paper-moons has no outlook sentence) gets an empty part rather than noise.
+        # story, 0.66 prospects, 0.89 verdict); of equal figures the higher floor wins, so a review with
+        # nothing on topic (the summary set's paper-moons has no outlook sentence) gets an empty part.
         floors = [0.0, 0.05, 0.1, 0.15, 0.2]
         best_key: tuple[float, ...] = (-1.0,)
         for floor in floors:
