@@ -35,7 +35,7 @@ from bot.summary import cues
 from bot.summary.features import NAMES, Candidate, candidates, eligible
 from bot.summary.sentences import split_sentences
 
-LOGLINE_LIMIT = 200
+LOGLINE_LIMIT = 199  # "under 200 characters" (issue 14): the longest logline, "..." included
 MAX_SENTENCES = 2
 PARTS = ("verdict", "story", "prospects")
 MODEL_PATH = Path(__file__).with_name("model.json")
