@@ -72,8 +72,7 @@ async def test_the_film_page_of_the_seed_shows_its_facts_review_credits_and_sale
     text = " ".join(text_of(tree).split())
     assert text_of(one(tree, ".//h1")) == "Return To Dust"
     assert terms(tree, "facts") == {"Director": "Li Ruijun", "Year": "2022", "Runtime": "131 mins", "Country": "China"}
-    # The parser now names Screen's layout as the publication, so the unsigned review carries it.
-    assert "1 review" in text and "Screen International" in text
+    assert "1 review" in text and "Screen International" in text  # an unsigned review, by its outlet
     # The verdict line /review shows: the summary's first verdict sentence, the body's own judgement.
     assert "Rather, this poetic tale of an arranged marriage" in text
     assert "Anchored by an authentic relationship" not in text  # the standfirst is the card's, not the line's
