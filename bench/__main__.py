@@ -6,6 +6,7 @@
     .venv/bin/python -m bench --only web     # the web pages' server time, over that database
     .venv/bin/python -m bench --only scale,engines   # three processes on PostgreSQL; PostgreSQL against SQLite
     .venv/bin/python -m bench --only matching   # a new review against 1,000 watches and 500 filters
+    .venv/bin/python -m bench --only summaries   # summary quality (blind and dev parts) and speed; no database
 
 Each benchmark measures a baseline in the same run and reports the ratio, so figures hold on a
 shared, noisy machine; the load average is printed with every section. Nothing here asserts:
@@ -25,11 +26,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import discord as through_discord  # noqa: E402
-from bench import ingest, lookup, matching, scale, web  # noqa: E402
+from bench import ingest, lookup, matching, scale, summaries, web  # noqa: E402
 from bench.queries import build  # noqa: E402
 from bench.report import Report, write_results  # noqa: E402
 
-ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web", "scale", "engines", "matching")
+ALL = ("ingest", "lookup", "latency", "fanout", "memory", "web", "scale", "engines", "matching", "summaries")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     if "matching" in only:
         title = "Matching a new review against watchlists and filtered subscriptions"
         matching.run(report.section("matching", title), args.seed, 30 if args.quick else 100)
+        done()
+    if "summaries" in only:
+        summaries.run(report.section("summaries", "Summaries on the review set"), 10 if args.quick else 50)
     done()
     print(f"\nDone in {(time.perf_counter() - started) / 60:.1f} min.")
     if not args.no_write:

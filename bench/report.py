@@ -54,6 +54,7 @@ ORDER = (
     ("scale", "### Past one machine"),
     ("engines", "### PostgreSQL against SQLite"),
     ("matching", "### Matching a new review"),
+    ("summaries", "### Summaries on the review set"),
 )
 
 

@@ -115,6 +115,10 @@ def _parser() -> argparse.ArgumentParser:
     summarize.add_argument("file", type=Path, metavar="FILE")
     summarize.add_argument("--json", action="store_true", help="print the summary as JSON")
 
+    sub.add_parser(
+        "resummarize", help="summarise every stored review again with this version's summariser (after an upgrade)"
+    )
+
     ask = sub.add_parser("ask", help='print what the bot would answer, e.g. festbot ask "/review Return to Dust"')
     ask.add_argument("line", nargs="+", metavar="COMMAND")
 
@@ -199,6 +203,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return _stoppable(_ingest(args, settings), "ingest")
     if args.command == "ask":
         return _stoppable(_ask(" ".join(args.line), settings), "ask")
+    if args.command == "resummarize":
+        return _stoppable(_resummarize(settings), "resummarize")
     if args.command == "feeds":
         return _stoppable(_feeds(args, settings), "feeds")
     if args.command == "festivals":
@@ -319,6 +325,17 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"body: {len(value)} paragraphs")
             elif value not in (None, [], {}):
                 print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return 0
+
+
+async def _resummarize(settings: Settings) -> int:
+    """Stored summaries were made by the summariser of their day; this brings every one up to date."""
+    from bot.storage.store import open_store
+
+    async with open_store(settings.database) as store:
+        seen, changed = await store.resummarize(summarize)
+    reviews = f"{seen} review{'s' if seen != 1 else ''}"
+    print(f"re-summarised {reviews}: {changed} summar{'ies' if changed != 1 else 'y'} changed")
     return 0
 
 

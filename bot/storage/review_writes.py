@@ -302,3 +302,8 @@ def write_credits(conn: Connection, review_id: int, review: Review) -> None:
 
 def set_summary(conn: Connection, review_id: int, summary: Summary) -> None:
     conn.execute("UPDATE reviews SET summary = ? WHERE id = ?", (summary.model_dump_json(), review_id))
+
+
+def set_summaries(conn: Connection, updates: Sequence[tuple[int, Summary]]) -> None:
+    """Several reviews' new summaries in one statement batch (``festbot resummarize``)."""
+    conn.executemany("UPDATE reviews SET summary = ? WHERE id = ?", [(s.model_dump_json(), i) for i, s in updates])

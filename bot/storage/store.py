@@ -130,6 +130,34 @@ class Store:
     async def set_summary(self, review_id: int, summary: Summary) -> None:
         await self.write(review_writes.set_summary, review_id, summary)
 
+    async def resummarize(self, summarise: Callable[[Review], Summary], page: int = 500) -> tuple[int, int]:
+        """Summarise every stored review again with ``summarise``: (reviews read, summaries changed).
+
+        The summariser is passed in (storage sits before it in the flow). Reviews are read a page of
+        ids at a time and each page's changed summaries written in one transaction, so a large
+        database is never held in memory and an interruption keeps the pages already done.
+        """
+        seen = changed = 0
+        after = 0
+        while True:
+            rows = await self.reads.fetchall("SELECT id FROM reviews WHERE id > ? ORDER BY id LIMIT ?", (after, page))
+            if not rows:
+                return seen, changed
+            updates: list[tuple[int, Summary]] = []
+            for (review_id,) in rows:
+                stored = await self.get(int(review_id))
+                if stored is None:  # deleted since the page was read
+                    continue
+                seen += 1
+                summary = summarise(stored.review)
+                if summary != stored.summary:
+                    updates.append((stored.id, summary))
+            if updates:
+                await self.write(review_writes.set_summaries, updates)
+                self.reviews_generation += 1
+                changed += len(updates)
+            after = int(rows[-1][0])
+
     # -- meta -----------------------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:

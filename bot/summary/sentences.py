@@ -41,7 +41,7 @@ _BEFORE_NUMBER = _words("No Nos no nos c ca circa Vol vol Vols pp p Ch ch Op op 
 # Abbreviations that end a sentence as often as not: split only before a sentence opener.
 _AMBIGUOUS = _words(
     "Co Cos Corp Inc Ltd Llc LLC Plc PLC Bros Jr Sr Esq etc Ave Blvd Rd Dept Univ Assn Intl Natl "
-    "a.m p.m A.M P.M am pm Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu Thurs Fri Sat Sun"
+    "am pm Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu Thurs Fri Sat Sun"
 )
 # Words that commonly open an English sentence; capitalised names are deliberately absent.
 _OPENERS = _words(
@@ -55,11 +55,18 @@ _OPENERS = _words(
     everything everyone nobody somebody someone anyone anything just too thus hence besides otherwise nevertheless
     nonetheless regardless"""
 )
+# Times of day: a capital after them starts a new sentence ("until 4 a.m. Lotte smuggles ...").
+_CLOCK = _words("a.m p.m A.M P.M")
 _INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")
-_TOKEN_BEFORE = re.compile(r"[\w.’'&-]*$")
+#: Characters of the word before a full stop besides letters and digits (``U.S``, ``Vránová’s``, ``AT&T``).
+_TOKEN_MARKS = frozenset("_.’'&-")
+_TOKEN_LIMIT = 24  # no abbreviation is longer; the scan back never goes further
 # A terminator, closing quotes/brackets, whitespace: a candidate boundary.
 _CANDIDATE = re.compile(r"(?:\.\.\.|[.!?…])+[”’\"'»)\]]*(?=\s)")
-_NEXT_WORD = re.compile(r"\s*[“‘\"'«(\[¿¡]*(\S*)")
+# An emoji (or other pictograph) before a sentence is skipped: "hard-won. 🎆 Their scene" splits.
+_PICTOGRAPHS = "\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d"
+_NEXT_WORD = re.compile(rf"\s*(?:[{_PICTOGRAPHS}]+\s*)?[“‘\"'«(\[¿¡]*(\S*)")
+_LEADING_PICTOGRAPHS = re.compile(rf"^[{_PICTOGRAPHS}\s]+(?=[^{_PICTOGRAPHS}\s])")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _PAIR_MARK = re.compile(r"[()\[\]“”«»‘’\"]")
 _PAIR_MARK_NO_APOSTROPHE = re.compile(r"[()\[\]“”«»\"]")
@@ -86,11 +93,11 @@ def _split_block(text: str) -> list[str]:
             continue
         if not _is_boundary(text, match.start(), match.group(), end):
             continue
-        piece = text[start:end].strip()
+        piece = _LEADING_PICTOGRAPHS.sub("", text[start:end]).strip()
         if piece:
             pieces.append(piece)
         start = end
-    rest = text[start:].strip()
+    rest = _LEADING_PICTOGRAPHS.sub("", text[start:]).strip()
     if rest:
         pieces.append(rest)
     return pieces
@@ -106,8 +113,7 @@ def _is_boundary(text: str, at: int, mark: str, end: int) -> bool:
         return False
     if mark != ".":
         return True  # "!", "?", an ellipsis, or a full stop closed by a quote or bracket
-    token = _TOKEN_BEFORE.search(text[max(0, at - 24) : at])
-    word = (token.group() if token else "").lstrip("-’'&.")
+    word = _token_before(text, at).lstrip("-’'&.")
     if not word:
         return True
     if word in _TITLES:
@@ -116,10 +122,26 @@ def _is_boundary(text: str, at: int, mark: str, end: int) -> bool:
         return False
     if word in _BEFORE_NUMBER and first.isdigit():
         return False
+    if word in _CLOCK:
+        return True  # the next word starts with a capital (checked above)
     if word in _AMBIGUOUS or _INITIALS.match(word):
         bare = next_word.rstrip(",;:.!?”’\"')]").casefold()
         return bare in _OPENERS
     return True
+
+
+def _token_before(text: str, at: int) -> str:
+    """The word that ends at ``at``, at most ``_TOKEN_LIMIT`` characters.
+
+    A scan back, character by character: the regex it replaces (``[\\w.’'&-]*$`` searched over the
+    text before ``at``) retries from every start position and so is quadratic in what it is given;
+    only the 24-character slice it was given kept it bounded.
+    """
+    start = at
+    limit = max(0, at - _TOKEN_LIMIT)
+    while start > limit and (text[start - 1].isalnum() or text[start - 1] in _TOKEN_MARKS):
+        start -= 1
+    return text[start:at]
 
 
 def _protected_spans(text: str) -> tuple[list[int], list[int]]:
