@@ -7,17 +7,20 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any, Literal
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announce.worker import Announcer, SendOutcome
-from bot.answers.announcements import announcement, log_reply, subscriptions_reply, thread_name, title_log_reply
+from bot.announce.notices import NoticeWorker
+from bot.announce.worker import Announcer
+from bot.answers.announcements import delivery_text, log_reply, subscriptions_reply, title_log_reply
 from bot.answers.cards import Reply
-from bot.client.render import NO_MENTIONS, answer, message_kwargs, send_reply
-from bot.domain.models import DeliveryJob, StoredReview, Subscription
+from bot.answers.delivery_options import delivery_options
+from bot.client.render import answer, send_reply
+from bot.domain.models import Subscription
+from bot.domain.schedule import zones_matching
 from bot.health import supervise
+from cogs._delivery import DiscordSender, missing_permissions
 from cogs._shared import Name, Title, choices, named, require_manage_guild
 
 if TYPE_CHECKING:
@@ -25,87 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_MESSAGE = 10008
 ALL = "all"
-
-
-def mentions_for(subscription: Subscription) -> discord.AllowedMentions:
-    """Nobody is pinged unless the subscription opted in to one role; then only that role."""
-    if subscription.role_id is None:
-        return NO_MENTIONS
-    return discord.AllowedMentions(
-        everyone=False, users=False, replied_user=False, roles=[discord.Object(subscription.role_id)]
-    )
-
-
-class DiscordSender:
-    """Posts one delivery with discord.py and says how it went, in the worker's terms."""
-
-    def __init__(self, bot: FestivalBot) -> None:
-        self.bot = bot
-        self.services = bot.services
-
-    def _kwargs(self, stored: StoredReview, subscription: Subscription) -> dict[str, Any]:
-        kwargs = message_kwargs(announcement(stored, subscription, self.services.answers.links))
-        kwargs["allowed_mentions"] = mentions_for(subscription)
-        return kwargs
-
-    async def post(self, stored: StoredReview, subscription: Subscription, nonce: str | None) -> tuple[int, int | None]:
-        """Post now; returns (message id, thread id). Raises discord.py's exceptions."""
-        kwargs = self._kwargs(stored, subscription)
-        if subscription.forum:
-            forum = self.bot.get_channel(subscription.channel_id) or await self.bot.fetch_channel(
-                subscription.channel_id
-            )
-            if not isinstance(forum, discord.ForumChannel):
-                raise TypeError(f"channel {subscription.channel_id} is no longer a forum")
-            name = thread_name(stored)
-            # Thread creation takes no nonce: after a crash, reuse the post we already made.
-            for thread in forum.threads:
-                if thread.name == name and self.bot.user and thread.owner_id == self.bot.user.id:
-                    return thread.id, thread.id
-            created = await forum.create_thread(name=name, **kwargs)
-            return created.message.id, created.thread.id
-        channel = self.bot.get_partial_messageable(subscription.channel_id, guild_id=subscription.guild_id)
-        if nonce is not None:
-            kwargs["nonce"] = nonce  # discord.py sends enforce_nonce with every nonce
-        message = await channel.send(**kwargs)
-        return message.id, None
-
-    async def deliver(self, job: DeliveryJob) -> SendOutcome:
-        stored = await self.services.store.get(job.review_id)
-        if stored is None:
-            return SendOutcome(kind="fail", reason="the review no longer exists")
-        try:
-            if job.action == "edit" and job.message_id:
-                where = job.thread_id or job.subscription.channel_id
-                message = self.bot.get_partial_messageable(where).get_partial_message(job.message_id)
-                await message.edit(**self._kwargs(stored, job.subscription))
-                return SendOutcome.sent(job.message_id, job.thread_id)
-            message_id, thread_id = await self.post(stored, job.subscription, job.nonce)
-            return SendOutcome.sent(message_id, thread_id)
-        except discord.Forbidden as exc:
-            return SendOutcome(kind="pause", reason=f"Discord refused: {exc.text or 'missing access or permissions'}")
-        except discord.NotFound as exc:
-            if exc.code == UNKNOWN_MESSAGE:
-                return SendOutcome(kind="fail", reason="the announced message was deleted")
-            return SendOutcome(kind="pause", reason=f"the channel is gone ({exc.text or 'unknown channel'})")
-        except discord.HTTPException as exc:
-            if exc.status == 429 or exc.status >= 500:
-                return SendOutcome(kind="retry", reason=f"HTTP {exc.status}: {exc.text}")
-            return SendOutcome(kind="fail", reason=f"HTTP {exc.status}: {exc.text}")
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            return SendOutcome(kind="retry", reason=f"{type(exc).__name__}: {exc}")
-        except TypeError as exc:
-            return SendOutcome(kind="pause", reason=str(exc))
-
-
-def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member, forum: bool) -> list[str]:
-    perms = channel.permissions_for(me)
-    needed = {"view_channel": "View Channel", "send_messages": "Send Messages", "embed_links": "Embed Links"}
-    if forum:
-        needed["send_messages_in_threads"] = "Send Messages in Threads"
-    return [label for flag, label in needed.items() if not getattr(perms, flag)]
 
 
 @app_commands.guild_only()
@@ -119,17 +42,29 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self.ledger = bot.services.ledger
         self.sender = DiscordSender(bot)
         self.status = bot.services.health.task("delivery worker")
-        self.announcer = Announcer(self.ledger, self.sender, status=self.status)
-        self._task: asyncio.Task[None] | None = None
+        self.notice_status = bot.services.health.task("digests and alerts")
+        self.notices = NoticeWorker(self.ledger, self.sender, status=self.notice_status)
+        self.announcer = Announcer(self.ledger, self.sender, status=self.status, on_pause=self.notices.wake)
+        # One pace for everything the workers post: deliveries, their threads, digests and alerts.
+        self.notices.pacer = self.sender.pacer = self.announcer.pacer
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def cog_load(self) -> None:
-        self._task = asyncio.create_task(supervise(self.status, self._work), name="announcer")
+        self._tasks = [
+            asyncio.create_task(supervise(self.status, self._work), name="announcer"),
+            asyncio.create_task(supervise(self.notice_status, self._notices), name="notices"),
+        ]
 
     async def cog_unload(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+
+    async def _notices(self) -> None:
+        await self.bot.wait_until_ready()
+        await self.notices.run()
 
     async def _work(self) -> None:
         # An event-driven worker rather than tasks.loop: it wakes on new deliveries and sleeps until
@@ -154,8 +89,11 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         channel="Where to post (a forum gets one post per review)",
         festival="Festival name, or 'all'",
         section="Only this section (e.g. Competition)",
-        style="Full card (embed) or one compact line",
+        style="Full card (embed), one compact line, or a daily digest of the day's reviews",
         role="Ping this role with each announcement (opt-in)",
+        hour="Digest only: the hour of the day it is posted, 0-23 (default 9)",
+        timezone="Digest only: the time zone of that hour, e.g. Europe/Berlin (default UTC)",
+        thread="Open a discussion thread under each posted review (text channels)",
     )
     async def subscribe(
         self,
@@ -163,13 +101,24 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         channel: discord.TextChannel | discord.ForumChannel,
         festival: Name,
         section: Name | None = None,
-        style: Literal["embed", "compact"] = "embed",
+        style: Literal["embed", "compact", "digest"] = "embed",
         role: discord.Role | None = None,
+        hour: app_commands.Range[int, 0, 23] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        thread: bool = False,
     ) -> None:
-        """Post each new review from a festival to a channel, once."""
+        """Post each new review from a festival to a channel, once (or a digest of them daily)."""
         name, error = self._festival(festival)
-        if error:
-            await send_reply(interaction, Reply.notice(error))
+        options = delivery_options(
+            style,
+            hour,
+            timezone,
+            thread,
+            forum=isinstance(channel, discord.ForumChannel),
+            setup_channel_id=interaction.channel_id,
+        )
+        if error or isinstance(options, str):
+            await send_reply(interaction, Reply.notice(error or str(options)))
             return
         guild = interaction.guild
         assert guild is not None  # interaction_check
@@ -178,7 +127,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         if target is None or guild.me is None:
             await send_reply(interaction, Reply.notice(f"I can't see <#{channel.id}>. Give me View Channel there."))
             return
-        missing = missing_permissions(target, guild.me, forum)
+        missing = missing_permissions(target, guild.me, forum, options.thread)
         if missing:
             text = f"I can't post in <#{channel.id}>: I'm missing {', '.join(missing)}. Grant them and subscribe again."
             await send_reply(interaction, Reply.notice(text))
@@ -190,15 +139,18 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
             channel_id=channel.id,
             festival=name,
             section=canonical_section,
-            style=style,
+            style="embed" if style == "digest" else style,
             role_id=role.id if role else None,
             forum=forum,
             created_by=interaction.user.id,
+            delivery=options,
         )
+        self.notices.wake()  # a resumed subscription's recovery notice
         what = (name or "every festival") + (f" · {canonical_section}" if canonical_section else "")
+        how = "listed in a daily digest" if sub.is_digest else "posted"
         text = (
-            f"{'Subscribed' if created else 'Updated'}: new reviews from {what} will be posted in <#{channel.id}>"
-            f" ({style}{', pinging ' + role.mention if role else ''}). Nothing old is reposted;"
+            f"{'Subscribed' if created else 'Updated'}: new reviews from {what} will be {how} in <#{channel.id}>"
+            f" ({delivery_text(sub)}{', pinging ' + role.mention if role else ''}). Nothing old is reposted;"
             " use /announce backfill to post recent ones."
         )
         if role and not role.mentionable and not target.permissions_for(guild.me).mention_everyone:
@@ -288,7 +240,8 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
     ) -> None:
         """Post the newest matching reviews that this channel has not had yet."""
         assert interaction.guild is not None
-        subs = [s for s in await self.ledger.subscriptions(interaction.guild.id) if s.channel_id == channel.id]
+        every = await self.ledger.subscriptions(interaction.guild.id)
+        subs = [s for s in every if s.channel_id == channel.id and not s.is_digest]
         if not subs:
             await send_reply(interaction, Reply.notice(f"<#{channel.id}> has no subscription. Subscribe it first."))
             return
@@ -297,6 +250,33 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         await send_reply(
             interaction, Reply.notice(f"Queued {queued} review{'s' if queued != 1 else ''} for <#{channel.id}>.")
         )
+
+    @app_commands.command(name="alerts")
+    @app_commands.describe(channel="Where health alerts go (leave out: back to where each thing was set up)")
+    async def alerts(self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None) -> None:
+        """Choose the channel told when a subscription pauses or a feed keeps failing, and when it recovers."""
+        guild = interaction.guild
+        assert guild is not None
+        if channel is not None:
+            target = guild.get_channel(channel.id)
+            missing = missing_permissions(target, guild.me, False) if target and guild.me else ["View Channel"]
+            if missing:
+                text = f"I can't post in <#{channel.id}>: I'm missing {', '.join(missing)}. Grant them and try again."
+                await send_reply(interaction, Reply.notice(text))
+                return
+        await self.ledger.set_alert_channel(guild.id, channel.id if channel else None)
+        text = (
+            f"Health alerts now go to <#{channel.id}>."
+            if channel
+            else "Health alerts now go to the channel each subscription or feed was set up from."
+        )
+        await send_reply(interaction, Reply.notice(text))
+
+    @subscribe.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await choices(named(lambda: zones_matching(current)), "timezone")
 
     @subscribe.autocomplete("festival")
     @unsubscribe.autocomplete("festival")

@@ -154,8 +154,10 @@ class Announcer:
         concurrency: int = 16,
         batch: int = 200,
         status: TaskStatus | None = None,
+        on_pause: Callable[[], None] | None = None,
     ) -> None:
         self.ledger = ledger
+        self.on_pause = on_pause  # the notice worker's wake-up: a pause queues an alert
         self.sender = sender
         self.status = status or TaskStatus("delivery worker")
         self.pacer = pacer or Pacer()
@@ -283,6 +285,8 @@ class Announcer:
                 outcome.reason,
             )
             await self.ledger.pause(job.subscription.id, outcome.reason)
+            if self.on_pause is not None:
+                self.on_pause()
             return True
         if outcome.kind == "retry" and job.attempts < MAX_ATTEMPTS:
             delay = outcome.retry_after if outcome.retry_after is not None else backoff(job.attempts)

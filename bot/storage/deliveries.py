@@ -18,12 +18,14 @@ from collections.abc import Iterable
 
 from bot.domain.models import DeliveryRecord, FestivalRef
 from bot.storage.connection import Connection, Reads, Row
-from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, one_per_channel, subscription_from_row
+from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, SUBSCRIPTION_COLUMNS, one_per_channel, subscription_from_row
 
 _INSERT = (
     "INSERT INTO deliveries(review_id, subscription_id, channel_id, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
+
+_COLLECT = "INSERT INTO digest_items(subscription_id, review_id, queued_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 
 
 def now_iso() -> str:
@@ -35,13 +37,16 @@ def enqueue_for_review(
 ) -> int:
     """Queue one delivery per channel with a matching active subscription (under the one
     :func:`~bot.storage.subscriptions.one_per_channel` picks), in one server or in all when ``guild_id`` is
-    None (a server's feed is announced in that server alone); runs inside the transaction storing the review."""
+    None (a server's feed is announced in that server alone); runs inside the transaction storing the review.
+    Each matching digest subscription collects the review for its next daily post instead."""
     rows = conn.execute(
         SELECT_SUBSCRIPTIONS + " WHERE s.paused_reason IS NULL AND (? IS NULL OR s.guild_id = ?)", (guild_id, guild_id)
     ).fetchall()
-    matching = one_per_channel(s for s in map(subscription_from_row, rows) if s.matches(festival))
+    matched = [s for s in map(subscription_from_row, rows) if s.matches(festival)]
+    # A digest subscription collects the review for its day's post instead (and is no channel's post).
+    conn.executemany(_COLLECT, [(s.id, review_id, time.time()) for s in matched if s.is_digest])
     now = now_iso()
-    queued = [(review_id, s.id, s.channel_id, now, now) for s in matching]
+    queued = [(review_id, s.id, s.channel_id, now, now) for s in one_per_channel(s for s in matched if not s.is_digest)]
     conn.executemany(_INSERT, queued)
     return len(queued)
 
@@ -85,9 +90,8 @@ def claim_due(conn: Connection, limit: int, now: float, exclude: frozenset[int])
     action, attempts before this one, message id and thread id, then the subscription's columns.
     """
     rows = conn.execute(
-        "SELECT d.id, d.review_id, d.action, d.attempts, d.message_id, d.thread_id,"
-        " s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason"
-        " FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
+        "SELECT d.id, d.review_id, d.action, d.attempts, d.message_id, d.thread_id,"  # noqa: S608
+        f" {SUBSCRIPTION_COLUMNS} FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
         " WHERE d.state IN ('queued', 'retrying', 'sending') AND s.paused_reason IS NULL"
         " AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",
         (now, limit + len(exclude)),

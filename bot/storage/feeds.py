@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.domain.models import FestivalRef
-from bot.storage import deliveries
+from bot.domain.models import AlertFacts, FestivalRef
+from bot.storage import deliveries, notices
 from bot.storage.connection import Connection
 from bot.storage.store import Store
 
@@ -26,6 +26,8 @@ STORED_STATUSES = ("added", "updated", "unchanged", "duplicate")
 MAX_INTERVAL = 86_400.0
 #: Reasons and errors come partly from publishers (HTTP reason phrases): stored at most this long.
 MAX_REASON = 500
+#: How long a server's feed fails before the server is told (once, until it works again).
+ALERT_AFTER = dt.timedelta(hours=1)
 
 
 class Feed(BaseModel):
@@ -176,7 +178,14 @@ def _entry(row: Sequence[Any]) -> EntryRecord:
 
 
 async def insert_feed(
-    store: Store, url: str, *, guild_id: int | None, festival: str | None, interval_seconds: float, now: dt.datetime
+    store: Store,
+    url: str,
+    *,
+    guild_id: int | None,
+    festival: str | None,
+    interval_seconds: float,
+    now: dt.datetime,
+    setup_channel_id: int | None = None,
 ) -> Feed | None:
     """Add a feed for ``guild_id`` (None: the operator); None when that owner already has the URL.
 
@@ -184,9 +193,9 @@ async def insert_feed(
 
     def write(conn: Connection) -> Feed | None:
         rows = conn.execute(
-            "INSERT INTO feeds(guild_id, url, festival, interval_seconds, added_at) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING RETURNING id",
-            (guild_id, url, festival, interval_seconds, iso(now)),
+            "INSERT INTO feeds(guild_id, url, festival, interval_seconds, added_at, setup_channel_id)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+            (guild_id, url, festival, interval_seconds, iso(now), setup_channel_id),
         ).fetchall()
         if not rows:
             return None
@@ -202,7 +211,9 @@ async def delete_feed(store: Store, *, feed_id: int, guild_id: int | None = None
 
     def write(conn: Connection) -> bool:
         sql = "DELETE FROM feeds WHERE id = ? AND (? IS NULL OR guild_id = ?)"
-        return conn.execute(sql, (feed_id, guild_id, guild_id)).rowcount > 0
+        removed = conn.execute(sql, (feed_id, guild_id, guild_id)).rowcount > 0
+        notices.forget_problems(conn)
+        return removed
 
     return await store.write(write)
 
@@ -232,25 +243,41 @@ async def record_success(
     last_modified: str | None,
     next_poll_at: dt.datetime,
 ) -> None:
-    """A fetch that worked (200 or 304): clear the error and the back-off, store the validators to send next."""
-    await _update(
-        store,
+    """A fetch that worked (200 or 304): clear the error and the back-off, store the validators to send next;
+    a server told its feed was failing is told it works again."""
+    sql = (
         "UPDATE feeds SET last_fetch_at = ?, last_success_at = ?, first_fetch_at = COALESCE(first_fetch_at, ?),"
-        " last_status = ?, last_error = NULL, error_count = 0, next_poll_at = ?,"
-        " etag = ?, last_modified = ? WHERE id = ?",
-        (iso(now), iso(now), iso(now), status, iso(next_poll_at), etag, last_modified, feed_id),
+        " last_status = ?, last_error = NULL, error_count = 0, next_poll_at = ?, etag = ?, last_modified = ?,"
+        " failing_since = NULL WHERE id = ? RETURNING url, setup_channel_id"
     )
+    values = (iso(now), iso(now), iso(now), status, iso(next_poll_at), etag, last_modified, feed_id)
+
+    def write(conn: Connection) -> None:
+        for url, setup_channel in conn.execute(sql, values).fetchall():
+            facts = AlertFacts(kind="feed", event="recovered", subject_id=feed_id, what=url)
+            notices.close_problem(conn, setup_channel, facts)
+
+    await store.write(write)
 
 
 async def record_failure(
     store: Store, feed_id: int, *, now: dt.datetime, reason: str, error_count: int, next_poll_at: dt.datetime
 ) -> None:
-    await _update(
-        store,
+    """A fetch that failed; a server's feed failing for :data:`ALERT_AFTER` gets one alert (until it recovers)."""
+    sql = (
         "UPDATE feeds SET last_fetch_at = ?, last_status = 'error', last_error = ?, error_count = ?,"
-        " next_poll_at = ? WHERE id = ?",
-        (iso(now), reason[:MAX_REASON], error_count, iso(next_poll_at), feed_id),
+        " next_poll_at = ?, failing_since = COALESCE(failing_since, ?) WHERE id = ?"
+        " RETURNING guild_id, url, setup_channel_id, failing_since"
     )
+    values = (iso(now), reason[:MAX_REASON], error_count, iso(next_poll_at), iso(now), feed_id)
+
+    def write(conn: Connection) -> None:
+        for guild_id, url, setup_channel, since in conn.execute(sql, values).fetchall():
+            if guild_id is not None and now - dt.datetime.fromisoformat(since) >= ALERT_AFTER:
+                facts = AlertFacts(kind="feed", event="broken", subject_id=feed_id, what=url, reason=reason[:300])
+                notices.open_problem(conn, guild_id, setup_channel, facts)
+
+    await store.write(write)
 
 
 async def set_next_poll(store: Store, feed_id: int, next_poll_at: dt.datetime) -> None:

@@ -6,14 +6,16 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
-from bot.domain.models import FestivalRef, Subscription
+from bot.domain.models import DeliveryOptions, FestivalRef, Subscription
 from bot.storage.connection import Connection, Reads, Row
 from bot.storage.dialect import JSON_IDS, compose
 
-SELECT_SUBSCRIPTIONS = (
-    "SELECT s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason"
-    " FROM subscriptions s"
+#: A subscription's columns, in the order :func:`subscription_from_row` reads them (deliveries' claims join them too).
+SUBSCRIPTION_COLUMNS = (
+    "s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason,"
+    " s.digest_hour, s.timezone, s.thread, s.setup_channel_id"
 )
+SELECT_SUBSCRIPTIONS = f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions s"  # noqa: S608
 #: Reviews a subscription matches, newest first (festival, festival, section, section are the parameters).
 _MATCHING_REVIEWS = (
     "SELECT r.id FROM reviews r WHERE (? IS NULL OR r.festival = ?) AND (? IS NULL OR lower(r.section) = lower(?))"
@@ -52,6 +54,10 @@ def subscription_from_row(row: Row) -> Subscription:
         role_id=row[6],
         forum=bool(row[7]),
         paused_reason=row[8],
+        digest_hour=row[9],
+        timezone=row[10],
+        thread=bool(row[11]),
+        setup_channel_id=row[12],
     )
 
 
@@ -89,10 +95,13 @@ def insert(
     role_id: int | None,
     forum: bool,
     created_by: int | None,
+    delivery: DeliveryOptions | None = None,
 ) -> int:
+    how = delivery or DeliveryOptions()
     row = conn.execute(
         "INSERT INTO subscriptions(guild_id, channel_id, festival, section, style, role_id, forum, created_by,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " created_at, digest_hour, timezone, thread, setup_channel_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             guild_id,
             channel_id,
@@ -103,16 +112,39 @@ def insert(
             int(forum),
             created_by,
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            how.digest_hour,
+            how.timezone,
+            int(how.thread),
+            how.setup_channel_id,
         ),
     ).fetchall()[0]
     return int(row[0])
 
 
-def update(conn: Connection, subscription_id: int, *, style: str, role_id: int | None, forum: bool) -> None:
+def update(
+    conn: Connection,
+    subscription_id: int,
+    *,
+    style: str,
+    role_id: int | None,
+    forum: bool,
+    delivery: DeliveryOptions | None = None,
+) -> None:
     """New settings for a subscription, which also resumes it if it was paused."""
+    how = delivery or DeliveryOptions()
     conn.execute(
-        "UPDATE subscriptions SET style = ?, role_id = ?, forum = ?, paused_reason = NULL WHERE id = ?",
-        (style, role_id, int(forum), subscription_id),
+        "UPDATE subscriptions SET style = ?, role_id = ?, forum = ?, paused_reason = NULL, digest_hour = ?,"
+        " timezone = ?, thread = ?, setup_channel_id = COALESCE(?, setup_channel_id) WHERE id = ?",
+        (
+            style,
+            role_id,
+            int(forum),
+            how.digest_hour,
+            how.timezone,
+            int(how.thread),
+            how.setup_channel_id,
+            subscription_id,
+        ),
     )
 
 
@@ -124,7 +156,7 @@ def hand_over(conn: Connection, guild_id: int, channel_id: int, festival: str | 
     rows = conn.execute(SELECT_SUBSCRIPTIONS + " WHERE s.guild_id = ? AND s.channel_id = ?", (guild_id, channel_id))
     channel = [subscription_from_row(row) for row in rows.fetchall()]
     leaving = [s.id for s in channel if festival is None or s.festival == festival]
-    staying = [s for s in channel if s.id not in leaving]
+    staying = [s for s in channel if s.id not in leaving and not s.is_digest]
     if not leaving or not staying:
         return
     held = conn.execute(_HELD_BY, (json.dumps(leaving),)).fetchall()
@@ -143,6 +175,11 @@ def delete(conn: Connection, guild_id: int, channel_id: int, festival: str | Non
         "DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ? AND (? IS NULL OR festival = ?)",
         (guild_id, channel_id, festival, festival),
     ).rowcount
+
+
+def by_id(conn: Connection, subscription_id: int) -> Subscription:
+    """One subscription, read inside a write transaction."""
+    return subscription_from_row(conn.execute(SELECT_SUBSCRIPTIONS + " WHERE s.id = ?", (subscription_id,)).fetchone())
 
 
 def set_paused(conn: Connection, subscription_id: int, reason: str) -> None:
