@@ -20,7 +20,7 @@ from bot.domain.schedule import digest_moment, zone_problem, zones_matching
 from bot.storage import feeds as feedstore
 from bot.storage.ledger import Ledger
 from bot.storage.store import Store
-from tests.test_announcer import ScriptedSender, ingest, review_text
+from tests.test_announcer import ingest, review_text
 
 DAY = 86_400.0
 
@@ -102,13 +102,17 @@ async def test_a_digest_nobody_could_post_is_retried_then_given_up(store: Store,
     assert len({job.nonce for job in sender.posted}) == 1 and [j.attempts for j in sender.posted] == [1, 2]
 
 
-async def test_a_digest_subscription_is_not_handed_posts_nor_backfilled(store: Store, festivals: FestivalTable) -> None:
+async def test_a_digest_subscription_collects_reviews_instead_of_posts(store: Store, festivals: FestivalTable) -> None:
     ledger = Ledger(store)
     await ledger.subscribe(guild_id=1, channel_id=10, festival=None, delivery=digest_at(9))
     await ingest(store, festivals, review_text("The Quiet One"), "a")
-    scripted = ScriptedSender()
-    assert scripted.sent == [] and await ledger.counts() == {}
+    await ingest(store, festivals, review_text("The Shipped One"), "b", announce=False)  # never announced
+    assert await ledger.counts() == {}
     assert await table_count(store, "digest_items") == 1
+    # made an ordinary subscription again, it posts the next review and collects nothing more
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)
+    await ingest(store, festivals, review_text("The Loud One"), "c")
+    assert await ledger.counts() == {"queued": 1} and await table_count(store, "digest_items") == 1
 
 
 def test_digest_moments_follow_the_local_clock_across_daylight_saving() -> None:

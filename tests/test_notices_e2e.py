@@ -196,6 +196,10 @@ async def test_thread_true_opens_one_thread_per_post_even_after_a_failure_betwee
     assert all(t.type == ChannelType.PUBLIC_THREAD for t in threads)
     delivered = await bot.services.store.reads.fetchall("SELECT message_id, thread_id FROM deliveries")
     assert all(message == thread for message, thread in delivered) and len(delivered) == 2
+    # an updated review edits its post where it is, in the channel (a forum's would be in its thread)
+    await publish(bot, review("The Long Answer").replace("98 mins", "101 mins"))
+    await until(lambda: bool(fake.requests_matching(f"PATCH /channels/{channel}/messages/*")), what="the edit")
+    assert len(threads_of(fake, channel)) == 2 and len(fake.channel_messages(channel)) == 2
     # opening it again (a crash after the thread, before it was recorded) finds the one already there
     sender = cog(bot).sender
     assert await sender.open_thread(channel, int(posts[0]["id"]), "again") == int(posts[0]["id"])
