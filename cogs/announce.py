@@ -185,7 +185,8 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         """This server's subscriptions, with their state and why any is paused; how the delivery is doing."""
         assert interaction.guild is not None
         subscriptions = await self.ledger.subscriptions(interaction.guild.id)
-        await send_reply(interaction, subscriptions_reply(subscriptions, self.services.health.snapshot()))
+        alerts = await self.ledger.alert_channel(interaction.guild.id)
+        await send_reply(interaction, subscriptions_reply(subscriptions, self.services.health.snapshot(), alerts))
 
     @app_commands.command(name="test")
     @app_commands.describe(channel="A subscribed channel (default: the first subscription)")

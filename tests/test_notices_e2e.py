@@ -138,6 +138,10 @@ async def test_alerts_go_to_the_configured_channel(bot: FestivalBot, fake: FakeD
     alerts = fake.add_channel(fake.default_guild.id, "bot-alerts").id
     news = fake.add_channel(fake.default_guild.id, "news").id
     assert f"<#{alerts}>" in await announce(fake, "alerts", {"channel": alerts})
+    await announce(fake, "subscribe", {"channel": news, "festival": "all"})
+    res = await fake.slash_command("announce list", {}, member_permissions=P.ALL)
+    fields = {f["name"]: f["value"] for f in (await res.response())["data"]["embeds"][0]["fields"]}
+    assert f"<#{alerts}>" in fields["Health alerts"] and "digests and alerts" in fields["Background tasks"]
     sub, _ = await bot.services.ledger.subscribe(
         guild_id=fake.default_guild.id, channel_id=news, festival=None, delivery=DeliveryOptions(setup_channel_id=news)
     )

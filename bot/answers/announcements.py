@@ -99,9 +99,15 @@ def delivery_text(sub: Subscription) -> str:
     return sub.style + (", a thread under each post" if sub.thread and not sub.forum else "")
 
 
-def subscriptions_reply(subscriptions: list[Subscription], tasks: list[TaskHealth] | None = None) -> Reply:
-    """The server's subscriptions and, below them, how the background tasks that deliver them are doing."""
+def subscriptions_reply(
+    subscriptions: list[Subscription], tasks: list[TaskHealth] | None = None, alerts_channel: int | None = None
+) -> Reply:
+    """The server's subscriptions and, below them, how the background tasks that deliver them are doing and
+    where health alerts go (when there is a subscription to be alerted about)."""
     fields = [("Background tasks", tasks_text(tasks))] if tasks else []
+    if subscriptions:
+        where = f"<#{alerts_channel}>" if alerts_channel else "the channel each subscription or feed was set up from"
+        fields.append(("Health alerts", f"Paused subscriptions and failing feeds are reported in {where}."))
     if not subscriptions:
         text = "This server has no announcement subscriptions. Add one with /announce subscribe."
         if not fields:
