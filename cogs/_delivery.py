@@ -15,6 +15,7 @@ from bot.answers.cards import Reply
 from bot.answers.notices import alert_reply, digest_reply
 from bot.client.render import NO_MENTIONS, message_kwargs
 from bot.domain.models import DeliveryJob, NoticeJob, StoredReview, Subscription
+from bot.domain.text import truncate
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
@@ -120,7 +121,13 @@ class DiscordSender:
                 forum = self.bot.get_channel(sub.channel_id) or await self.bot.fetch_channel(sub.channel_id)
                 if not isinstance(forum, discord.ForumChannel):
                     raise TypeError(f"channel {sub.channel_id} is no longer a forum")
-                created = await forum.create_thread(name=f"Digest · {job.digest.date.isoformat()}", **kwargs)
+                what = (sub.festival or "all festivals") + (f" · {sub.section}" if sub.section else "")
+                name = truncate(f"Digest · {what} · {job.digest.date.isoformat()}", 100)
+                # As for a review's forum post, no nonce: after a crash, the post already made is the one.
+                for thread in forum.threads:
+                    if thread.name == name and self.bot.user and thread.owner_id == self.bot.user.id:
+                        return SendOutcome.sent(thread.id, thread.id)
+                created = await forum.create_thread(name=name, **kwargs)
                 return SendOutcome.sent(created.message.id, created.thread.id)
             assert job.channel_id is not None  # the worker gives up on a notice without one
             channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)

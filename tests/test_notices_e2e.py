@@ -97,6 +97,18 @@ async def test_a_digest_posts_once_with_the_days_reviews_and_nothing_on_an_empty
     assert states in (["sent", "empty"], ["empty", "sent", "empty"])
 
 
+async def test_a_forums_digest_is_a_post_of_its_own(bot: FestivalBot, fake: FakeDiscord) -> None:
+    forum = fake.add_channel(fake.default_guild.id, "daily", type=ChannelType.FORUM).id
+    await announce(fake, "subscribe", {"channel": forum, "festival": "Berlinale", "style": "digest", "hour": 0})
+    await publish(bot, review("The Forum Film"))
+    tomorrow = time.time() + DAY
+    assert await cog(bot).notices.run_once(tomorrow) == 1
+    (post,) = fake.requests_matching(f"POST /channels/{forum}/threads")
+    assert post.json["name"].startswith("Digest · Berlinale · ")
+    assert "The Forum Film" in post.json["message"]["embeds"][0]["description"]
+    assert await cog(bot).notices.run_once(tomorrow + 60) == 0
+
+
 async def test_a_bad_digest_time_zone_is_one_line_and_stores_nothing(bot: FestivalBot, fake: FakeDiscord) -> None:
     channel = fake.add_channel(fake.default_guild.id, "digest").id
     options = {"channel": channel, "festival": "all", "style": "digest", "timezone": "Europe/Berln"}
