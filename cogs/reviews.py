@@ -49,8 +49,8 @@ class Reviews(commands.Cog):
     async def sales(
         self, interaction: discord.Interaction[Any], title: Title | None = None, company: Name | None = None
     ) -> None:
-        """Who sells a film, with emails, phones and websites; or every film a sales company handles."""
-        await answer(interaction, self.answers.sales(title, company))
+        """Who sells a film, with contacts to save (vCard, CSV); or every film a sales company handles."""
+        await answer(interaction, self.answers.sales(title, company, owner=interaction.user.id))
 
     @review.autocomplete("title")
     @credits.autocomplete("title")

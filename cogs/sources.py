@@ -9,7 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answers.cards import Card, Reply
+from bot.answers.cards import Reply
+from bot.answers.status import feeds_reply
 from bot.client.render import send_reply
 from bot.health import supervise
 from bot.sources.feeds.feed_list import DEFAULT_INTERVAL, FeedError, add_feed, list_feeds, remove_feed
@@ -96,12 +97,7 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction[Any]) -> None:
         """This server's feeds, with their last fetch, errors and counts."""
-        feeds = await list_feeds(self.store, guild_id=_guild(interaction))
-        if not feeds:
-            await send_reply(interaction, Reply.notice("No feeds yet. Add one with /feeds add."))
-            return
-        card = Card.make("Review feeds", "\n".join(f"• {feed.line()}" for feed in feeds))
-        await send_reply(interaction, Reply(cards=[card], ephemeral=True))
+        await send_reply(interaction, await feeds_reply(self.store, _guild(interaction)))
 
     @app_commands.command(name="remove")
     @app_commands.describe(feed="The feed's number or URL")

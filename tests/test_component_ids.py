@@ -30,11 +30,15 @@ folded = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 ", min_size=1, m
 festival_names = st.sampled_from(["Berlinale", "Cannes", "San Sebastian", "BFI London Film Festival"])
 sections = st.none() | st.sampled_from(["Competition", "Un Certain Regard", "Directors' Fortnight", "Midnight Madness"])
 years = st.none() | st.integers(min_value=1950, max_value=2100)
+# Discord user ids (snowflakes) up to 20 digits; None for a pager anyone may press.
+owners = st.none() | st.integers(min_value=1, max_value=2**64 - 1)
 
 page_ids = (
     st.builds(CreditsPage, ids, pages)
     | st.builds(ListPage, st.sampled_from(["person", "company"]), folded, pages)
-    | st.builds(FestivalPage, festival_names, years, sections, pages)
+    # With an owner's 20 digits the name has 50 characters: a longer one is cut (see below).
+    | st.builds(ListPage, st.sampled_from(["person", "company"]), folded.map(lambda v: v[:50].strip()), pages, owners)
+    | st.builds(FestivalPage, festival_names, years, sections, pages, owners)
 )
 components: st.SearchStrategy[ComponentId] = (
     st.builds(ReviewAction, ids, st.sampled_from(["credits", "sales"]))
@@ -64,6 +68,10 @@ def test_the_wire_format_of_posted_buttons_stays_readable() -> None:
     assert decode("list:festival:Cannes||:0") == FestivalPage("Cannes", None, None, 0)
     assert decode("pick:review") == Pick("review")
     assert decode("film:7:reviews") == FilmReviews(7)
+    # Pagers that name who asked (public listings): only the owner pages the message in place.
+    assert decode("list:person:li ruijun:2@80351110224678912") == ListPage("person", "li ruijun", 2, 80351110224678912)
+    assert decode("list:festival:CPH:DOX|2024|:1@42") == FestivalPage("CPH:DOX", 2024, None, 1, 42)
+    assert decode("list:festival:CPH:DOX|2024|:1@42:noop") == PageIndicator(FestivalPage("CPH:DOX", 2024, None, 1, 42))
 
 
 @given(components)
@@ -85,6 +93,14 @@ def test_a_long_name_is_cut_and_the_page_kept() -> None:
     cut = decode(custom_id)
     assert isinstance(cut, ListPage) and long.value.startswith(cut.value) and cut.page == 41
     assert decode(indicator) == PageIndicator(cut)
+
+
+def test_a_long_name_is_cut_and_the_owner_kept() -> None:
+    long = FestivalPage("A Festival With An Extraordinarily Long Name" * 3, 2024, "Competition", 12, 2**64 - 1)
+    custom_id = encode(long)
+    assert len(custom_id) <= CUSTOM_ID_LIMIT and len(encode(PageIndicator(long))) <= CUSTOM_ID_LIMIT
+    cut = decode(custom_id)
+    assert isinstance(cut, FestivalPage) and (cut.page, cut.owner) == (12, 2**64 - 1)
 
 
 def test_ids_this_bot_never_sends_are_refused() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 import zlib
 from collections.abc import AsyncIterator
@@ -378,6 +379,41 @@ async def test_file_upload_is_stored_and_served(fake: FakeDiscord, bot: TinyBot)
     assert request.multipart and [f.filename for f in request.files] == ["poster.png"]
     assert [a["filename"] for a in fake.messages[sent.id]["attachments"]] == ["poster.png"]
     assert await sent.attachments[0].read() == b"not really a png"
+
+
+async def test_uploads_are_checked_as_discord_documents_them(fake: FakeDiscord) -> None:
+    """``files[n]`` parts beside ``payload_json``, attachments naming uploaded indexes; anything else is refused."""
+    url = f"{fake.api_base}/channels/{channel_named(fake, 'reviews')}/messages"
+    headers = {"Authorization": f"Bot {TOKEN}"}
+
+    def form(payload: dict[str, Any] | None, *files: tuple[str, str]) -> aiohttp.FormData:
+        data = aiohttp.FormData()
+        if payload is not None:
+            data.add_field("payload_json", json.dumps(payload), content_type="application/json")
+        for field, name in files:
+            data.add_field(field, b"BEGIN:VCARD\r\nEND:VCARD\r\n", filename=name, content_type="text/vcard")
+        return data
+
+    good = {"content": "contacts", "attachments": [{"id": 0, "filename": "a.vcf"}, {"id": 1, "filename": "b.csv"}]}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=form(good, ("files[0]", "a.vcf"), ("files[1]", "b.csv")), headers=headers) as r:
+            assert r.status == 200
+            sent = await r.json()
+        assert [a["filename"] for a in sent["attachments"]] == ["a.vcf", "b.csv"]
+        async with http.get(sent["attachments"][0]["url"]) as r:
+            assert await r.read() == b"BEGIN:VCARD\r\nEND:VCARD\r\n"
+        refused: list[tuple[dict[str, Any] | None, list[tuple[str, str]]]] = [
+            (good, [("file", "a.vcf"), ("files[1]", "b.csv")]),  # not files[n]
+            (good, [("files[0]", "a.vcf"), ("files[0]", "b.csv")]),  # the same n twice
+            (good, [("files[0]", "a.vcf")]),  # attachments name files[1], never uploaded
+            (None, [("files[0]", "a.vcf")]),  # no payload_json
+            ({"content": "many"}, [(f"files[{n}]", f"{n}.vcf") for n in range(11)]),  # more than ten
+        ]
+        for payload, files in refused:
+            async with http.post(url, data=form(payload, *files), headers=headers) as r:
+                assert r.status == 400, (payload, files)
+                assert (await r.json())["code"] == 50035
+    fake.errors.clear()
 
 
 async def test_resolved_user_and_channel_options(fake: FakeDiscord) -> None:

@@ -76,8 +76,9 @@ async def test_review_shows_every_outlet_newest_first_and_the_menu_opens_one(
     description = embed["description"]
     thr, variety, screen = (description.index(f"**{p}") for p in ("The Hollywood Reporter", "Variety", "Screen"))
     assert thr < variety < screen  # newest first
-    assert "**Variety · Peter Writer** — B+ (83/100) · 15 Feb 2026" in description
-    assert "**Screen International · Jane Critic** — ★★★★☆ (80/100) · 14 Feb 2026" in description
+    # Dates are Discord timestamps (each reader's own time zone): 15 and 14 Feb 2026, 09:00 UTC.
+    assert "**Variety · Peter Writer** — B+ (83/100) · <t:1771146000:D>" in description
+    assert "**Screen International · Jane Critic** — ★★★★☆ (80/100) · <t:1771059600:D>" in description
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     facts = (fields["Year"], fields["Director"], fields["Festival"])
     assert facts == ("2026", "Ana Lima", "Berlinale 2026 · Competition")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -64,6 +65,7 @@ async def test_a_new_feed_entry_is_announced(bot: FestivalBot, fake: FakeDiscord
     assert any(c.get("url", "").startswith(site.base) for row in message["components"] for c in row["components"])
     listing = await admin(fake, "feeds list")
     assert "reviews.xml" in listing["embeds"][0]["description"]
+    assert re.search(r"last fetch <t:\d+:R> \(", listing["embeds"][0]["description"])  # each reader's own time
     refused = await fake.slash_command("feeds list", member_permissions=P.EVERYONE_DEFAULT)
     assert "Manage" in (await refused.response())["data"]["content"]
 

@@ -111,7 +111,9 @@ async def test_a_sales_agent_downloads_as_a_contact_card(site: Site) -> None:
     assert card.endswith("\r\n") and "\n" not in card.replace("\r\n", "")
     lines = card.split("\r\n")
     assert lines[:5] == ["BEGIN:VCARD", "VERSION:3.0", "FN:Nordic Sales", "N:Nordic Sales;;;;", "ORG:Nordic Sales"]
-    assert "EMAIL;TYPE=INTERNET,WORK:sales@nordic.example" in lines and "URL:www.nordic.example" in lines
+    assert (
+        "EMAIL;TYPE=INTERNET,WORK:sales@nordic.example" in lines and "URL:https://www.nordic.example" in lines
+    )  # opens from the card
     assert f"NOTE:Sales agent for {MANY}" in lines
 
 

@@ -6,6 +6,7 @@ from bot.answers.cards import CONTENT_LIMIT, Card, Reply, escape
 from bot.answers.film_cards import review_card
 from bot.answers.labels import byline, rating_text
 from bot.answers.links import NO_LINKS, Links
+from bot.answers.stamps import stamp
 from bot.domain.models import DeliveryRecord, StoredReview, Subscription
 from bot.domain.text import truncate
 from bot.health import TaskHealth, TaskState
@@ -83,7 +84,7 @@ def tasks_text(tasks: list[TaskHealth]) -> str:
     for task in tasks:
         line = f"{TASK_STATES[task.state]} — {task.name}"
         if not task.healthy:
-            line += f" since <t:{int(task.since.timestamp())}:R>"
+            line += f" since {stamp(task.since, 'R')}"
             if task.restarts:
                 line += f" ({task.restarts} restart{'s' if task.restarts != 1 else ''})"
             if task.problem:

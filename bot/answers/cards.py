@@ -7,6 +7,7 @@ console shows exactly what Discord would.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from typing import Literal
@@ -14,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answers.component_ids import Page, PageIndicator, encode
+from bot.answers.stamps import unmark
 from bot.domain.text import truncate
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -37,8 +39,8 @@ _LINE_START = re.compile(r"(?m)^(\s*)([#>-]|\d+\.)")
 
 
 def escape(text: str) -> str:
-    """Review text shown as-is: markdown characters escaped so it cannot restyle the answer."""
-    return _LINE_START.sub(r"\1\\\2", _MARKDOWN.sub(r"\\\1", text))
+    """Review text shown as-is: markdown characters escaped so it cannot restyle the answer (nor pose as a date)."""
+    return _LINE_START.sub(r"\1\\\2", _MARKDOWN.sub(r"\\\1", unmark(text)))
 
 
 def fit(text: str, limit: int) -> str:
@@ -68,6 +70,8 @@ class Card(BaseModel):
     fields: list[CardField] = Field(default_factory=list)
     footer: str = ""
     color: int | None = None
+    #: The card's moment (a review's publication): Discord shows it by the footer in each reader's time zone.
+    timestamp: dt.datetime | None = None
 
     @classmethod
     def make(
@@ -79,6 +83,7 @@ class Card(BaseModel):
         fields: Sequence[tuple[str, str] | tuple[str, str, bool]] | None = None,
         footer: str = "",
         color: int | None = None,
+        timestamp: dt.datetime | None = None,
     ) -> Card:
         made: list[CardField] = []
         for item in (fields or [])[:FIELDS_LIMIT]:
@@ -95,6 +100,7 @@ class Card(BaseModel):
             fields=made,
             footer=fit(footer, FOOTER_LIMIT),
             color=color,
+            timestamp=timestamp,
         )
         return card.within(EMBED_TOTAL_LIMIT)
 
@@ -148,8 +154,19 @@ class Select(BaseModel):
     options: list[Option]
 
 
+class Attachment(BaseModel):
+    """A file sent with an answer (a contact card to save); ``name`` is the file name the reader sees."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    data: bytes
+    content_type: str
+    description: str = ""
+
+
 class Reply(BaseModel):
-    """Everything one answer sends: text, cards, buttons and at most one select menu."""
+    """Everything one answer sends: text, cards, buttons, at most one select menu, and files."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -157,7 +174,22 @@ class Reply(BaseModel):
     cards: list[Card] = Field(default_factory=list)
     buttons: list[Button] = Field(default_factory=list)
     select: Select | None = None
+    files: list[Attachment] = Field(default_factory=list)
     ephemeral: bool = False
+
+    def with_text(self, change: Callable[[str], str]) -> Reply:
+        """The reply with ``change`` applied where Discord renders markdown (and date marks): the
+        content, card descriptions and field values; how each renderer writes :mod:`~bot.answers.stamps`."""
+        cards = [
+            card.model_copy(
+                update={
+                    "description": change(card.description),
+                    "fields": [f.model_copy(update={"value": change(f.value)}) for f in card.fields],
+                }
+            )
+            for card in self.cards
+        ]
+        return self.model_copy(update={"content": change(self.content), "cards": cards})
 
     @classmethod
     def notice(cls, text: str) -> Reply:
@@ -174,12 +206,16 @@ class Choice(BaseModel):
     value: str
 
 
+PREVIOUS_LABEL = "◀ Previous"
+NEXT_LABEL = "Next ▶"
+
+
 def pager_buttons(page_id: Callable[[int], Page], page: int, pages: int) -> list[Button]:
     """Previous/next buttons whose ids say which page to show (``page_id(n)`` names page ``n``)."""
     if pages <= 1:
         return []
     return [
-        Button(label="◀ Previous", custom_id=encode(page_id(max(page - 1, 0))), disabled=page == 0),
+        Button(label=PREVIOUS_LABEL, custom_id=encode(page_id(max(page - 1, 0))), disabled=page == 0),
         Button(label=f"Page {page + 1}/{pages}", custom_id=encode(PageIndicator(page_id(page))), disabled=True),
-        Button(label="Next ▶", custom_id=encode(page_id(min(page + 1, pages - 1))), disabled=page >= pages - 1),
+        Button(label=NEXT_LABEL, custom_id=encode(page_id(min(page + 1, pages - 1))), disabled=page >= pages - 1),
     ]

@@ -4,6 +4,10 @@ A component carries its whole state in its ``custom_id`` (at most 100 characters
 a message posted weeks ago still works after a restart: ``review:12:credits``, ``credits:12:1``,
 ``list:person:li ruijun:2``, ``list:festival:Berlinale|2022|Competition:0``, ``pick:review``,
 ``film:7:reviews``. The wire format is kept stable: ids already posted in channels must keep parsing.
+
+A pager on a public listing names who asked for it (``list:person:li ruijun:2@80351110224678912``):
+only that member turns the listing's pages; anyone else pressing gets the page as a private copy.
+An id without an owner (posted before owners existed, or on a private answer) pages for anyone.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ class ListPage:
     kind: ListKind
     value: str
     page: int
+    #: The member who asked for the listing; only they page it in place.
+    owner: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,8 @@ class FestivalPage:
     year: int | None
     section: str | None
     page: int
+    #: The member who asked for the listing; only they page it in place.
+    owner: int | None = None
 
 
 Page = CreditsPage | ListPage | FestivalPage
@@ -91,7 +99,7 @@ _KINDS: dict[str, ListKind] = {"person": "person", "company": "company"}
 
 _REVIEW = re.compile(r"^review:(\d{1,20}):(\w+)$")
 _CREDITS = re.compile(r"^credits:(\d{1,20}):(\d{1,6})$")
-_LIST = re.compile(r"^list:(\w+):(.*):(\d{1,6})$", re.DOTALL)
+_LIST = re.compile(r"^list:(\w+):(.*):(\d{1,6})(?:@(\d{1,20}))?$", re.DOTALL)
 _PICK = re.compile(r"^pick:(\w+)$")
 _FILM_REVIEWS = re.compile(r"^film:(\d{1,20}):reviews$")
 _NOOP = ":noop"
@@ -104,10 +112,10 @@ def encode(component: ComponentId) -> str:
             return f"review:{review_id}:{target}"
         case CreditsPage(review_id, page):
             return f"credits:{review_id}:{page}"
-        case ListPage(kind, value, page):
-            return _list_id(kind, value, page)
-        case FestivalPage(name, year, section, page):
-            return _list_id("festival", f"{name}|{year or ''}|{section or ''}", page)
+        case ListPage(kind, value, page, owner):
+            return _list_id(kind, value, page, owner)
+        case FestivalPage(name, year, section, page, owner):
+            return _list_id("festival", f"{name}|{year or ''}|{section or ''}", page, owner)
         case PageIndicator(of):
             return encode(of)[: CUSTOM_ID_LIMIT - len(_NOOP)] + _NOOP
         case Pick(action):
@@ -116,8 +124,8 @@ def encode(component: ComponentId) -> str:
             return f"film:{film_id}:reviews"
 
 
-def _list_id(kind: str, value: str, page: int) -> str:
-    head, tail = f"list:{kind}:", f":{page}"
+def _list_id(kind: str, value: str, page: int, owner: int | None) -> str:
+    head, tail = f"list:{kind}:", f":{page}" + (f"@{owner}" if owner is not None else "")
     return head + value[: CUSTOM_ID_LIMIT - len(_NOOP) - len(head) - len(tail)] + tail
 
 
@@ -132,11 +140,12 @@ def decode(custom_id: str) -> ComponentId | None:
         return CreditsPage(int(match[1]), int(match[2]))
     if match := _LIST.match(custom_id):
         kind, value, page = match[1], match[2], int(match[3])
+        owner = int(match[4]) if match[4] else None
         if kind == "festival":
             name, year, section = [*value.split("|"), "", ""][:3]
-            return FestivalPage(name, int(year) if year.isdigit() else None, section or None, page)
+            return FestivalPage(name, int(year) if year.isdigit() else None, section or None, page, owner)
         list_kind = _KINDS.get(kind)
-        return ListPage(list_kind, value, page) if list_kind else None
+        return ListPage(list_kind, value, page, owner) if list_kind else None
     if (match := _PICK.match(custom_id)) and (action := _ACTIONS.get(match[1])):
         return Pick(action)
     if match := _FILM_REVIEWS.match(custom_id):

@@ -10,6 +10,7 @@ from bot.answers.cards import (
     FIELDS_LIMIT,
     SELECT_LABEL_LIMIT,
     SELECT_OPTIONS_LIMIT,
+    Attachment,
     Button,
     Card,
     Option,
@@ -19,8 +20,10 @@ from bot.answers.cards import (
     pager_buttons,
 )
 from bot.answers.component_ids import CreditsPage, FilmReviews, ReviewAction, encode
-from bot.answers.labels import byline, contact_lines, date_text, rating_text, review_value
+from bot.answers.contacts import contacts_csv, file_name, vcards
+from bot.answers.labels import byline, contact_lines, rating_text, review_value
 from bot.answers.links import NO_LINKS, Links
+from bot.answers.stamps import date_text, stamp
 from bot.domain.models import Film, Review, StoredReview
 from bot.domain.text import fold, truncate
 from bot.storage.rows import ReviewLine
@@ -79,12 +82,17 @@ def review_card(stored: StoredReview, links: Links = NO_LINKS) -> Reply:
             f"Image: {review.image_credit}" if review.image_credit else "",
             review.publication or "",
             f"Review by {review.reviewer}" if review.reviewer else "",
-            date_text(review.published_at),
         )
         if part
     )
     card = Card.make(
-        escape(title), "\n\n".join(parts), url=review.url, fields=fields, footer=footer, color=REVIEW_COLOR
+        escape(title),
+        "\n\n".join(parts),
+        url=review.url,
+        fields=fields,
+        footer=footer,
+        color=REVIEW_COLOR,
+        timestamp=review.published_at,
     )
     buttons = [
         Button(label="Credits", custom_id=encode(ReviewAction(stored.id, "credits")), style="primary"),
@@ -114,7 +122,7 @@ def film_card(film: Film, lines: list[ReviewLine], links: Links = NO_LINKS) -> R
         if line.rating:
             head += f" — {escape(rating_text(line.rating))}"
         if line.published_at:
-            head += f" · {date_text(line.published_at)}"
+            head += f" · {stamp(line.published_at)}"
         entries.append(f"{head}\n{escape(truncate(line.verdict, budget))}" if line.verdict else head)
     festivals = _editions(lines)
     countries = next((line.countries for line in lines if line.countries), [])
@@ -223,8 +231,34 @@ def sales_card(stored: StoredReview) -> Reply:
     if not review.sales:
         return Reply.notice(f"The review of {escape(review.display_title)} lists no sales contact.")
     fields = [(escape(agent.company), contact_lines(agent.emails, agent.phones, agent.urls)) for agent in review.sales]
-    card = Card.make(f"Sales: {escape(review.display_title)}", fields=fields, color=REVIEW_COLOR)
-    return Reply(cards=[card], ephemeral=True)
+    card = Card.make(
+        f"Sales: {escape(review.display_title)}",
+        fields=fields,
+        footer="The contacts are attached: a vCard for your address book and a CSV for spreadsheets.",
+        color=REVIEW_COLOR,
+    )
+    return Reply(cards=[card], files=contact_files(stored), ephemeral=True)
+
+
+def contact_files(stored: StoredReview) -> list[Attachment]:
+    """A film's sales agents as a ``.vcf`` (every agent's card in one file) and a ``.csv``, named after the film."""
+    review = stored.review
+    title = review.display_title
+    note = f"Sales agent for {title}"
+    return [
+        Attachment(
+            name=file_name(review.title, "-sales.vcf"),
+            data=vcards(review.sales, note).encode(),
+            content_type="text/vcard; charset=utf-8",
+            description=truncate(f"Sales contacts for {title} (vCard)", 1024),
+        ),
+        Attachment(
+            name=file_name(review.title, "-sales.csv"),
+            data=contacts_csv(review.sales, title).encode(),
+            content_type="text/csv; charset=utf-8",
+            description=truncate(f"Sales contacts for {title} (CSV)", 1024),
+        ),
+    ]
 
 
 def _pages(fields: list[tuple[str, str]], budget: int) -> list[list[tuple[str, str]]]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Literal
 
 from bot.answers.cards import CHOICE_NAME_LIMIT, escape
+from bot.answers.contacts import web_address
 from bot.domain.models import Rating, SearchHit
 from bot.domain.text import fold, truncate
 from bot.storage.rows import ReviewRef
@@ -74,10 +74,6 @@ def byline(publication: str | None, reviewer: str | None) -> str:
     return " · ".join(part for part in (publication, reviewer) if part) or "Unsigned review"
 
 
-def date_text(value: dt.datetime | None) -> str:
-    return value.strftime("%-d %b %Y") if value else ""
-
-
 def why(hit: SearchHit) -> str | None:
     if hit.matched != "title" and hit.name:
         return truncate(f"{hit.name} ({hit.role})" if hit.role else hit.name, 100)
@@ -88,6 +84,20 @@ def roles(role: str | None) -> str:
     return ", ".join(part.replace("_", " ") for part in (role or "").split(",") if part)
 
 
+def website(url: str) -> str:
+    """A website as a link that opens it (``www.example.com`` written without a scheme is https), shown as written.
+
+    Markdown's own characters in the address are escaped (``%28``), so the link cannot be cut short;
+    an address that is no http(s) site stays plain, escaped text.
+    """
+    link = web_address(url)
+    if link is None:
+        return escape(url)
+    target = link.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    return f"[{escape(url.strip())}]({target})"
+
+
 def contact_lines(emails: list[str], phones: list[str], urls: list[str]) -> str:
-    lines = [f"✉ {e}" for e in emails] + [f"☎ {p}" for p in phones] + [f"🌐 {escape(u)}" for u in urls]
+    lines = [f"✉ {escape(e)}" for e in emails] + [f"☎ {escape(p)}" for p in phones]
+    lines += [f"🌐 {website(u)}" for u in urls]
     return "\n".join(lines) or "No contact details given."

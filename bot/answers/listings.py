@@ -12,7 +12,8 @@ from collections.abc import Callable
 from bot.answers.cards import Card, Reply, escape, fit, pager_buttons
 from bot.answers.component_ids import Page
 from bot.answers.film_cards import REVIEW_COLOR
-from bot.answers.labels import date_text, hit_label, rating_text, roles
+from bot.answers.labels import hit_label, rating_text, roles
+from bot.answers.stamps import stamp
 from bot.storage.rows import ReviewRef
 
 LIST_PAGE_SIZE = 10
@@ -57,7 +58,7 @@ def person_lines(films: list[list[ReviewRef]]) -> list[str]:
 def company_lines(films: list[list[ReviewRef]]) -> list[str]:
     lines = []
     for reviews in films:
-        when = f" — {date_text(reviews[0].published_at)}" if reviews[0].published_at else ""
+        when = f" — {stamp(reviews[0].published_at)}" if reviews[0].published_at else ""
         lines.append(_line(f"• {escape(hit_label(reviews[0], 200))}{when}"))
     return lines
 

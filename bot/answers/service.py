@@ -119,9 +119,15 @@ class Answers:
 
     # -- /sales ---------------------------------------------------------------------------------------
 
-    async def sales(self, title: str | None = None, company: str | None = None, page: int = 0) -> Reply:
+    async def sales(
+        self, title: str | None = None, company: str | None = None, page: int = 0, owner: int | None = None
+    ) -> Reply:
+        """A film's sales agents (with their contacts attached as vCard and CSV), or a company's films.
+
+        ``owner``, on listings, is the member who asked: only they turn its pages (others get a copy).
+        """
         if company and company.strip():
-            return await self.company_films(company, page)
+            return await self.company_films(company, page, owner)
         if not title or not title.strip():
             return Reply.notice("Give a film title (`title:`) or a sales company (`company:`).")
         found = await self.resolver.one_review(title, choose=names_sales)
@@ -129,24 +135,24 @@ class Answers:
             return await self._candidates(found, "sales", title)
         return sales_card(found)
 
-    async def company_films(self, company: str, page: int = 0) -> Reply:
+    async def company_films(self, company: str, page: int = 0, owner: int | None = None) -> Reply:
         name = await self._resolve_name("companies", company)
         if name is None:
             return Reply.notice(f"No sales company matches “{escape(truncate(company.strip(), 80))}”.")
         films = by_film(await self.store.reviews_selling_company(fold(name)))
         contact = await self.store.latest_contact(fold(name))
         description = contact_lines(contact.emails, contact.phones, contact.urls) if contact else ""
-        listed = partial(ListPage, "company", fold(name)[:60])
+        listed = partial(ListPage, "company", fold(name)[:60], owner=owner)
         return listing(f"Films handled by {escape(name)}", description, company_lines(films), listed, page)
 
     # -- /person --------------------------------------------------------------------------------------
 
-    async def person(self, name: str, page: int = 0) -> Reply:
+    async def person(self, name: str, page: int = 0, owner: int | None = None) -> Reply:
         resolved = await self._resolve_name("people", name)
         if resolved is None:
             return Reply.notice(f"Nobody credited matches “{escape(truncate(name.strip(), 80))}”.")
         films = by_film(await self.store.reviews_crediting_person(fold(resolved)))
-        listed = partial(ListPage, "person", fold(resolved)[:60])
+        listed = partial(ListPage, "person", fold(resolved)[:60], owner=owner)
         return listing(f"Films with {escape(resolved)}", "", person_lines(films), listed, page)
 
     async def person_names(self, typed: str) -> list[str]:
@@ -173,7 +179,9 @@ class Answers:
 
     # -- /festival ------------------------------------------------------------------------------------
 
-    async def festival(self, name: str, year: int | None = None, section: str | None = None, page: int = 0) -> Reply:
+    async def festival(
+        self, name: str, year: int | None = None, section: str | None = None, page: int = 0, owner: int | None = None
+    ) -> Reply:
         """The films reviewed at one festival edition, each with how many reviews it has and their ratings."""
         if year is None:
             name, year = parse_festival_option(name)  # "Berlinale 2022" typed as one name
@@ -188,7 +196,7 @@ class Answers:
         edition = " ".join(str(part) for part in (festival.name, year or "") if part)
         title = f"{edition} · {canonical_section}" if canonical_section else edition
         lines = festival_lines(by_film(refs), show_section=not canonical_section)
-        listed = partial(FestivalPage, festival.name, year, canonical_section)
+        listed = partial(FestivalPage, festival.name, year, canonical_section, owner=owner)
         return listing(f"Reviews from {escape(title)}", "", lines, listed, page, reviews=len(refs))
 
 

@@ -35,7 +35,7 @@ from bot.web.server import web_pages
 log = logging.getLogger(__name__)
 
 #: One extension per user-facing area; a load error stops start-up instead of hiding the feature.
-EXTENSIONS: tuple[str, ...] = ("cogs.reviews", "cogs.browse", "cogs.announce", "cogs.sources")
+EXTENSIONS: tuple[str, ...] = ("cogs.reviews", "cogs.browse", "cogs.announce", "cogs.sources", "cogs.help")
 
 APOLOGY = "Sorry, something went wrong while answering that. It has been logged; please try again."
 

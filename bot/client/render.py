@@ -4,11 +4,16 @@ Buttons and menus carry everything they need in their ``custom_id`` (built and p
 :mod:`bot.answers.component_ids`), so they keep working after a restart. Their clicks are turned
 into a ``festbot_action`` event carrying the decoded id, which the cogs listen for; this module
 only knows how to draw and send.
+
+Dates in answers are marks (:mod:`bot.answers.stamps`); here they become Discord's timestamps, which
+each reader sees in their own time zone, and a card's own date becomes the embed's timestamp.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import io
 import logging
 import re
 from collections.abc import Awaitable, Mapping
@@ -16,8 +21,9 @@ from typing import Any, cast
 
 import discord
 
-from bot.answers.cards import Button, Card, Reply
+from bot.answers.cards import Attachment, Button, Card, Reply
 from bot.answers.component_ids import BUTTON_TEMPLATE, SELECT_TEMPLATE, decode
+from bot.answers.stamps import discord_text
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +41,14 @@ _STYLES = {
 
 
 def embed(card: Card) -> discord.Embed:
-    made = discord.Embed(title=card.title, description=card.description or None, url=card.url, color=card.color)
+    made = discord.Embed(
+        title=card.title,
+        description=card.description or None,
+        url=card.url,
+        color=card.color,
+        # discord.py reads a naive datetime as local time; the stored ones are UTC.
+        timestamp=card.timestamp.replace(tzinfo=card.timestamp.tzinfo or dt.UTC) if card.timestamp else None,
+    )
     for field in card.fields:
         made.add_field(name=field.name, value=field.value, inline=field.inline)
     if card.footer:
@@ -130,8 +143,15 @@ def view(reply: Reply) -> discord.ui.View | None:
     return made
 
 
+def file(attachment: Attachment) -> discord.File:
+    return discord.File(
+        io.BytesIO(attachment.data), filename=attachment.name, description=attachment.description or None
+    )
+
+
 def message_kwargs(reply: Reply) -> dict[str, Any]:
-    """Keyword arguments for ``send_message``/``followup.send``/``edit_message``."""
+    """Keyword arguments for ``send_message``/``followup.send`` (and, with ``files`` as ``attachments``, edits)."""
+    reply = reply.with_text(discord_text)
     kwargs: dict[str, Any] = {
         "content": reply.content or None,
         "embeds": [embed(card) for card in reply.cards],
@@ -140,6 +160,8 @@ def message_kwargs(reply: Reply) -> dict[str, Any]:
     made = view(reply)
     if made is not None:
         kwargs["view"] = made
+    if reply.files:
+        kwargs["files"] = [file(attachment) for attachment in reply.files]
     return kwargs
 
 
@@ -159,6 +181,8 @@ async def edit_reply(interaction: discord.Interaction[Any], reply: Reply) -> Non
         return
     kwargs = message_kwargs(reply)
     kwargs.setdefault("view", None)
+    # An edit names the message's whole set of files: this reply's, or none.
+    kwargs["attachments"] = kwargs.pop("files", [])
     if interaction.response.is_done():
         # Deferred as an update: the original response is the message the button sits on.
         await interaction.edit_original_response(**kwargs)
@@ -166,15 +190,21 @@ async def edit_reply(interaction: discord.Interaction[Any], reply: Reply) -> Non
         await interaction.response.edit_message(**kwargs)
 
 
-async def answer(interaction: discord.Interaction[Any], work: Awaitable[Reply], *, edit: bool = False) -> None:
-    """Run ``work`` and send its reply within Discord's 3-second deadline, deferring only when it is slow."""
+async def answer(
+    interaction: discord.Interaction[Any], work: Awaitable[Reply], *, edit: bool = False, private: bool = False
+) -> None:
+    """Run ``work`` and send its reply within Discord's 3-second deadline, deferring only when it is slow.
+
+    ``private``: the reply will be ephemeral, so a deferral must be too (a deferred answer keeps the
+    visibility its "thinking" message had).
+    """
     task: asyncio.Future[Reply] = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done and not interaction.response.is_done():
         if edit:
             await interaction.response.defer()
         else:
-            await interaction.response.defer(thinking=True)
+            await interaction.response.defer(thinking=True, ephemeral=private)
     reply = await task
     if edit:
         await edit_reply(interaction, reply)

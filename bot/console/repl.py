@@ -1,4 +1,8 @@
-"""Replies as terminal text: what ``festbot ask`` and the no-token console print."""
+"""Replies as terminal text: what ``festbot ask`` and the no-token console print.
+
+Dates read as UTC dates (Discord shows each reader their own time zone), channel and role mentions
+as their numbers, attached files by name and size; ``next`` and ``prev`` press a listing's pager.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ import textwrap
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot.answers.cards import Card, Reply
+from bot.answers.cards import NEXT_LABEL, PREVIOUS_LABEL, Card, Reply
 from bot.answers.component_ids import CreditsPage, FestivalPage, ListPage, ReviewAction, decode
+from bot.answers.stamps import date_text, plain_text
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -25,11 +30,28 @@ APOLOGY = "Sorry, something went wrong while answering that; other commands stil
 _UNESCAPE = re.compile(r"\\(.)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<![\\*])\*(?!\*)(.+?)(?<!\\)\*")
+_LINK = re.compile(r"(?<!\\)\[((?:\\.|[^\]\\])*)\]\((https?://[^)\s]+)\)")
+_CHANNEL = re.compile(r"<#(\d+)>")
+_ROLE = re.compile(r"<@&(\d+)>")
 WIDTH = 88
+#: What typed alone presses a listing's pager button.
+PAGER_WORDS = {
+    "next": NEXT_LABEL,
+    "n": NEXT_LABEL,
+    "prev": PREVIOUS_LABEL,
+    "previous": PREVIOUS_LABEL,
+    "p": PREVIOUS_LABEL,
+}
+
+
+def _link(match: re.Match[str]) -> str:
+    shown, target = match[1], match[2]
+    return target if _UNESCAPE.sub(r"\1", shown) in (target, target.removeprefix("https://")) else f"{shown} <{target}>"
 
 
 def _plain(text: str) -> str:
-    """Discord markdown to plain text: bold/italic markers dropped, escapes resolved."""
+    """Discord markdown to plain text: bold/italic markers dropped, links as their address, escapes resolved."""
+    text = _ROLE.sub(r"@role:\1", _CHANNEL.sub(r"#channel:\1", _LINK.sub(_link, text)))
     return _UNESCAPE.sub(r"\1", _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text)))
 
 
@@ -53,12 +75,14 @@ def render_card(card: Card) -> list[str]:
         lines += ["", *_wrap(" | ".join(f"{_plain(f.name)}: {_plain(f.value)}" for f in inline))]
     for field in (f for f in card.fields if not f.inline):
         lines += ["", _plain(field.name) + ":", *_wrap(field.value, "  ")]
-    if card.footer:
-        lines += ["", *_wrap(card.footer)]
+    footer = " · ".join(part for part in (card.footer, date_text(card.timestamp)) if part)
+    if footer:
+        lines += ["", *_wrap(footer)]
     return lines
 
 
 def render_reply(reply: Reply) -> str:
+    reply = reply.with_text(plain_text)
     lines: list[str] = []
     if reply.ephemeral:
         lines.append("(only you can see this)")
@@ -78,7 +102,22 @@ def render_reply(reply: Reply) -> str:
     if clickable:
         labels = [f"[{b.label}]" + (f" {b.url}" if b.url else _button_hint(b.custom_id)) for b in clickable]
         lines += ["", "Buttons: " + "  ".join(labels)]
+        if any(b.label in (NEXT_LABEL, PREVIOUS_LABEL) for b in clickable):
+            lines.append("(type next or prev to turn the page)")
+    if reply.files:
+        files = ", ".join(f"{f.name} ({len(f.data):,} bytes)" for f in reply.files)
+        lines += ["", f"Attached in Discord: {files}"]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def pager_line(reply: Reply | None, word: str) -> str | None:
+    """The command a pager word (``next``, ``prev``) stands for after ``reply``; None when it has no such page."""
+    label = PAGER_WORDS.get(word.strip().lower().lstrip("/"))
+    if reply is None or label is None:
+        return None
+    button = next((b for b in reply.buttons if b.label == label and not b.disabled), None)
+    hint = _button_hint(button.custom_id) if button else ""
+    return hint.removeprefix(" -> ") or None
 
 
 def _button_hint(custom_id: str | None) -> str:
@@ -134,6 +173,7 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
             # failing input() itself.
             sys.stdin.reconfigure(errors="surrogateescape")
         loop = asyncio.get_running_loop()
+        last: Reply | None = None  # the last reply with buttons: what next and prev page
         while True:
             try:
                 line = await loop.run_in_executor(None, read_line or _prompt)
@@ -142,9 +182,21 @@ async def run_console(settings: Settings, connect_help: str, read_line: Callable
                 return 0
             if line.strip() in {"/quit", "/exit", "quit", "exit"}:
                 return 0
-            if line.strip():
-                reply = await answer_line(services.answers, line)
-                sys.stdout.write(render_reply(reply) + "\n")
+            if not line.strip():
+                continue
+            if line.strip().lower().lstrip("/") in PAGER_WORDS:
+                typed = pager_line(last, line)
+                if typed is None:
+                    sys.stdout.write(render_reply(Reply.notice(_NO_PAGE)) + "\n")
+                    continue
+                line = typed
+            reply = await answer_line(services.answers, line)
+            if reply.buttons:
+                last = reply
+            sys.stdout.write(render_reply(reply) + "\n")
+
+
+_NO_PAGE = "There is no such page: next and prev turn the pages of the last listing."
 
 
 def _prompt() -> str:

@@ -10,25 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 from importlib import resources
-from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
 from markupsafe import Markup
 
 from bot.answers import links
-from bot.answers.labels import date_text, rating_text
+from bot.answers.contacts import UNPRINTABLE as _UNPRINTABLE
+from bot.answers.contacts import http_url, web_address
+from bot.answers.labels import rating_text
+from bot.answers.stamps import date_text
 from bot.domain.text import truncate
 
-#: C0 and C1 controls but tab, newline and carriage return; noncharacters; lone surrogates.
-_UNPRINTABLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ud800-\udfff"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-    + "]"
-)
 #: The static files, served under a digest of their content so browsers may keep them for good.
 STATIC_FILES = {"site.css": "text/css", "grid.js": "text/javascript", "icon.svg": "image/svg+xml"}
 
@@ -38,30 +33,6 @@ def _printable(value: object) -> object:
     if isinstance(value, str) and not isinstance(value, Markup):
         return _UNPRINTABLE.sub("", value)
     return "" if value is None else value
-
-
-def http_url(url: str | None) -> str | None:
-    """``url`` if it is an absolute http(s) address with a host, else None: nothing else is ever a link."""
-    if not url:
-        return None
-    url = url.strip()
-    if _UNPRINTABLE.search(url) or any(ch.isspace() for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
-
-
-def web_address(text: str) -> str | None:
-    """A sales agent's website as written (``www.m-appeal.com`` or a full address) as a link, or None."""
-    if http_url(text):
-        return http_url(text)
-    bare = text.strip().rstrip("/")
-    if re.fullmatch(r"(?i)[a-z0-9-]+(\.[a-z0-9-]+)+(/[\w./%-]*)?", bare):
-        return http_url(f"https://{bare}")
-    return None
 
 
 def one_line(text: str | None, limit: int = 160) -> str:

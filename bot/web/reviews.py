@@ -8,13 +8,13 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.answers.contacts import file_name, vcard
 from bot.answers.film_cards import credit_groups, summary_parts
 from bot.answers.labels import byline
 from bot.answers.links import festival_path
 from bot.domain.models import StoredReview
 from bot.web.context import SERVICES, not_found, render
 from bot.web.headers import PAGE_CACHE_CONTROL, conditional
-from bot.web.vcard import file_name, vcard
 
 
 def edition(stored: StoredReview) -> tuple[str, int | None] | None:

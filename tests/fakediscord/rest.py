@@ -108,10 +108,54 @@ BodyCheck = Callable[[Ctx], list[spec.FieldError]]
 
 
 def spec_errors(ctx: Ctx, extra: Sequence[spec.FieldError] = (), *, schema: str | None = None) -> list[spec.FieldError]:
-    """Violations of the named component schema (default: the route's own body schema, if any), then ``extra``."""
+    """Violations of the named component schema (default: the route's own body schema, if any), of the
+    uploads' form (multipart requests), then ``extra``."""
     validator = spec.component_validator(schema) if schema else spec.route_validator(ctx.template, ctx.method)
     found = spec.schema_errors(validator, ctx.json) if validator is not None else []
-    return found + list(extra)
+    return found + upload_errors(ctx) + list(extra)
+
+
+#: A file part's field name, as Discord's reference names uploads: ``files[0]`` ... ``files[9]``.
+FILE_FIELD = re.compile(r"files\[(\d{1,2})\]")
+#: The most files one message may carry.
+MAX_FILES = 10
+
+
+def upload_errors(ctx: Ctx) -> list[spec.FieldError]:
+    """A multipart request's uploads as Discord's reference asks (Uploading Files): each file part is
+    ``files[n]`` with a file name, n unique, at most ten; the JSON body comes as ``payload_json``, and
+    each of its ``attachments`` that names an upload by index ``n`` has a ``files[n]`` part."""
+    if not ctx.rec.multipart:
+        return []
+    errors: list[spec.FieldError] = []
+    uploaded: set[int] = set()
+    for upload in ctx.files:
+        match = FILE_FIELD.fullmatch(upload.field)
+        if match is None or int(match[1]) in uploaded:
+            errors.append(
+                spec.FieldError((upload.field,), "INVALID_FILE_FIELD", "Upload fields are files[n], n unique.")
+            )
+            continue
+        uploaded.add(int(match[1]))
+        if not upload.filename:
+            errors.append(spec.FieldError((upload.field,), "BASE_TYPE_REQUIRED", "This field is required"))
+    if len(ctx.files) > MAX_FILES:
+        errors.append(spec.FieldError(("files",), "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FILES} or fewer in length."))
+    if ctx.files and ctx.json is None:
+        errors.append(spec.FieldError(("payload_json",), "BASE_TYPE_REQUIRED", "This field is required"))
+    body = ctx.json.get("data") if isinstance(ctx.json, dict) and "/callback" in ctx.template else ctx.json
+    where: tuple[str, ...] = ("data",) if body is not ctx.json else ()
+    specs = body.get("attachments") if isinstance(body, dict) else None
+    for n, attachment in enumerate(specs if isinstance(specs, list) else []):
+        ref = str(attachment.get("id", "")) if isinstance(attachment, dict) else ""
+        # An index names this request's upload; a snowflake, an attachment the message already has.
+        if ref.isdigit() and int(ref) < 1000 and int(ref) not in uploaded:
+            errors.append(
+                spec.FieldError(
+                    (*where, "attachments", n, "id"), "ATTACHMENT_NOT_FOUND", f"No files[{ref}] was uploaded."
+                )
+            )
+    return errors
 
 
 @dataclass
