@@ -186,7 +186,9 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         assert interaction.guild is not None
         subscriptions = await self.ledger.subscriptions(interaction.guild.id)
         alerts = await self.ledger.alert_channel(interaction.guild.id)
-        await send_reply(interaction, subscriptions_reply(subscriptions, self.services.health.snapshot(), alerts))
+        await send_reply(
+            interaction, subscriptions_reply(subscriptions, self.services.health.snapshot(), alerts, show_alerts=True)
+        )
 
     @app_commands.command(name="test")
     @app_commands.describe(channel="A subscribed channel (default: the first subscription)")

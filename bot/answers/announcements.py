@@ -101,12 +101,16 @@ def delivery_text(sub: Subscription) -> str:
 
 
 def subscriptions_reply(
-    subscriptions: list[Subscription], tasks: list[TaskHealth] | None = None, alerts_channel: int | None = None
+    subscriptions: list[Subscription],
+    tasks: list[TaskHealth] | None = None,
+    alerts_channel: int | None = None,
+    *,
+    show_alerts: bool = False,
 ) -> Reply:
     """The server's subscriptions and, below them, how the background tasks that deliver them are doing and
-    where health alerts go (when there is a subscription to be alerted about)."""
+    (``show_alerts``, one server's listing) where its health alerts go."""
     fields = [("Background tasks", tasks_text(tasks))] if tasks else []
-    if subscriptions:
+    if subscriptions and show_alerts:
         where = f"<#{alerts_channel}>" if alerts_channel else "the channel each subscription or feed was set up from"
         fields.append(("Health alerts", f"Paused subscriptions and failing feeds are reported in {where}."))
     if not subscriptions:
