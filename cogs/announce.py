@@ -11,12 +11,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.announce.notices import NoticeWorker
 from bot.announce.worker import Announcer, Pacer
-from bot.answers.announcements import log_reply, preview_text, subscriptions_reply, title_log_reply
+from bot.answers.announcements import delivery_text, log_reply, preview_text, subscriptions_reply, title_log_reply
 from bot.answers.cards import Reply
+from bot.answers.delivery_options import delivery_options
 from bot.answers.filters import criteria_from_options
 from bot.client.render import answer, send_reply
 from bot.domain.models import Subscription
+from bot.domain.schedule import zones_matching
 from bot.health import supervise
 from bot.leadership import lead
 from bot.storage.leases import Lease
@@ -45,25 +48,44 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         self.ledger = bot.services.ledger
         self.sender = DiscordSender(bot)
         self.status = bot.services.health.task("delivery worker")
+        self.notice_status = bot.services.health.task("digests and alerts")
+        self.notices = NoticeWorker(self.ledger, self.sender, status=self.notice_status)
         pacer = Pacer(global_limit=(bot.services.settings.send_rate, 1.0))
-        self.announcer = Announcer(self.ledger, self.sender, pacer=pacer, status=self.status)
+        self.announcer = Announcer(
+            self.ledger, self.sender, pacer=pacer, status=self.status, on_pause=self.notices.wake
+        )
+        # One pace for everything the workers post: deliveries, their threads, digests and alerts.
+        self.notices.pacer = self.sender.pacer = self.announcer.pacer
         # A review stored by another process (festbot ingest, another bot process's feed) queues its deliveries in
         # the same transaction: on PostgreSQL its notification wakes the worker at once instead of its next poll.
         bot.services.store.on_reviews_changed.append(self.announcer.wake)
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.lease = Lease(bot.services.store, "delivery", ttl=bot.services.settings.lease_seconds)
 
     async def cog_load(self) -> None:
-        # One delivery worker among all the processes on the database: it alone paces the bot's sends.
-        self._task = asyncio.create_task(
-            lead(self.lease, self.status, lambda: supervise(self.status, self._work)), name="announcer"
-        )
+        # One delivery worker among all the processes on the database: it alone paces the bot's sends, so the
+        # digests and alerts go out from it too (the same lease holder, the same pacer).
+        notices_lease = Lease(self.services.store, "delivery", self.lease.holder, ttl=self.lease.ttl)
+        self._tasks = [
+            asyncio.create_task(
+                lead(self.lease, self.status, lambda: supervise(self.status, self._work)), name="announcer"
+            ),
+            asyncio.create_task(
+                lead(notices_lease, self.notice_status, lambda: supervise(self.notice_status, self._notices)),
+                name="notices",
+            ),
+        ]
 
     async def cog_unload(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+
+    async def _notices(self) -> None:
+        await self.bot.wait_until_ready()
+        await self.notices.run()
 
     async def _work(self) -> None:
         # An event-driven worker rather than tasks.loop: it wakes on new deliveries and sleeps until
@@ -88,7 +110,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         channel="Where to post (a forum gets one post per review)",
         festival="Festival name, or 'all'",
         section="Only this section (e.g. Competition)",
-        style="Full card (embed) or one compact line",
+        style="Full card (embed), one compact line, or a daily digest of the day's reviews",
         role="Ping this role with each announcement (opt-in)",
         # Filters: each list is "any of", comma-separated; the filters together are "all of".
         words="Only reviews with any of these words in the title or review (comma-separated)",
@@ -97,6 +119,9 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         sales="Only films sold by any of these sales companies (comma-separated)",
         min_rating="Only reviews rated at least this, out of 100 (unrated reviews are left out)",
         publication="Only reviews from any of these publications (comma-separated)",
+        hour="Digest only: the hour of the day it is posted, 0-23 (default 9)",
+        timezone="Digest only: the time zone of that hour, e.g. Europe/Berlin (default UTC)",
+        thread="Open a discussion thread under each posted review (text channels)",
     )
     async def subscribe(
         self,
@@ -104,7 +129,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         channel: discord.TextChannel | discord.ForumChannel,
         festival: Name,
         section: Name | None = None,
-        style: Literal["embed", "compact"] = "embed",
+        style: Literal["embed", "compact", "digest"] = "embed",
         role: discord.Role | None = None,
         words: Filter | None = None,
         country: Filter | None = None,
@@ -112,14 +137,25 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         sales: Filter | None = None,
         min_rating: app_commands.Range[int, 0, 100] | None = None,
         publication: Filter | None = None,
+        hour: app_commands.Range[int, 0, 23] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        thread: bool = False,
     ) -> None:
-        """Post each new review from a festival to a channel, once."""
+        """Post each new review from a festival to a channel, once (or a digest of them daily)."""
         name, error = self._festival(festival)
         filters, filter_error = criteria_from_options(
             words=words, country=country, person=person, sales=sales, publication=publication, min_rating=min_rating
         )
-        error = error or filter_error
-        if error or filters is None:
+        options = delivery_options(
+            style,
+            hour,
+            timezone,
+            thread,
+            forum=isinstance(channel, discord.ForumChannel),
+            setup_channel_id=interaction.channel_id,
+        )
+        error = error or filter_error or (options if isinstance(options, str) else None)
+        if error or filters is None or isinstance(options, str):
             await send_reply(interaction, Reply.notice(error or "Those filters don't work."))
             return
         guild = interaction.guild
@@ -129,7 +165,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         if target is None or guild.me is None:
             await send_reply(interaction, Reply.notice(f"I can't see <#{channel.id}>. Give me View Channel there."))
             return
-        missing = missing_permissions(target, guild.me, forum)
+        missing = missing_permissions(target, guild.me, forum, options.thread)
         if missing:
             text = f"I can't post in <#{channel.id}>: I'm missing {', '.join(missing)}. Grant them and subscribe again."
             await send_reply(interaction, Reply.notice(text))
@@ -141,18 +177,21 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
             channel_id=channel.id,
             festival=name,
             section=canonical_section,
-            style=style,
+            style="embed" if style == "digest" else style,
             role_id=role.id if role else None,
             forum=forum,
             created_by=interaction.user.id,
             filters=filters,
+            delivery=options,
         )
+        self.notices.wake()  # a resumed subscription's recovery notice
         what = (name or "every festival") + (f" · {canonical_section}" if canonical_section else "")
         if not filters.empty:
             what += f", filtered by {filters.describe()}"
+        how = "listed in a daily digest" if sub.is_digest else "posted"
         text = (
-            f"{'Subscribed' if created else 'Updated'}: new reviews from {what} will be posted in <#{channel.id}>"
-            f" ({style}{', pinging ' + role.mention if role else ''}). Nothing old is reposted;"
+            f"{'Subscribed' if created else 'Updated'}: new reviews from {what} will be {how} in <#{channel.id}>"
+            f" ({delivery_text(sub)}{', pinging ' + role.mention if role else ''}). Nothing old is reposted;"
             " use /announce backfill to post recent ones."
         )
         if role and not role.mentionable and not target.permissions_for(guild.me).mention_everyone:
@@ -230,7 +269,10 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         """This server's subscriptions, with their state and why any is paused; how the delivery is doing."""
         assert interaction.guild is not None
         subscriptions = await self.ledger.subscriptions(interaction.guild.id)
-        await send_reply(interaction, subscriptions_reply(subscriptions, self.services.health.snapshot()))
+        alerts = await self.ledger.alert_channel(interaction.guild.id)
+        await send_reply(
+            interaction, subscriptions_reply(subscriptions, self.services.health.snapshot(), alerts, show_alerts=True)
+        )
 
     @app_commands.command(name="test")
     @app_commands.describe(channel="A subscribed channel (default: the first subscription)")
@@ -288,7 +330,8 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
     ) -> None:
         """Post the newest matching reviews that this channel has not had yet."""
         assert interaction.guild is not None
-        subs = [s for s in await self.ledger.subscriptions(interaction.guild.id) if s.channel_id == channel.id]
+        every = await self.ledger.subscriptions(interaction.guild.id)
+        subs = [s for s in every if s.channel_id == channel.id and not s.is_digest]
         if not subs:
             await send_reply(interaction, Reply.notice(f"<#{channel.id}> has no subscription. Subscribe it first."))
             return
@@ -297,6 +340,33 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         await send_reply(
             interaction, Reply.notice(f"Queued {queued} review{'s' if queued != 1 else ''} for <#{channel.id}>.")
         )
+
+    @app_commands.command(name="alerts")
+    @app_commands.describe(channel="Where health alerts go (leave out: back to where each thing was set up)")
+    async def alerts(self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None) -> None:
+        """Choose the channel told when a subscription pauses or a feed keeps failing, and when it recovers."""
+        guild = interaction.guild
+        assert guild is not None
+        if channel is not None:
+            target = guild.get_channel(channel.id)
+            missing = missing_permissions(target, guild.me, False) if target and guild.me else ["View Channel"]
+            if missing:
+                text = f"I can't post in <#{channel.id}>: I'm missing {', '.join(missing)}. Grant them and try again."
+                await send_reply(interaction, Reply.notice(text))
+                return
+        await self.ledger.set_alert_channel(guild.id, channel.id if channel else None)
+        text = (
+            f"Health alerts now go to <#{channel.id}>."
+            if channel
+            else "Health alerts now go to the channel each subscription or feed was set up from."
+        )
+        await send_reply(interaction, Reply.notice(text))
+
+    @subscribe.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await choices(named(lambda: zones_matching(current)), "timezone")
 
     @subscribe.autocomplete("festival")
     @unsubscribe.autocomplete("festival")

@@ -1,4 +1,5 @@
-"""The delivery worker's sender: posts one delivery with discord.py, and publishes it in a home channel.
+"""The announcement workers' Discord side: posting a delivery (with its thread), a digest or a health alert,
+publishing it in a home channel, and saying how it went in the workers' terms.
 
 Follow mode: a home channel (``FESTBOT_HOME_CHANNELS``) is an announcement channel of the bot's own server
 that other servers follow (``/announce follow``); a review posted there is published (crossposted) at once,
@@ -9,16 +10,19 @@ and Discord copies it into every following channel, outside the bot's rate limit
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 import discord
 
 from bot.announce.publishing import PublishBudget
-from bot.announce.worker import SendOutcome
+from bot.announce.worker import Pacer, SendOutcome
 from bot.answers.announcements import announcement, thread_name
+from bot.answers.cards import Reply
+from bot.answers.notices import alert_reply, digest_reply
 from bot.client.render import NO_MENTIONS, message_kwargs
-from bot.domain.models import DeliveryJob, StoredReview, Subscription
+from bot.domain.models import DeliveryJob, NoticeJob, StoredReview, Subscription
+from bot.domain.text import truncate
 
 if TYPE_CHECKING:
     from bot.client.bot import FestivalBot
@@ -27,6 +31,9 @@ log = logging.getLogger(__name__)
 
 UNKNOWN_MESSAGE = 10008
 ALREADY_PUBLISHED = 40033
+THREAD_ALREADY_CREATED = 160004  # Discord: a thread has already been created for this message
+#: A thread under a text-channel post closes after a day without messages.
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 
 
 def mentions_for(subscription: Subscription) -> discord.AllowedMentions:
@@ -44,6 +51,7 @@ class DiscordSender:
     def __init__(self, bot: FestivalBot) -> None:
         self.bot = bot
         self.services = bot.services
+        self.pacer: Pacer | None = None  # the workers' pace, for the requests a delivery makes beyond its post
         self.home_channels = bot.services.settings.home_channel_ids()
         self.publishing = PublishBudget(bot.services.ledger)
 
@@ -72,7 +80,27 @@ class DiscordSender:
         if nonce is not None:
             kwargs["nonce"] = nonce  # discord.py sends enforce_nonce with every nonce
         message = await channel.send(**kwargs)
-        return message.id, None
+        if not subscription.thread:
+            return message.id, None
+        return message.id, await self.open_thread(subscription.channel_id, message.id, thread_name(stored))
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> int | None:
+        """A discussion thread under a posted message, once: a thread started from a message has the message's
+        id, and Discord refuses a second one, so a resend after a crash (the nonce returns the same message)
+        finds the thread already there. A thread refused for missing permissions leaves the post as it is."""
+        if self.pacer is not None:  # a second request for this delivery: it takes its own turn
+            await self.pacer.acquire(channel_id)
+        try:
+            await self.bot.http.start_thread_with_message(
+                channel_id, message_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+        except discord.Forbidden as exc:
+            log.warning("no thread under message %s in channel %s: %s", message_id, channel_id, exc.text)
+            return None
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_CREATED:
+                raise
+        return message_id
 
     async def publish(self, channel_id: int, message_id: int) -> None:
         """Publish a post in a home channel, so Discord copies it to every following channel.
@@ -96,7 +124,8 @@ class DiscordSender:
             return SendOutcome(kind="fail", reason="the review no longer exists")
         try:
             if job.action == "edit" and job.message_id:
-                where = job.thread_id or job.subscription.channel_id
+                # A forum post's first message is in its thread; a text channel's post stays in the channel.
+                where = (job.thread_id if job.subscription.forum else None) or job.subscription.channel_id
                 message = self.bot.get_partial_messageable(where).get_partial_message(job.message_id)
                 await message.edit(**self._kwargs(stored, job.subscription))
                 return SendOutcome.sent(job.message_id, job.thread_id)
@@ -107,27 +136,78 @@ class DiscordSender:
             if home:
                 await self.publish(job.subscription.channel_id, message_id)
             return SendOutcome.sent(message_id, thread_id)
-        except discord.Forbidden as exc:
-            return SendOutcome(kind="pause", reason=f"Discord refused: {exc.text or 'missing access or permissions'}")
-        except discord.NotFound as exc:
-            if exc.code == UNKNOWN_MESSAGE:
-                return SendOutcome(kind="fail", reason="the announced message was deleted")
-            return SendOutcome(kind="pause", reason=f"the channel is gone ({exc.text or 'unknown channel'})")
-        except discord.HTTPException as exc:
-            if exc.status == 429 or exc.status >= 500:
-                return SendOutcome(kind="retry", reason=f"HTTP {exc.status}: {exc.text}")
-            return SendOutcome(kind="fail", reason=f"HTTP {exc.status}: {exc.text}")
-        except discord.RateLimited as exc:  # asked to wait longer than the bot's max_ratelimit_timeout
-            return SendOutcome(kind="retry", retry_after=exc.retry_after, reason=f"rate limited: {exc}")
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            return SendOutcome(kind="retry", reason=f"{type(exc).__name__}: {exc}")
-        except TypeError as exc:
-            return SendOutcome(kind="pause", reason=str(exc))
+        except Exception as exc:
+            return outcome_of(exc)
+
+    async def post_notice(self, job: NoticeJob) -> SendOutcome:
+        """Post a health alert or a day's digest (a forum gets a post of its own); the nonce makes a resend land
+        on the message already posted."""
+        try:
+            reply, sub = await self._notice_reply(job)
+            if reply is None:
+                return SendOutcome(kind="fail", reason="nothing left to post: its reviews were removed")
+            kwargs = message_kwargs(reply)
+            kwargs["allowed_mentions"] = mentions_for(sub) if sub is not None else NO_MENTIONS
+            if sub is not None and sub.forum and job.digest is not None:
+                forum = self.bot.get_channel(sub.channel_id) or await self.bot.fetch_channel(sub.channel_id)
+                if not isinstance(forum, discord.ForumChannel):
+                    raise TypeError(f"channel {sub.channel_id} is no longer a forum")
+                what = (sub.festival or "all festivals") + (f" · {sub.section}" if sub.section else "")
+                name = truncate(f"Digest · {what} · {job.digest.date.isoformat()}", 100)
+                # As for a review's forum post, no nonce: after a crash, the post already made is the one.
+                for thread in forum.threads:
+                    if thread.name == name and self.bot.user and thread.owner_id == self.bot.user.id:
+                        return SendOutcome.sent(thread.id, thread.id)
+                created = await forum.create_thread(name=name, **kwargs)
+                return SendOutcome.sent(created.message.id, created.thread.id)
+            assert job.channel_id is not None  # the worker gives up on a notice without one
+            channel = self.bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+            message = await channel.send(nonce=job.nonce, **kwargs)
+            return SendOutcome.sent(message.id)
+        except Exception as exc:
+            return outcome_of(exc)
+
+    async def _notice_reply(self, job: NoticeJob) -> tuple[Reply | None, Subscription | None]:
+        if job.alert is not None:
+            return alert_reply(job.alert), None
+        sub = await self.services.ledger.subscription(job.subscription_id) if job.subscription_id else None
+        if job.digest is None or sub is None:
+            return None, None
+        found = [await self.services.store.get(review_id) for review_id in job.digest.review_ids]
+        reviews = [stored for stored in found if stored is not None]
+        links = self.services.answers.links
+        return (digest_reply(sub, job.digest.date, reviews, links) if reviews else None), sub
 
 
-def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member, forum: bool) -> list[str]:
+def outcome_of(error: Exception) -> SendOutcome:
+    """A send's failure in the workers' terms: retry what may pass, pause a subscription Discord refuses.
+    Anything else is raised again, for the worker to log and retry."""
+    if isinstance(error, discord.Forbidden):
+        return SendOutcome(kind="pause", reason=f"Discord refused: {error.text or 'missing access or permissions'}")
+    if isinstance(error, discord.NotFound):
+        if error.code == UNKNOWN_MESSAGE:
+            return SendOutcome(kind="fail", reason="the announced message was deleted")
+        return SendOutcome(kind="pause", reason=f"the channel is gone ({error.text or 'unknown channel'})")
+    if isinstance(error, discord.HTTPException):
+        if error.status == 429 or error.status >= 500:
+            return SendOutcome(kind="retry", reason=f"HTTP {error.status}: {error.text}")
+        return SendOutcome(kind="fail", reason=f"HTTP {error.status}: {error.text}")
+    if isinstance(error, discord.RateLimited):  # asked to wait longer than the bot's max_ratelimit_timeout
+        return SendOutcome(kind="retry", retry_after=error.retry_after, reason=f"rate limited: {error}")
+    if isinstance(error, aiohttp.ClientError | TimeoutError | OSError):
+        return SendOutcome(kind="retry", reason=f"{type(error).__name__}: {error}")
+    if isinstance(error, TypeError):
+        return SendOutcome(kind="pause", reason=str(error))
+    raise error
+
+
+def missing_permissions(
+    channel: discord.abc.GuildChannel, me: discord.Member, forum: bool, thread: bool = False
+) -> list[str]:
     perms = channel.permissions_for(me)
     needed = {"view_channel": "View Channel", "send_messages": "Send Messages", "embed_links": "Embed Links"}
     if forum:
         needed["send_messages_in_threads"] = "Send Messages in Threads"
+    if thread and not forum:
+        needed["create_public_threads"] = "Create Public Threads"
     return [label for flag, label in needed.items() if not getattr(perms, flag)]

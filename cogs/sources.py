@@ -95,7 +95,13 @@ class Sources(commands.GroupCog, group_name="feeds", group_description="The revi
         interval = every * 60.0 if every is not None else DEFAULT_INTERVAL
         try:
             feed = await add_feed(
-                self.store, url, festival=festival, interval=interval, guild_id=_guild(interaction), policy=self.policy
+                self.store,
+                url,
+                festival=festival,
+                interval=interval,
+                guild_id=_guild(interaction),
+                policy=self.policy,
+                setup_channel_id=interaction.channel_id,
             )
         except FeedError as exc:
             await send_reply(interaction, Reply.notice(f"Can't add that feed: {exc}"))

@@ -549,6 +549,27 @@ async def test_missing_permissions_and_access(fake: FakeDiscord, bot: TinyBot) -
     fake.errors.clear()
 
 
+async def test_a_thread_from_a_message_once_per_message(fake: FakeDiscord, bot: TinyBot) -> None:
+    channel_id = channel_named(fake, "reviews")
+    message = await text_channel(bot, fake, "reviews").send("A review")
+    thread = await message.create_thread(name="Talk about it", auto_archive_duration=1440)
+    assert thread.id == message.id and thread.parent_id == channel_id  # Discord gives it the message's id
+    assert fake.channels[thread.id].type == ChannelType.PUBLIC_THREAD
+    assert fake.channel_messages(channel_id)[0]["flags"] & (1 << 5)  # HAS_THREAD
+    with pytest.raises(discord.HTTPException) as info:
+        await message.create_thread(name="Again")
+    assert info.value.code == 160004
+    other = await text_channel(bot, fake, "reviews").send("Another")
+    fake.set_overwrite(channel_id, fake.bot_role(fake.default_guild.id), deny=P.CREATE_PUBLIC_THREADS)
+    with pytest.raises(discord.Forbidden) as info:
+        await other.create_thread(name="Not allowed")
+    assert info.value.code == 50013
+    with pytest.raises(discord.HTTPException) as info:  # the spec's limit on the name
+        await bot.http.start_thread_with_message(channel_id, other.id, name="x" * 101, auto_archive_duration=1440)
+    assert info.value.status == 400
+    fake.errors.clear()
+
+
 async def test_forum_post_and_required_tag(fake: FakeDiscord, bot: TinyBot) -> None:
     forum = bot.get_channel(channel_named(fake, "posts"))
     assert isinstance(forum, discord.ForumChannel)

@@ -156,8 +156,10 @@ class Announcer:
         concurrency: int = 16,
         batch: int = 200,
         status: TaskStatus | None = None,
+        on_pause: Callable[[], None] | None = None,
     ) -> None:
         self.ledger = ledger
+        self.on_pause = on_pause  # the notice worker's wake-up: a pause queues an alert
         self.sender = sender
         self.status = status or TaskStatus("delivery worker")
         self.pacer = pacer or Pacer()
@@ -287,6 +289,8 @@ class Announcer:
             )
             await self.ledger.pause(job.subscription.id, outcome.reason)
             metrics.delivery("paused")
+            if self.on_pause is not None:
+                self.on_pause()
             return True
         if outcome.kind == "wait":
             await self.ledger.record_wait(job.id, outcome.retry_after or POLL_INTERVAL, outcome.reason)

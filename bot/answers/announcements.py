@@ -97,9 +97,26 @@ def tasks_text(tasks: list[TaskHealth]) -> str:
     return "\n".join(lines)
 
 
-def subscriptions_reply(subscriptions: list[Subscription], tasks: list[TaskHealth] | None = None) -> Reply:
-    """The server's subscriptions and, below them, how the background tasks that deliver them are doing."""
+def delivery_text(sub: Subscription) -> str:
+    """How a subscription posts: its style, or its daily digest's hour and zone, and threads."""
+    if sub.is_digest:
+        return f"digest daily at {sub.digest_hour:02d}:00 {sub.timezone or 'UTC'}"
+    return sub.style + (", a thread under each post" if sub.thread and not sub.forum else "")
+
+
+def subscriptions_reply(
+    subscriptions: list[Subscription],
+    tasks: list[TaskHealth] | None = None,
+    alerts_channel: int | None = None,
+    *,
+    show_alerts: bool = False,
+) -> Reply:
+    """The server's subscriptions and, below them, how the background tasks that deliver them are doing and
+    (``show_alerts``, one server's listing) where its health alerts go."""
     fields = [("Background tasks", tasks_text(tasks))] if tasks else []
+    if subscriptions and show_alerts:
+        where = f"<#{alerts_channel}>" if alerts_channel else "the channel each subscription or feed was set up from"
+        fields.append(("Health alerts", f"Paused subscriptions and failing feeds are reported in {where}."))
     if not subscriptions:
         text = "This server has no announcement subscriptions. Add one with /announce subscribe."
         if not fields:
@@ -110,7 +127,7 @@ def subscriptions_reply(subscriptions: list[Subscription], tasks: list[TaskHealt
         what = sub.festival or "every festival"
         if sub.section:
             what += f" · {sub.section}"
-        extras = [sub.style]
+        extras = [delivery_text(sub)]
         if sub.role_id:
             extras.append(f"pings <@&{sub.role_id}>")
         if sub.forum:
@@ -156,6 +173,8 @@ def explain(sub: Subscription, stored: StoredReview, record: DeliveryRecord | No
         return f"filtered out: {escape(verdict.reason)}"
     if not sub.active:
         return f"not sent: the subscription is paused ({escape(sub.paused_reason or '')})"
+    if sub.is_digest:
+        return "listed in the day's digest (a digest posts no review on its own)"
     return (
         "not sent: the review was stored before this subscription (use /announce backfill)"
         " or came from a feed's back catalogue"

@@ -49,6 +49,7 @@ NEEDS_DISCORD: tuple[str, ...] = (
     "announce test",
     "announce backfill",
     "announce follow",
+    "announce alerts",
     "feeds add",
     "feeds remove",
     # A watchlist is a member's own, answered by direct message: the console has no member to watch for.

@@ -7,7 +7,7 @@ the parser, and the parser's output can be checked field by field in tests.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -204,10 +204,20 @@ class Subscription(_Frozen):
     paused_reason: str | None = None
     #: Filters beyond festival and section (words, country, people, sales company, rating, publication).
     filters: Criteria = Field(default_factory=Criteria)
+    # How it is delivered, and where its health alerts go (issue 17: digests, threads, alerts).
+    digest_hour: int | None = Field(default=None, ge=0, le=23)  # one post a day at this local hour
+    timezone: str | None = None  # the IANA zone of ``digest_hour`` (UTC when None)
+    thread: bool = False  # a discussion thread under each post in a text channel
+    setup_channel_id: int | None = None  # where it was set up: its health alerts go there
 
     @property
     def active(self) -> bool:
         return self.paused_reason is None
+
+    @property
+    def is_digest(self) -> bool:
+        """A digest gets one post a day listing the day's matching reviews, instead of a post per review."""
+        return self.digest_hour is not None
 
     def matches(self, festival: FestivalRef | None) -> bool:
         """Whether a review from ``festival`` belongs in this subscription's channel."""
@@ -216,6 +226,48 @@ class Subscription(_Frozen):
         if festival is None or festival.name != self.festival:
             return False
         return self.section is None or (festival.section or "").casefold() == self.section.casefold()
+
+
+class DeliveryOptions(_Frozen):
+    """How a subscription is delivered beyond its style: a daily digest, a thread under each post, and the
+    channel it was set up from (where its health alerts go)."""
+
+    digest_hour: int | None = Field(default=None, ge=0, le=23)
+    timezone: str | None = None
+    thread: bool = False
+    setup_channel_id: int | None = None
+
+
+class AlertFacts(_Frozen):
+    """What a health alert reports (a paused subscription, a failing feed), rendered when it is sent."""
+
+    kind: Literal["subscription", "feed"]
+    event: Literal["broken", "recovered"]
+    subject_id: int
+    channel_id: int | None = None  # a subscription's channel
+    what: str = ""  # the subscription's festival (and section), or the feed's URL
+    reason: str = ""
+
+
+class DigestFacts(_Frozen):
+    """One digest post: the subscription's local date and the reviews it lists, oldest first."""
+
+    date: dt.date
+    review_ids: list[int]
+
+
+class NoticeJob(_Frozen):
+    """One claimed notice (a health alert or a digest): what to post where, and the nonce of its retries."""
+
+    id: int
+    guild_id: int
+    channel_id: int | None
+    kind: Literal["alert", "digest"]
+    subscription_id: int | None = None
+    alert: AlertFacts | None = None
+    digest: DigestFacts | None = None
+    attempts: int
+    nonce: str
 
 
 class DeliveryJob(_Frozen):

@@ -27,6 +27,8 @@ _INSERT = (
     " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 
+_COLLECT = "INSERT INTO digest_items(subscription_id, review_id, queued_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -40,20 +42,23 @@ def enqueue_for_review(conn: Connection, review_id: int, review: Review, *, guil
     the review. Returns the number of channel deliveries queued.
 
     A subscription matches by festival and section (:meth:`~bot.domain.models.Subscription.matches`), then
-    by its filters (:func:`bot.matching.matcher.match`), the review folded once for all of them.
+    by its filters (:func:`bot.matching.matcher.match`), the review folded once for all of them. Each
+    matching digest subscription collects the review for its next daily post instead.
     """
     rows = conn.execute(
         SELECT_SUBSCRIPTIONS + " WHERE s.paused_reason IS NULL AND (? IS NULL OR s.guild_id = ?)", (guild_id, guild_id)
     ).fetchall()
     facts = ReviewFacts.of(review)
-    matching = one_per_channel(
+    matched = [
         s
         for s in map(subscription_from_row, rows)
         if s.matches(review.festival) and (s.filters.empty or passes(facts, s.filters))
-    )
+    ]
+    # A digest subscription collects the review for its day's post instead (and is no channel's post).
+    conn.executemany(_COLLECT, [(s.id, review_id, time.time()) for s in matched if s.is_digest])
     watches.enqueue_for_review(conn, review_id, facts, guild_id=guild_id)
     now = now_iso()
-    queued = [(review_id, s.id, s.channel_id, now, now) for s in matching]
+    queued = [(review_id, s.id, s.channel_id, now, now) for s in one_per_channel(s for s in matched if not s.is_digest)]
     conn.executemany(_INSERT, queued)
     return len(queued)
 

@@ -10,12 +10,17 @@ import datetime as dt
 import secrets
 import time
 from collections.abc import Sequence
+from typing import Literal
 
 from bot.domain.criteria import Criteria
-from bot.domain.models import DeliveryJob, DeliveryRecord, Subscription
-from bot.storage import deliveries, subscriptions
+from bot.domain.models import AlertFacts, DeliveryJob, DeliveryOptions, DeliveryRecord, NoticeJob, Subscription
+from bot.domain.schedule import digest_moment
+from bot.storage import deliveries, notices, subscriptions
 from bot.storage.connection import Connection
 from bot.storage.store import Store
+
+#: How long a claimed notice is taken: a process that dies sending it leaves it due again after this.
+NOTICE_LEASE = 60.0
 
 NONCE_SALT_KEY = "nonce_salt"
 
@@ -51,19 +56,26 @@ class Ledger:
         forum: bool = False,
         created_by: int | None = None,
         filters: Criteria | None = None,
+        delivery: DeliveryOptions | None = None,
     ) -> tuple[Subscription, bool]:
         """Create (or update and resume) a subscription; returns it and whether it is new.
 
         Subscribing queues nothing: old reviews never flood a channel (``backfill`` does that on request).
         Subscribing the same channel, festival and section again replaces its settings and filters.
+        Resuming a paused one queues one notice that it recovered. ``delivery``: a digest, threads, and
+        the channel it is set up from.
         """
         criteria = filters or Criteria()
 
         def write(conn: Connection) -> tuple[int, bool]:
             existing = subscriptions.find(conn, channel_id, festival, section)
             if existing is not None:
-                subscriptions.update(conn, existing, style=style, role_id=role_id, forum=forum, filters=criteria)
+                subscriptions.update(
+                    conn, existing, style=style, role_id=role_id, forum=forum, filters=criteria, delivery=delivery
+                )
                 deliveries.release(conn, existing)
+                resumed = subscriptions.by_id(conn, existing)
+                notices.close_problem(conn, resumed.setup_channel_id, _facts(resumed, "recovered"))
                 return existing, False
             new = subscriptions.insert(
                 conn,
@@ -76,6 +88,7 @@ class Ledger:
                 forum=forum,
                 created_by=created_by,
                 filters=criteria,
+                delivery=delivery,
             )
             return new, True
 
@@ -98,18 +111,65 @@ class Ledger:
 
         def write(conn: Connection) -> int:
             subscriptions.hand_over(conn, guild_id, channel_id, festival)
-            return subscriptions.delete(conn, guild_id, channel_id, festival)
+            removed = subscriptions.delete(conn, guild_id, channel_id, festival)
+            notices.forget_problems(conn)
+            return removed
 
         return await self.store.write(write)
 
     async def pause(self, subscription_id: int, reason: str) -> None:
-        """Stop one subscription (missing access, deleted channel); its pending deliveries wait, held."""
+        """Stop one subscription (missing access, deleted channel); its pending deliveries wait, held.
+
+        The server is told once, in the channel it was set up from (or its alerts channel), until it resumes.
+        """
 
         def write(conn: Connection) -> None:
             subscriptions.set_paused(conn, subscription_id, reason)
             deliveries.hold(conn, subscription_id)
+            paused = subscriptions.by_id(conn, subscription_id)
+            facts = _facts(paused, "broken", reason)
+            notices.open_problem(conn, paused.guild_id, paused.setup_channel_id, facts)
 
         await self.store.write(write)
+
+    # -- health alerts and digests --------------------------------------------------------------------
+
+    async def set_alert_channel(self, guild_id: int, channel_id: int | None) -> None:
+        await self.store.write(notices.set_alert_channel, guild_id, channel_id)
+
+    async def alert_channel(self, guild_id: int) -> int | None:
+        return await notices.alert_channel(self.store.reads, guild_id)
+
+    async def plan_digests(self, now: float) -> int:
+        """Plan each digest subscription's latest due day that is not planned yet; returns how many were."""
+        planned = 0
+        for sub, last_end in await notices.digest_subscriptions(self.store.reads):
+            day, end = digest_moment(sub.digest_hour or 0, sub.timezone, now)
+            if last_end is not None and last_end >= end:
+                continue
+            if await self.store.write(notices.plan_digest, sub, day, end) is not None:
+                planned += 1
+        return planned
+
+    async def claim_notices(self, limit: int, now: float | None = None) -> list[NoticeJob]:
+        salt = await self.nonce_salt()
+        when = time.time() if now is None else now
+        return await self.store.write(notices.claim, limit, when, NOTICE_LEASE, salt)
+
+    async def record_notice_sent(self, notice_id: int, message_id: int) -> None:
+        await self.store.write(notices.record_sent, notice_id, message_id)
+
+    async def record_notice_retry(self, notice_id: int, delay: float, error: str) -> None:
+        await self.store.write(notices.record_retry, notice_id, time.time() + delay, error)
+
+    async def record_notice_failed(self, notice_id: int, error: str) -> None:
+        await self.store.write(notices.record_failed, notice_id, error)
+
+    async def next_notice_due(self) -> float | None:
+        return await notices.next_due_at(self.store.reads)
+
+    async def notices(self, guild_id: int, kind: str | None = None) -> list[tuple[int, str, str, int | None]]:
+        return await notices.listed(self.store.reads, guild_id, kind)
 
     async def backfill(self, channel_subscriptions: Sequence[Subscription], count: int) -> int:
         """Queue the newest ``count`` reviews that one channel's subscriptions match and the channel has not had.
@@ -195,3 +255,10 @@ class Ledger:
     async def probe_write(self) -> None:
         """One small write, for the health check: raises when the database does not take writes."""
         await self.store.write(deliveries.write_probe)
+
+
+def _facts(sub: Subscription, event: Literal["broken", "recovered"], reason: str = "") -> AlertFacts:
+    what = (sub.festival or "every festival") + (f" · {sub.section}" if sub.section else "")
+    return AlertFacts(
+        kind="subscription", event=event, subject_id=sub.id, channel_id=sub.channel_id, what=what, reason=reason
+    )

@@ -8,15 +8,16 @@ import json
 from collections.abc import Iterable
 
 from bot.domain.criteria import Criteria
-from bot.domain.models import FestivalRef, Subscription
+from bot.domain.models import DeliveryOptions, FestivalRef, Subscription
 from bot.matching.matcher import match
 from bot.storage import review_reads
 from bot.storage.connection import Connection, Reads, Row
 from bot.storage.dialect import JSON_IDS, compose
 
-#: A subscription's columns, in the order :func:`subscription_from_row` reads them.
+#: A subscription's columns, in the order :func:`subscription_from_row` reads them (deliveries' claims join them too).
 SUBSCRIPTION_COLUMNS = (
-    "s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason, s.filters"
+    "s.id, s.guild_id, s.channel_id, s.festival, s.section, s.style, s.role_id, s.forum, s.paused_reason, s.filters,"
+    " s.digest_hour, s.timezone, s.thread, s.setup_channel_id"
 )
 #: How many of a festival's newest reviews a filtered backfill or preview looks through.
 FILTER_SCAN = 500
@@ -60,6 +61,10 @@ def subscription_from_row(row: Row) -> Subscription:
         forum=bool(row[7]),
         paused_reason=row[8],
         filters=_criteria(row[9] or "{}"),
+        digest_hour=row[10],
+        timezone=row[11],
+        thread=bool(row[12]),
+        setup_channel_id=row[13],
     )
 
 
@@ -103,11 +108,14 @@ def insert(
     role_id: int | None,
     forum: bool,
     created_by: int | None,
-    filters: Criteria,
+    filters: Criteria | None = None,
+    delivery: DeliveryOptions | None = None,
 ) -> int:
+    how = delivery or DeliveryOptions()
     row = conn.execute(
         "INSERT INTO subscriptions(guild_id, channel_id, festival, section, style, role_id, forum, created_by,"
-        " created_at, filters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        " created_at, filters, digest_hour, timezone, thread, setup_channel_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             guild_id,
             channel_id,
@@ -118,19 +126,42 @@ def insert(
             int(forum),
             created_by,
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            _filters_json(filters),
+            _filters_json(filters or Criteria()),
+            how.digest_hour,
+            how.timezone,
+            int(how.thread),
+            how.setup_channel_id,
         ),
     ).fetchall()[0]
     return int(row[0])
 
 
 def update(
-    conn: Connection, subscription_id: int, *, style: str, role_id: int | None, forum: bool, filters: Criteria
+    conn: Connection,
+    subscription_id: int,
+    *,
+    style: str,
+    role_id: int | None,
+    forum: bool,
+    filters: Criteria | None = None,
+    delivery: DeliveryOptions | None = None,
 ) -> None:
     """New settings for a subscription (its filters replaced whole), which also resumes it if it was paused."""
+    how = delivery or DeliveryOptions()
     conn.execute(
-        "UPDATE subscriptions SET style = ?, role_id = ?, forum = ?, filters = ?, paused_reason = NULL WHERE id = ?",
-        (style, role_id, int(forum), _filters_json(filters), subscription_id),
+        "UPDATE subscriptions SET style = ?, role_id = ?, forum = ?, filters = ?, paused_reason = NULL,"
+        " digest_hour = ?, timezone = ?, thread = ?, setup_channel_id = COALESCE(?, setup_channel_id) WHERE id = ?",
+        (
+            style,
+            role_id,
+            int(forum),
+            _filters_json(filters or Criteria()),
+            how.digest_hour,
+            how.timezone,
+            int(how.thread),
+            how.setup_channel_id,
+            subscription_id,
+        ),
     )
 
 
@@ -146,7 +177,7 @@ def hand_over(conn: Connection, guild_id: int, channel_id: int, festival: str | 
     rows = conn.execute(SELECT_SUBSCRIPTIONS + " WHERE s.guild_id = ? AND s.channel_id = ?", (guild_id, channel_id))
     channel = [subscription_from_row(row) for row in rows.fetchall()]
     leaving = [s.id for s in channel if festival is None or s.festival == festival]
-    staying = [s for s in channel if s.id not in leaving]
+    staying = [s for s in channel if s.id not in leaving and not s.is_digest]
     if not leaving or not staying:
         return
     held = conn.execute(_HELD_BY, (json.dumps(leaving),)).fetchall()
@@ -165,6 +196,11 @@ def delete(conn: Connection, guild_id: int, channel_id: int, festival: str | Non
         "DELETE FROM subscriptions WHERE guild_id = ? AND channel_id = ? AND (? IS NULL OR festival = ?)",
         (guild_id, channel_id, festival, festival),
     ).rowcount
+
+
+def by_id(conn: Connection, subscription_id: int) -> Subscription:
+    """One subscription, read inside a write transaction."""
+    return subscription_from_row(conn.execute(SELECT_SUBSCRIPTIONS + " WHERE s.id = ?", (subscription_id,)).fetchone())
 
 
 def set_paused(conn: Connection, subscription_id: int, reason: str) -> None:

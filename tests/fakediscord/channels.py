@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 CHANNEL_MESSAGES_PATH = "/channels/{channel_id}/messages"
 CHANNEL_MESSAGE_PATH = "/channels/{channel_id}/messages/{message_id}"
 THREADS_PATH = "/channels/{channel_id}/threads"
+MESSAGE_THREADS_PATH = "/channels/{channel_id}/messages/{message_id}/threads"
+THREAD_ALREADY_CREATED = (400, 160004, "A thread has already been created for this message")
+HAS_THREAD = 1 << 5  # message flag
 
 
 class ChannelRoutes:
@@ -42,6 +45,7 @@ class ChannelRoutes:
             Route("PATCH", CHANNEL_MESSAGE_PATH, self.edit_message, "bot", check=self._check_message),
             Route("DELETE", CHANNEL_MESSAGE_PATH, self.delete_message, "bot"),
             Route("POST", THREADS_PATH, self.create_thread, "bot", check=self._check_thread),
+            Route("POST", MESSAGE_THREADS_PATH, self.create_thread_from_message, "bot"),
             Route("POST", "/channels/{channel_id}/typing", self.typing, "bot"),
         ]
 
@@ -202,6 +206,28 @@ class ChannelRoutes:
         )
         return 201, thread.payload()
 
+    def create_thread_from_message(self, ctx: Ctx) -> Answer:
+        """Start Thread from Message: a public thread whose id is the message's; Discord allows one per message."""
+        parent = self._channel(ctx)
+        if parent.type not in (ChannelType.TEXT, ChannelType.ANNOUNCEMENT):
+            raise api_error(400, 50024, "Cannot execute action on this channel type")
+        msg = self._message_in(parent, ctx.params["message_id"])
+        self._require(parent, P.CREATE_PUBLIC_THREADS)
+        guild = self.core.guilds[parent.guild_id]
+        if int(msg["id"]) in self.core.channels:
+            raise api_error(*THREAD_ALREADY_CREATED)
+        body = ctx.json if isinstance(ctx.json, dict) else {}
+        ttype = (
+            ChannelType.ANNOUNCEMENT_THREAD if parent.type == ChannelType.ANNOUNCEMENT else ChannelType.PUBLIC_THREAD
+        )
+        thread = self._new_thread(guild, parent, body, ttype, [], thread_id=int(msg["id"]))
+        msg["flags"] = int(msg.get("flags") or 0) | HAS_THREAD
+        msg["thread"] = thread.payload()
+        self.gateway.dispatch(
+            "THREAD_CREATE", {**thread.payload(), "newly_created": True}, intent=Intent.GUILDS, guild_id=guild.id
+        )
+        return 201, thread.payload()
+
     def _create_forum_post(self, ctx: Ctx, guild: FakeGuild, parent: FakeChannel, body: dict[str, Any]) -> Answer:
         """A forum post is a public thread whose first message has the thread's id."""
         self._require(parent, P.SEND_MESSAGES)
@@ -226,11 +252,17 @@ class ChannelRoutes:
         return 201, payload
 
     def _new_thread(
-        self, guild: FakeGuild, parent: FakeChannel, body: dict[str, Any], ttype: int, tags: list[int]
+        self,
+        guild: FakeGuild,
+        parent: FakeChannel,
+        body: dict[str, Any],
+        ttype: int,
+        tags: list[int],
+        thread_id: int | None = None,
     ) -> FakeChannel:
         core = self.core
         thread = FakeChannel(
-            core._ids.next(),
+            thread_id or core._ids.next(),
             guild.id,
             body["name"],
             type=ttype,

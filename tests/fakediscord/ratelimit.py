@@ -53,6 +53,7 @@ DEFAULT_RULES = [
     RateLimitRule("PATCH /channels/{channel_id}/messages/{message_id}", 5, 5.0),
     RateLimitRule("DELETE /channels/{channel_id}/messages/{message_id}", 5, 1.0),
     RateLimitRule("POST /channels/{channel_id}/threads", 5, 5.0),
+    RateLimitRule("POST /channels/{channel_id}/messages/{message_id}/threads", 5, 5.0),
     RateLimitRule("POST /webhooks/{webhook_id}/{webhook_token}", 5, 2.0),
     RateLimitRule("* /webhooks/{webhook_id}/{webhook_token}/messages/*", 5, 2.0),
     RateLimitRule("PUT /applications/{application_id}/*", 2, 1.0),

@@ -54,6 +54,7 @@ async def add_feed(
     guild_id: int | None = None,
     min_interval: float = MIN_INTERVAL,
     policy: FetchPolicy | None = None,
+    setup_channel_id: int | None = None,
 ) -> Feed:
     """Subscribe ``guild_id`` (None: the operator) to a feed; ``festival`` (``"Berlinale 2024"``) is
     applied to entries that name none.
@@ -74,7 +75,13 @@ async def add_feed(
     if refused is not None:
         raise FeedError(refused)
     added = await feedstore.insert_feed(
-        store, clean, guild_id=guild_id, festival=festival, interval_seconds=interval, now=dt.datetime.now(dt.UTC)
+        store,
+        clean,
+        guild_id=guild_id,
+        festival=festival,
+        interval_seconds=interval,
+        now=dt.datetime.now(dt.UTC),
+        setup_channel_id=setup_channel_id,
     )
     if added is None:
         raise FeedError(f"already subscribed to {clean}")
