@@ -48,15 +48,16 @@ def enqueue_for_review(conn: Connection, review_id: int, review: Review, *, guil
     rows = conn.execute(
         SELECT_SUBSCRIPTIONS + " WHERE s.paused_reason IS NULL AND (? IS NULL OR s.guild_id = ?)", (guild_id, guild_id)
     ).fetchall()
-    facts = ReviewFacts.of(review)
-    matched = [
-        s
-        for s in map(subscription_from_row, rows)
-        if s.matches(review.festival) and (s.filters.empty or passes(facts, s.filters))
-    ]
+    # Folding a whole review costs about as much as storing it: only when a filter or a watch will read it
+    # (a bulk ingest into a database without either pays nothing for them).
+    by_festival = [s for s in map(subscription_from_row, rows) if s.matches(review.festival)]
+    watched = watches.any_active(conn)
+    facts = ReviewFacts.of(review) if watched or any(not s.filters.empty for s in by_festival) else None
+    matched = [s for s in by_festival if s.filters.empty or (facts is not None and passes(facts, s.filters))]
     # A digest subscription collects the review for its day's post instead (and is no channel's post).
     conn.executemany(_COLLECT, [(s.id, review_id, time.time()) for s in matched if s.is_digest])
-    watches.enqueue_for_review(conn, review_id, facts, guild_id=guild_id)
+    if watched and facts is not None:
+        watches.enqueue_for_review(conn, review_id, facts, guild_id=guild_id)
     now = now_iso()
     queued = [(review_id, s.id, s.channel_id, now, now) for s in one_per_channel(s for s in matched if not s.is_digest)]
     conn.executemany(_INSERT, queued)

@@ -100,6 +100,11 @@ def resume(conn: Connection, user_id: int) -> int:
     ).rowcount
 
 
+def any_active(conn: Connection) -> bool:
+    """Whether any member watches anything: a new review is folded and looked up only then."""
+    return conn.execute("SELECT 1 FROM watches WHERE paused_reason IS NULL LIMIT 1").fetchone() is not None
+
+
 def enqueue_for_review(conn: Connection, review_id: int, facts: ReviewFacts, *, guild_id: int | None = None) -> int:
     """Queue one direct message per member with an active watch matching the review (watches set up in
     ``guild_id`` only, for a server's own feed); inside the transaction storing the review."""
