@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable
@@ -19,10 +18,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.announce.worker import MAX_ATTEMPTS, POLL_INTERVAL, Pacer, backoff, store_retry_delay
+from bot.announce.worker import MAX_ATTEMPTS, POLL_INTERVAL, Pacer, backoff, nap, serve
 from bot.domain.models import WatchJob
 from bot.health import TaskStatus
-from bot.storage.connection import is_transient
 from bot.storage.watchlist import Watchlist
 
 log = logging.getLogger(__name__)
@@ -70,21 +68,7 @@ class DirectMessenger:
 
     async def run(self) -> None:
         """Until cancelled: claim what is due and send it, member by member; sleep when nothing is due."""
-        tries = 0
-        while True:
-            self._wake.clear()
-            try:
-                claimed = await self.run_once()
-                tries = 0
-                self.status.ok()
-                if not claimed:
-                    await self._sleep()
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                tries += 1
-                self.status.trouble(f"the database is unavailable ({exc})")
-                await asyncio.sleep(store_retry_delay(tries))
+        await serve(self.run_once, self._rest, self._wake, self.status)
 
     async def run_once(self) -> int:
         """Claim up to a batch and send it; members concurrently, each member's messages in order."""
@@ -95,12 +79,11 @@ class DirectMessenger:
         await asyncio.gather(*(self._send_member(member_jobs) for member_jobs in by_user.values()))
         return len(jobs)
 
-    async def _sleep(self) -> None:
+    async def _rest(self, claimed: int) -> None:
+        if claimed:
+            return
         due = await self.watchlist.next_due_at()
-        timeout = POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05))
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._wake.wait()
+        await nap(self._wake, POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05)))
 
     async def _send_member(self, jobs: list[WatchJob]) -> None:
         user_id = jobs[0].user_id

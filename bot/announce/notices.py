@@ -9,16 +9,14 @@ under Discord's limits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.announce.worker import MAX_ATTEMPTS, Pacer, SendOutcome, backoff, store_retry_delay
+from bot.announce.worker import MAX_ATTEMPTS, Pacer, SendOutcome, backoff, nap, serve
 from bot.domain.models import NoticeJob
 from bot.health import TaskStatus
-from bot.storage.connection import is_transient
 from bot.storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -60,23 +58,10 @@ class NoticeWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        tries = 0
-        while True:
-            self._wake.clear()
-            try:
-                await self.run_once()
-                tries = 0
-                self.status.ok()
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                tries += 1
-                self.status.trouble(f"the database is unavailable ({exc})")
-                await asyncio.sleep(store_retry_delay(tries))
-                continue
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._tick):
-                    await self._wake.wait()
+        await serve(self.run_once, self._rest, self._wake, self.status)
+
+    async def _rest(self, sent: int) -> None:
+        await nap(self._wake, self._tick)  # a digest falls due with the clock, so every round waits its tick
 
     async def run_once(self, now: float | None = None) -> int:
         """Plan the digests due at ``now`` (default: the clock) and send every notice due; returns how many were sent.

@@ -17,7 +17,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -140,6 +140,43 @@ def store_retry_delay(tries: int) -> float:
     return min(STORE_RETRY_MAX, STORE_RETRY_FIRST * 2.0 ** (tries - 1))
 
 
+async def serve(
+    run_once: Callable[[], Awaitable[int]],
+    rest: Callable[[int], Awaitable[None]],
+    wake: asyncio.Event,
+    status: TaskStatus,
+) -> None:
+    """Until cancelled: one round of ``run_once``, then ``rest(how many it handled)``; the loop every outbox
+    worker (deliveries, direct messages, notices) shares, riding out a database that is unavailable for a
+    while with a growing pause and saying so through ``status``. Any other error ends it, for its supervisor.
+    """
+    tries = 0  # in a row, with the database unavailable
+    while True:
+        wake.clear()  # before claiming, so a wake-up during the claim is not lost
+        try:
+            handled = await run_once()
+            tries = 0
+            status.ok()
+            await rest(handled)  # it may read the store too (when is the next one due?)
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            tries += 1
+            status.trouble(f"the database is unavailable ({exc})")
+            await asyncio.sleep(store_retry_delay(tries))
+
+
+async def nap(wake: asyncio.Event, timeout: float) -> None:
+    """Sleep until ``wake`` is set or ``timeout`` passes.
+
+    asyncio.timeout, not wait_for: on 3.11, wait_for drops a cancel that arrives in the same loop iteration as
+    the wake-up, and the worker then outlives its cancellation by a whole sleep.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await wake.wait()
+
+
 class Announcer:
     """Runs in the bot: sends every due delivery exactly once, whatever Discord does meanwhile.
 
@@ -175,22 +212,8 @@ class Announcer:
 
     async def run(self) -> None:
         """Until cancelled: claim what is due, send it, sleep until the next is due or a wake-up."""
-        tries = 0  # in a row, with the database unavailable
         try:
-            while True:
-                self._wake.clear()  # before claiming, so a wake-up during the claim is not lost
-                try:
-                    claimed = await self.run_once()
-                    tries = 0
-                    self.status.ok()
-                    if not claimed:
-                        await self._sleep()
-                except Exception as exc:
-                    if not is_transient(exc):
-                        raise
-                    tries += 1
-                    self.status.trouble(f"the database is unavailable ({exc})")
-                    await asyncio.sleep(store_retry_delay(tries))
+            await serve(self.run_once, self._rest, self._wake, self.status)
         finally:
             # The sends end before run() does, so nothing writes to the store after its owner moves on to close it.
             tasks = list(self._tasks)
@@ -218,17 +241,15 @@ class Announcer:
             task.add_done_callback(self._tasks.discard)
         return len(jobs)
 
-    async def _sleep(self) -> None:
+    async def _rest(self, claimed: int) -> None:
+        if claimed:
+            return
         if self._in_flight:  # each finished channel wakes the worker (and in-flight rows count as due)
             timeout = POLL_INTERVAL
         else:
             due = await self.ledger.next_due_at()
             timeout = POLL_INTERVAL if due is None else min(POLL_INTERVAL, max(due - time.time(), 0.05))
-        # asyncio.timeout, not wait_for: on 3.11, wait_for drops a cancel that arrives in the same loop
-        # iteration as the wake-up, and the worker then outlives its cancellation by a whole sleep.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._wake.wait()
+        await nap(self._wake, timeout)
 
     async def drain(self) -> None:
         """Wait for the sends already started (tests and shutdown)."""
