@@ -20,7 +20,7 @@ What truly differs is a :func:`variant` beside its statement, or a fragment belo
   the number of ids), ``json_group_array``/``json_array``/``json()``/``json_extract`` against
   ``json_array_elements_text``/``json_agg``/``json_build_array``/``->>``; JSON comes back as text on both;
 - ``group_concat(DISTINCT x)`` against ``string_agg(DISTINCT x, ',')``;
-- ``pragma_data_version()`` (the search indexes' cross-process mark, :func:`~bot.storage.review_reads.index_marks`)
+- ``pragma_data_version()`` (the search indexes' cross-process mark, :func:`~bot.storage.search_reads.index_marks`)
   against ``pg_current_snapshot()``; PostgreSQL also notifies (a trigger of V008 and ``LISTEN``), SQLite cannot;
 - the database's clock in milliseconds (``julianday('now')`` against ``clock_timestamp()``), for the leases
   (:mod:`~bot.storage.leases`);

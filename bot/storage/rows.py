@@ -28,7 +28,7 @@ class SearchDoc(BaseModel):
 class IndexMarks(NamedTuple):
     """The newest review id and update time, the newest person and company ids, and the engine's mark of
     commits by others (``updated_at`` has whole seconds: an update within the same second changes no other
-    mark): SQLite's ``data_version``, PostgreSQL's current snapshot (see ``review_reads.index_marks``)."""
+    mark): SQLite's ``data_version``, PostgreSQL's current snapshot (see ``search_reads.index_marks``)."""
 
     review_id: int
     updated_at: str

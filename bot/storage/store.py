@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Concatenate, Literal, NamedTuple
 
 from bot.domain.models import Film, IngestStatus, Review, SalesContact, StoredReview, Summary
-from bot.storage import review_reads, review_writes, web_reads
+from bot.storage import review_reads, review_writes, search_reads, web_reads
 from bot.storage.connection import ChangeFeed, Connection, Database, P, Reads, T
 from bot.storage.engines import Location, open_database
 from bot.storage.rows import (
@@ -183,27 +183,27 @@ class Store:
         return await review_reads.film_reviews(self.reads, film_id)
 
     async def search_docs(self, film_ids: Iterable[int]) -> list[SearchDoc]:
-        return await review_reads.search_docs(self.reads, film_ids)
+        return await search_reads.search_docs(self.reads, film_ids)
 
     async def index_marks(self) -> IndexMarks:
         """Where the reviews and names stand, so an in-memory index can tell it is behind (any process)."""
-        return await review_reads.index_marks(self.reads)
+        return await search_reads.index_marks(self.reads)
 
     async def title_rows(self, since: IndexMarks) -> list[TitleRow]:
-        return await review_reads.title_rows(self.reads, since)
+        return await search_reads.title_rows(self.reads, since)
 
     def title_pages(self, size: int = 20_000) -> AsyncIterator[list[TitleRow]]:
-        return review_reads.title_pages(self.reads, size)
+        return search_reads.title_pages(self.reads, size)
 
     def name_pages(
         self, table: Literal["people", "companies"], after: int = 0, size: int = 50_000
     ) -> AsyncIterator[list[tuple[int, str]]]:
-        return review_reads.name_pages(self.reads, table, after, size)
+        return search_reads.name_pages(self.reads, table, after, size)
 
     async def name_credits(
         self, person_ids: Sequence[int], company_ids: Sequence[int], per_name: int = 25
     ) -> list[NamedCredit]:
-        return await review_reads.name_credits(self.reads, person_ids, company_ids, per_name)
+        return await search_reads.name_credits(self.reads, person_ids, company_ids, per_name)
 
     async def reviews_crediting_person(self, folded_name: str) -> list[ReviewRef]:
         return await review_reads.reviews_crediting_person(self.reads, folded_name)
@@ -221,7 +221,7 @@ class Store:
         return await review_reads.latest_contact(self.reads, folded_company)
 
     async def names_by_id(self, table: Literal["people", "companies"], ids: Sequence[int]) -> list[str]:
-        return await review_reads.names_by_id(self.reads, table, ids)
+        return await search_reads.names_by_id(self.reads, table, ids)
 
     # -- reading for the web pages --------------------------------------------------------------------
 
