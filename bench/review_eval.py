@@ -29,28 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.domain.festivals import FestivalTable  # noqa: E402
+from bot.domain.models import PARSE_JSON_KEYS  # noqa: E402
 from bot.parsing.parser import parse_review_text  # noqa: E402
 from bot.parsing.text_file import ReviewParseError, decode_review_bytes  # noqa: E402
 
 SET = ROOT / "bench" / "review_set"
 FROZEN = "FROZEN.sha256"
-SCORED_KEYS = (
-    "title",
-    "original_title",
-    "headline",
-    "pull_quote",
-    "directors",
-    "screenwriters",
-    "countries",
-    "year",
-    "runtime_minutes",
-    "image_credit",
-    "festival",
-    "sales",
-    "cast",
-    "credits",
-    "reviewer",
-)
+#: The contract's scored keys: what ``festbot parse --json`` prints up to the credits, and the reviewer.
+SCORED_KEYS = (*PARSE_JSON_KEYS[: PARSE_JSON_KEYS.index("body")], "reviewer")
 LAYOUTS = ("screen", "variety", "thr", "indiewire", "cineuropa", "guardian")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
 
