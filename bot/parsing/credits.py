@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.parsing.names import split_people
+
 #: A label is short: a role, a few words at most.
 MAX_LABEL_CHARS = 50
 MAX_LABEL_WORDS = 6
@@ -115,6 +117,14 @@ WRITER_KEYS = frozenset(
         "director_writers",
     }
 )
+
+
+def note_makers(key: str, value: str, directors: dict[str, None], writers: dict[str, None]) -> None:
+    """Add a credit line's people to the film's directors and screenwriters (ordered sets), as its key says."""
+    if key in DIRECTOR_KEYS:
+        directors.update(dict.fromkeys(split_people(value)))
+    if key in WRITER_KEYS:
+        writers.update(dict.fromkeys(split_people(value)))
 
 
 def add_credit(credits: dict[str, list[str]], label: str, names: list[str]) -> None:

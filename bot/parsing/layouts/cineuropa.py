@@ -9,10 +9,10 @@ No runtime, pull quote or image credit.
 
 from __future__ import annotations
 
-from bot.parsing.credits import DIRECTOR_KEYS, WRITER_KEYS, add_credit, credit_key, split_label
+from bot.parsing.credits import add_credit, credit_key, note_makers, split_label
 from bot.parsing.layout import Layout
 from bot.parsing.lines import after_prefix, byline, filled
-from bot.parsing.names import split_countries, split_names, split_people
+from bot.parsing.names import split_countries, split_names
 from bot.parsing.reading import FestivalClues, Reading
 from bot.parsing.sales import SALES_LABELS, classify, parse_sales
 from bot.parsing.text_file import ReviewParseError, prose_paragraphs
@@ -100,10 +100,7 @@ def read(lines: list[str], source: str) -> Reading:
             sales_lines.append([value])
             continue
         add_credit(credits, label, split_names(value))
-        if key in DIRECTOR_KEYS:
-            directors.update(dict.fromkeys(split_people(value)))
-        if key in WRITER_KEYS:
-            writers.update(dict.fromkeys(split_people(value)))
+        note_makers(key, value, directors, writers)
     sales = []
     for label_key, parts in zip(_sales_keys(lines[card_at:]), sales_lines, strict=False):
         agents = parse_sales(", ".join(parts))

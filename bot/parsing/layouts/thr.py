@@ -8,11 +8,11 @@ language line (``In English``) and the runtime line (``1 hour 29 minutes``). No 
 
 from __future__ import annotations
 
-from bot.parsing.credits import DIRECTOR_KEYS, WRITER_KEYS, add_credit, credit_key, split_label
+from bot.parsing.credits import add_credit, credit_key, note_makers, split_label
 from bot.parsing.headline import quoted_title_review
 from bot.parsing.layout import Layout
 from bot.parsing.lines import after_prefix, byline, filled, is_language_line
-from bot.parsing.names import split_names, split_people
+from bot.parsing.names import split_names
 from bot.parsing.reading import FestivalClues, Reading
 from bot.parsing.runtime import parse_runtime
 from bot.parsing.sales import SALES_LABELS, parse_sales
@@ -86,10 +86,7 @@ def read(lines: list[str], source: str) -> Reading:
             add_credit(credits, label, [a.company for a in agents])
             continue
         add_credit(credits, label, split_names(value))
-        if key in DIRECTOR_KEYS:
-            directors.update(dict.fromkeys(split_people(value)))
-        if key in WRITER_KEYS:
-            writers.update(dict.fromkeys(split_people(value)))
+        note_makers(key, value, directors, writers)
     cast = next((credits[key] for key in _CAST_KEYS if key in credits), [])
     return Reading(
         title=title,

@@ -9,17 +9,16 @@ optional ``Original title:``; the dek; the body; then three run-on paragraphs: `
 from __future__ import annotations
 
 from bot.parsing.credits import (
-    DIRECTOR_KEYS,
-    WRITER_KEYS,
     TooManyItems,
     add_credit,
     credit_key,
     end_of_item,
+    note_makers,
     run_on_items,
 )
 from bot.parsing.layout import Layout
 from bot.parsing.lines import after_prefix, filled, is_language_line, reviewed_at
-from bot.parsing.names import split_countries, split_names, split_people
+from bot.parsing.names import split_countries, split_names
 from bot.parsing.reading import FestivalClues, Reading
 from bot.parsing.runtime import parse_runtime
 from bot.parsing.sales import SALES_LABELS, parse_sales
@@ -100,10 +99,7 @@ def read(lines: list[str], source: str) -> Reading:
             add_credit(credits, label, split_names(value))
             if key in ("with", "cast"):
                 cast = cast or split_names(value)
-            if key in DIRECTOR_KEYS:
-                directors.update(dict.fromkeys(split_people(value)))
-            if key in WRITER_KEYS:
-                writers.update(dict.fromkeys(split_people(value)))
+            note_makers(key, value, directors, writers)
     clues.texts = [t for t in (headline, *body) if t]
     return Reading(
         title=title,
