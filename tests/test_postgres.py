@@ -194,3 +194,54 @@ async def test_a_read_only_open_reads_never_writes_and_never_migrates(database: 
     async with open_store(database) as primary:
         assert await primary.get_meta("marker") == "from the primary"
         assert await primary.get_meta("sneaky") is None
+
+
+def test_only_plain_one_row_inserts_are_batched() -> None:
+    """``DO UPDATE`` may not touch a row twice in one statement, and ``RETURNING`` needs each row's answer."""
+    assert postgres._one_row_insert("INSERT INTO meta(key, value) VALUES (%s, %s)") == (
+        "meta(key, value)",
+        "(%s, %s)",
+        None,
+    )
+    assert postgres._one_row_insert("INSERT INTO t(a) VALUES (%s) ON CONFLICT DO NOTHING") == (
+        "t(a)", "(%s)", "ON CONFLICT DO NOTHING"
+    )  # fmt: skip
+    for text in (
+        "INSERT INTO t(a) VALUES (%s) RETURNING id",
+        "INSERT INTO t(a) VALUES (%s) ON CONFLICT (a) DO UPDATE SET a = excluded.a",
+        "INSERT INTO t(a, b) VALUES (%s, 'fixed')",
+        "UPDATE t SET a = %s WHERE id = %s",
+    ):
+        assert postgres._one_row_insert(text) is None
+
+
+#: Values COPY's text format must escape: tabs, newlines, backslashes, its NULL marker as text, a quote.
+_AWKWARD = ["tab\there", "two\nlines", "back\\slash", "\\N", "it's 100% ?", "Ñoño 北京", ""]
+
+
+@postgres_only
+async def test_many_rows_go_in_whole_with_every_value_intact(database: str) -> None:
+    """``executemany`` of an INSERT is one COPY or a few multi-row INSERTs: same rows as one by one."""
+    rows = [(f"k{i}", _AWKWARD[i % len(_AWKWARD)]) for i in range(1_234)]
+    names = [(f"Name {i % 700}", f"name {i % 700}") for i in range(1_300)]  # 600 of them twice
+    async with open_store(database) as store:
+        copied = await store.write(lambda conn: conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", rows))
+        skipped = await store.write(
+            lambda conn: conn.executemany(
+                "INSERT INTO people(name, folded) VALUES (?, ?) ON CONFLICT DO NOTHING", names
+            )
+        )
+        assert (copied.rowcount, skipped.rowcount) == (1_234, 700)
+        stored = await store.reads.fetchall("SELECT key, value FROM meta WHERE key LIKE 'k%' ORDER BY key")
+        assert sorted(tuple(row) for row in stored) == sorted(rows)
+        counted = await store.reads.fetchone("SELECT count(*) FROM people")
+        assert counted is not None and counted[0] == 700
+
+        with pytest.raises(psycopg.errors.UniqueViolation):  # the transaction is undone whole, COPY included
+            await store.write(
+                lambda conn: (
+                    conn.execute("INSERT INTO meta(key, value) VALUES ('fresh', 'x')"),
+                    conn.executemany("INSERT INTO meta(key, value) VALUES (?, ?)", [("k9999", "a"), ("k1", "b")]),
+                )
+            )
+        assert await store.get_meta("fresh") is None and await store.get_meta("k9999") is None

@@ -78,8 +78,45 @@ def shown(url: str) -> str:
     return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
 
 
+#: An ``INSERT`` of one row of parameters that may as well insert many: no ``RETURNING``, and on a conflict
+#: nothing or an error (``DO UPDATE`` may not touch one row twice in a statement, so it is left alone).
+_ONE_ROW_INSERT = re.compile(
+    r"\s*INSERT\s+INTO\s+(?P<target>[\w.\"]+\s*\([^()]*\))\s*VALUES\s*(?P<row>\((?:\s*%s\s*,)*\s*%s\s*\))"
+    r"\s*(?P<conflict>ON\s+CONFLICT\s*(?:\([^()]*\))?\s*DO\s+NOTHING)?\s*",
+    re.IGNORECASE,
+)
+#: Rows per multi-row ``INSERT``: large enough that a review's names take one statement.
+_ROWS_PER_INSERT = 500
+
+
+@functools.lru_cache(maxsize=64)
+def _one_row_insert(sql: str) -> tuple[str, str, str | None] | None:
+    """The insert's target table and columns, its row of placeholders, and its ``ON CONFLICT`` clause."""
+    found = _ONE_ROW_INSERT.fullmatch(sql)
+    return (found["target"], found["row"], found["conflict"]) if found else None
+
+
+class _Changed:
+    """What several multi-row ``INSERT``s leave behind: the rows they changed, and nothing to fetch."""
+
+    def __init__(self, rowcount: int) -> None:
+        self.rowcount = rowcount
+
+    def fetchone(self) -> Row | None:
+        return None
+
+    def fetchall(self) -> list[Row]:
+        return []
+
+
 class PostgresConnection:
-    """The :class:`~bot.storage.connection.Connection` a write function sees, over psycopg."""
+    """The :class:`~bot.storage.connection.Connection` a write function sees, over psycopg.
+
+    ``executemany`` of a plain ``INSERT`` runs as one ``COPY`` (or, to skip conflicts, multi-row
+    ``INSERT``s): a statement per row is a round trip and a parse on the server, and client-side quoting
+    of every value is Python work; a review's sixty-odd credits inserted one at a time made PostgreSQL
+    ingest several times slower than SQLite's (bench/RESULTS.md). Any other statement runs once per row.
+    """
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
@@ -90,9 +127,29 @@ class PostgresConnection:
         return cursor
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
-        cursor = psycopg.ClientCursor(self._conn)
-        cursor.executemany(translate(sql), list(parameters))
-        return cursor
+        text, rows = translate(sql), list(parameters)
+        insert = _one_row_insert(text)
+        if insert is None or not rows:
+            client = psycopg.ClientCursor(self._conn)
+            client.executemany(text, rows)
+            return client
+        target, row, conflict = insert
+        if conflict is None:  # nothing to skip: COPY, the bulk load, which quotes nothing in Python
+            with psycopg.Cursor(self._conn) as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for values in rows:
+                    copy.write_row(values)
+            return _Changed(len(rows))
+        changed = 0
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            # Bound on the server: the values of an INSERT take their columns' types, NULLs included.
+            with psycopg.Cursor(self._conn) as cursor:
+                cursor.execute(
+                    f"INSERT INTO {target} VALUES {', '.join([row] * len(chunk))} {conflict}",  # noqa: S608 - the code's own statement
+                    [value for values in chunk for value in values],
+                )
+                changed += max(cursor.rowcount, 0)
+        return _Changed(changed)
 
 
 class PostgresReads:
