@@ -214,6 +214,8 @@ async def ingest_paths(
     finally:
         if writing is not None:  # if reading failed, the batch being written still finishes first
             await asyncio.gather(writing, return_exceptions=True)
+    if len(files) >= BATCH:
+        await store.refresh_statistics()
     return outcomes
 
 

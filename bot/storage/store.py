@@ -16,7 +16,7 @@ from typing import Concatenate, Literal, NamedTuple
 from bot.domain.models import Film, IngestStatus, Review, SalesContact, StoredReview, Summary
 from bot.storage import review_reads, review_writes, search_reads, web_reads
 from bot.storage.connection import ChangeFeed, Connection, Database, P, Reads, T
-from bot.storage.engines import Location, open_database
+from bot.storage.engines import Location, open_database, postgres_url
 from bot.storage.rows import (
     ChangeMark,
     Edition,
@@ -44,6 +44,10 @@ def _store_incoming(conn: Connection, item: Incoming) -> IngestStatus:
     return review_writes.store_review(
         conn, item.review, source=item.source, summary=item.summary, announce=item.announce, audience=item.audience
     )
+
+
+def _analyze(conn: Connection) -> None:
+    conn.execute("ANALYZE reviews, films, credits, people, companies, sales_contacts")
 
 
 class Store:
@@ -126,6 +130,16 @@ class Store:
         finally:
             self.generation += 1
             self.reviews_generation += 1
+
+    async def refresh_statistics(self) -> None:
+        """After a bulk load: PostgreSQL's planner statistics for the tables it grew.
+
+        Without them the planner guesses a review has 184 credits and hashes whole tables to read one (12 ms
+        against 1.4 ms for a /review at 1,000 reviews, here), and a server with autovacuum off never gathers
+        them. SQLite's plans take no statistics (its ``sqlite_stat1`` is never made), so it has nothing to do.
+        """
+        if postgres_url(self.location) is not None:
+            await self.write(_analyze)
 
     async def set_summary(self, review_id: int, summary: Summary) -> None:
         await self.write(review_writes.set_summary, review_id, summary)
