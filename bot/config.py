@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -60,18 +60,48 @@ class ShardPlan:
     count: int
 
 
-def parse_home_channels(text: str) -> dict[str, int]:
-    """``Berlinale=111,Cannes=222,333``: festival -> channel id; an id alone (or ``*=``): all festivals."""
-    channels: dict[str, int] = {}
+@dataclass(frozen=True)
+class HomeChannels:
+    """Follow mode's announcement channels: a festival's own (``own``), and the pool the rest are spread over.
+
+    Discord publishes 10 messages per announcement channel an hour; each festival without a channel of its
+    own is given one pool channel and keeps it (:mod:`bot.storage.home_pool`), so N channels publish 10N.
+    """
+
+    own: dict[str, int] = field(default_factory=dict)
+    pool: tuple[int, ...] = ()
+
+    def own_channel(self, festival: str | None) -> int | None:
+        """The festival's own channel, if it has one (case does not matter)."""
+        folded = {name.casefold(): channel for name, channel in self.own.items()}
+        return folded.get(festival.casefold()) if festival else None
+
+    def ids(self) -> frozenset[int]:
+        return frozenset(self.own.values()) | frozenset(self.pool)
+
+    def __bool__(self) -> bool:
+        return bool(self.own or self.pool)
+
+
+def parse_home_channels(text: str) -> HomeChannels:
+    """``Berlinale=111,Cannes=222,333,444``: a festival's own channel; an id alone (or ``*=``): the pool that
+    every other festival is spread over."""
+    own: dict[str, int] = {}
+    pool: list[int] = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, channel = part.rpartition("=")
         name = name.strip() or "*"
         if not channel.strip().isdigit():
             raise ValueError(f"{part!r} is not FESTIVAL=CHANNEL_ID or CHANNEL_ID (e.g. Berlinale=1234567890,987654321)")
-        if name.casefold() in {n.casefold() for n in channels}:
+        if int(channel) in {*own.values(), *pool}:
+            raise ValueError(f"channel {int(channel)} is given twice; each home channel carries one share")
+        if name == "*":
+            pool.append(int(channel))
+        elif name.casefold() in {n.casefold() for n in own}:
             raise ValueError(f"{name!r} has two home channels; give each festival one")
-        channels[name] = int(channel)
-    return channels
+        else:
+            own[name] = int(channel)
+    return HomeChannels(own, tuple(pool))
 
 
 def parse_shard_ids(text: str) -> tuple[int, ...]:
@@ -133,11 +163,11 @@ class Settings(BaseSettings):
     #: The delivery worker, feed poller and inbox watcher run in one process at a time, under a lease of this
     #: many seconds renewed a third of the way through: a process that dies is replaced within about that long.
     #: Follow mode's home channels: announcement channels of the bot's own server where each review is posted
-    #: once and published, for servers that follow them (``/announce follow``). ``Berlinale=111,Cannes=222,333``:
-    #: a festival's own channel, and (no name, or ``*``) the one carrying every festival, which
-    #: ``/announce follow festival:all`` and festivals without a channel of their own follow.
-    home_channels: Annotated[dict[str, int], NoDecode] = Field(
-        default_factory=dict, validation_alias="FESTBOT_HOME_CHANNELS"
+    #: once and published, for servers that follow them (``/announce follow``). ``Berlinale=111,Cannes=222,333,444``:
+    #: a festival's own channel, and (no name, or ``*``) the pool every other festival is spread over, each
+    #: festival keeping one pool channel; ``/announce follow festival:all`` follows every pool channel.
+    home_channels: Annotated[HomeChannels, NoDecode] = Field(
+        default_factory=HomeChannels, validation_alias="FESTBOT_HOME_CHANNELS"
     )
     #: Requests per second the delivery worker may spend of the bot's 50 (Discord's one limit for all of a bot's
     #: processes; the worker alone sends announcements). Lower leaves room for other tools on the same token.
@@ -233,13 +263,8 @@ class Settings(BaseSettings):
     def _home_channels(cls, value: object) -> object:
         return parse_home_channels(value) if isinstance(value, str) else value
 
-    def home_channel(self, festival: str | None) -> int | None:
-        """The home channel announcing ``festival`` (its own, else the one for every festival), if any."""
-        folded = {name.casefold(): channel for name, channel in self.home_channels.items()}
-        return folded.get((festival or "*").casefold(), folded.get("*"))
-
     def home_channel_ids(self) -> frozenset[int]:
-        return frozenset(self.home_channels.values())
+        return self.home_channels.ids()
 
     @field_validator("shards", mode="before")
     @classmethod

@@ -25,6 +25,7 @@ from bot.leadership import lead
 from bot.storage.leases import Lease
 from cogs._shared import Name, Title, choices, named, require_manage_guild
 from cogs.delivery import DiscordSender, missing_permissions
+from cogs.following import FollowRefused, follow_homes
 
 #: A filter option: comma-separated values, each bounded by the criteria model.
 Filter = app_commands.Range[str, 1, 1000]
@@ -211,8 +212,9 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
             return
         guild = interaction.guild
         assert guild is not None  # interaction_check
-        home_id = self.services.settings.home_channel(name)
-        if home_id is None:
+        homes = self.services.settings.home_channels
+        own = homes.own_channel(name)
+        if own is None and not homes.pool:
             text = f"This bot has no announcement channel to follow for {name or 'every festival'}."
             await send_reply(interaction, Reply.notice(text + " Use /announce subscribe to get direct posts."))
             return
@@ -220,24 +222,23 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
             text = f"I need Manage Webhooks in <#{channel.id}> to set up the follow (Discord delivers through one)."
             await send_reply(interaction, Reply.notice(text))
             return
+        # A festival's own channel; else the pool channel carrying it, or every pool channel for all festivals.
+        targets = [own] if own is not None else await self.ledger.pool_homes(name, homes.pool)
         try:
-            home = await self.bot.fetch_channel(home_id)  # in the bot's own server, maybe another process's shard
-            if not isinstance(home, discord.TextChannel) or not home.is_news():
-                raise TypeError(f"channel {home_id} is not an announcement channel")
-            await home.follow(destination=channel, reason=f"/announce follow by {interaction.user.id}")
-        except (discord.HTTPException, TypeError) as exc:
-            log.warning("follow of home channel %s into %s failed: %s", home_id, channel.id, exc)
+            home_guild = await follow_homes(self.bot, targets, channel, f"/announce follow by {interaction.user.id}")
+        except FollowRefused:
             text = "Discord did not set up the follow; the bot's operator must check its home channel setting."
             await send_reply(interaction, Reply.notice(text))
             return
-        # The home channel gets the festival's reviews (once: subscribing again is a no-op), and a direct
+        # The home channels get the festival's reviews (once: subscribing again is a no-op), and a direct
         # subscription of this channel to the same festival would now bring each review twice: it goes.
-        await self.ledger.subscribe(guild_id=home.guild.id, channel_id=home.id, festival=name)
+        for home_id in targets:
+            await self.ledger.subscribe(guild_id=home_guild, channel_id=home_id, festival=name)
         removed = await self.ledger.unsubscribe(guild.id, channel.id, name)
-        log.info("follow: guild=%s channel=%s follows home %s (festival=%s)", guild.id, channel.id, home.id, name)
+        log.info("follow: guild=%s channel=%s follows home %s (festival=%s)", guild.id, channel.id, targets, name)
         text = (
-            f"<#{channel.id}> now follows the bot's announcement channel for {name or 'every festival'}: each new"
-            " review is posted there once and Discord copies it here."
+            f"<#{channel.id}> now follows the bot's announcement channel{'s' if len(targets) > 1 else ''} for"
+            f" {name or 'every festival'}: each new review is posted there once and Discord copies it here."
             + (" Its direct subscription for the same festival was removed, so nothing comes twice." if removed else "")
         )
         await send_reply(interaction, Reply.notice(text))
@@ -330,6 +331,10 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
     ) -> None:
         """Post the newest matching reviews that this channel has not had yet."""
         assert interaction.guild is not None
+        if channel.id in self.services.settings.home_channel_ids():  # its followers would get old reviews
+            text = f"<#{channel.id}> is a home channel of follow mode: it only gets reviews as they are published."
+            await send_reply(interaction, Reply.notice(text))
+            return
         every = await self.ledger.subscriptions(interaction.guild.id)
         subs = [s for s in every if s.channel_id == channel.id and not s.is_digest]
         if not subs:

@@ -63,6 +63,36 @@ async def test_new_review_queues_one_delivery_per_matching_subscription(store: S
     assert sorted(j.subscription.channel_id for j in jobs) == [10, 11]
 
 
+async def test_follow_modes_pool_gives_each_festival_one_home_channel_and_keeps_it(
+    store: Store, festivals: FestivalTable
+) -> None:
+    ledger = Ledger(store)
+    pool = (900, 901, 902)
+    assert await ledger.pool_homes(None, pool) == list(pool)  # following every festival: every pool channel
+    for channel in pool:
+        await ledger.subscribe(guild_id=9, channel_id=channel, festival=None)
+    await ledger.subscribe(guild_id=1, channel_id=10, festival=None)  # an ordinary channel: everything
+    (cannes_home,) = await ledger.pool_homes("Cannes", pool)  # a follow of Cannes gives it a channel first
+    for number, festival in enumerate(("Berlinale", "Cannes", "Berlinale", "Venice", "Cannes")):
+        await ingest(store, festivals, review_text(f"Film {number}", festival=festival), f"f{number}")
+    jobs = await ledger.claim_due(100)
+    assert sum(j.subscription.channel_id == 10 for j in jobs) == 5
+    homes: dict[str, set[int]] = {}
+    for job in jobs:
+        if job.subscription.channel_id in pool:
+            stored = await store.get(job.review_id)
+            assert stored is not None and stored.review.festival is not None
+            homes.setdefault(stored.review.festival.name, set()).add(job.subscription.channel_id)
+    assert sum(j.subscription.channel_id in pool for j in jobs) == 5  # each review once in the pool
+    assert homes["Cannes"] == {cannes_home}
+    assert all(len(channels) == 1 for channels in homes.values())
+    assert len(set.union(*homes.values())) == 3  # three festivals at once: three channels
+    assert await ledger.pool_homes("Cannes", pool) == [cannes_home]  # kept: its followers follow it
+    smaller = tuple(c for c in pool if c != cannes_home)
+    (moved,) = await ledger.pool_homes("Cannes", smaller)  # its channel left the pool: given another
+    assert moved in smaller
+
+
 async def test_a_channel_subscribed_twice_over_gets_one_delivery_with_the_most_specific_settings(
     store: Store, festivals: FestivalTable
 ) -> None:

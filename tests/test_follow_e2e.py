@@ -106,13 +106,54 @@ async def test_the_publish_limit_queues_reviews_instead_of_drawing_429s(
     assert [r for r in fake.requests if r.status == 429] == []
 
 
+async def test_a_pool_of_home_channels_spreads_festivals_and_followers_of_all_get_each_review_once(
+    fake: FakeDiscord, tmp_path: Path, database: Path | str
+) -> None:
+    """Two pool channels: each festival keeps one, so each channel's 10 publishes an hour carry half the load."""
+    guild = fake.default_guild.id
+    first, second = (fake.add_channel(guild, name, type=ChannelType.ANNOUNCEMENT).id for name in ("news-1", "news-2"))
+    club = fake.add_guild("Cinema Club", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
+    everything = fake.add_channel(club.id, "all-reviews").id
+    fans = fake.add_guild("Croisette Fans", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
+    cannes_only = fake.add_channel(fans.id, "cannes").id
+    write_corpus(tmp_path / "corpus")
+    settings = settings_for(fake, tmp_path, FESTBOT_HOME_CHANNELS=f"{first},*={second}", **database_env(database))
+    async with running_bot(settings) as running:
+        done = await command(fake, club.id, "follow", {"channel": everything, "festival": "all"})
+        assert "announcement channels for every festival" in done
+        assert await command(fake, fans.id, "follow", {"channel": cannes_only, "festival": "Cannes"})
+        assert set(fake.followers) == {first, second}
+        assert set(fake.followers[first]) == {everything, cannes_only}  # Cannes was given the first channel
+        assert set(fake.followers[second]) == {everything}
+        refused = await command(fake, guild, "backfill", {"channel": first})
+        assert "home channel of follow mode" in refused
+
+        await publish(running, new_review("Morning Tide", festival="Cannes"))
+        await publish(running, new_review("Winter Garden", festival="Berlinale"))
+        await publish(running, new_review("Late Harvest", festival="Cannes"))
+        await until(lambda: len(fake.channel_messages(everything)) == 3, what="every review, once, for 'all'")
+        await asyncio.sleep(0.5)  # anything sent twice would arrive now
+
+    def titles(channel: int) -> list[str]:
+        return sorted(m["embeds"][0]["title"] for m in fake.channel_messages(channel))
+
+    # Two publishes in one channel within the hour: discord.py alone would refuse the second (cogs/delivery.py).
+    assert titles(first) == titles(cannes_only) == ["Late Harvest", "Morning Tide"]
+    assert titles(second) == ["Winter Garden"]  # the next festival went to the channel carrying none
+    assert titles(everything) == ["Late Harvest", "Morning Tide", "Winter Garden"]
+    assert all(m["flags"] & CROSSPOSTED for m in fake.channel_messages(first) + fake.channel_messages(second))
+    assert [r for r in fake.requests if r.status == 429] == []
+
+
 def test_home_channels_are_read_from_one_setting() -> None:
-    settings = Settings(FESTBOT_HOME_CHANNELS="Berlinale=111, 222")
-    assert settings.home_channel("berlinale") == 111
-    assert settings.home_channel("Cannes") == settings.home_channel(None) == 222
-    assert settings.home_channel_ids() == {111, 222}
-    assert Settings(FESTBOT_HOME_CHANNELS="Berlinale=111").home_channel("Cannes") is None
+    homes = Settings(FESTBOT_HOME_CHANNELS="Berlinale=111, 222, *=333").home_channels
+    assert homes.own_channel("berlinale") == 111
+    assert homes.own_channel("Cannes") is homes.own_channel(None) is None
+    assert homes.pool == (222, 333) and homes.ids() == {111, 222, 333}
+    assert not Settings().home_channels
     with pytest.raises(ValidationError, match="not FESTIVAL=CHANNEL_ID"):
         Settings(FESTBOT_HOME_CHANNELS="Berlinale=news")
     with pytest.raises(ValidationError, match="two home channels"):
         Settings(FESTBOT_HOME_CHANNELS="Berlinale=1,berlinale=2")
+    with pytest.raises(ValidationError, match="given twice"):
+        Settings(FESTBOT_HOME_CHANNELS="Berlinale=1,1")

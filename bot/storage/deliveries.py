@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from bot.domain.models import DeliveryRecord, Review
 from bot.matching.matcher import ReviewFacts, passes
-from bot.storage import watches
+from bot.storage import home_pool, watches
 from bot.storage.connection import Connection, Reads, Row
 from bot.storage.subscriptions import SELECT_SUBSCRIPTIONS, SUBSCRIPTION_COLUMNS, one_per_channel, subscription_from_row
 
@@ -54,6 +54,7 @@ def enqueue_for_review(conn: Connection, review_id: int, review: Review, *, guil
     watched = watches.any_active(conn)
     facts = ReviewFacts.of(review) if watched or any(not s.filters.empty for s in by_festival) else None
     matched = [s for s in by_festival if s.filters.empty or (facts is not None and passes(facts, s.filters))]
+    matched = home_pool.narrow(conn, review.festival, matched)  # follow mode's pool: its festival's channel alone
     # A digest subscription collects the review for its day's post instead (and is no channel's post).
     conn.executemany(_COLLECT, [(s.id, review_id, time.time()) for s in matched if s.is_digest])
     if watched and facts is not None:

@@ -15,7 +15,7 @@ from typing import Literal
 from bot.domain.criteria import Criteria
 from bot.domain.models import AlertFacts, DeliveryJob, DeliveryOptions, DeliveryRecord, NoticeJob, Subscription
 from bot.domain.schedule import digest_moment
-from bot.storage import deliveries, notices, subscriptions
+from bot.storage import deliveries, home_pool, notices, subscriptions
 from bot.storage.connection import Connection
 from bot.storage.store import Store
 
@@ -96,6 +96,19 @@ class Ledger:
         found = await self.subscription(subscription_id)
         assert found is not None
         return found, created
+
+    async def pool_homes(self, festival: str | None, pool: Sequence[int]) -> list[int]:
+        """Follow mode's pool channels a follow of ``festival`` needs: the one carrying it (given one now if it
+        has none), or every one for all festivals. Records the pool, so reviews queued from now on are spread
+        over it (:mod:`bot.storage.home_pool`)."""
+
+        def write(conn: Connection) -> list[int]:
+            home_pool.sync(conn, pool)
+            if festival is None:
+                return list(pool)
+            return [home_pool.assign(conn, home_pool.festival_key(festival), pool)]
+
+        return await self.store.write(write)
 
     async def subscription(self, subscription_id: int) -> Subscription | None:
         return await subscriptions.get(self.store.reads, subscription_id)

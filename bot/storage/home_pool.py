@@ -1,0 +1,108 @@
+"""Follow mode's pool of home channels: festivals spread over several announcement channels.
+
+Discord publishes at most 10 messages per announcement channel per hour, so one channel carrying every
+festival queues reviews in a busy hour. Several channels listed without a festival name form a pool; each
+festival is given one of them the first time it needs one (by ``/announce follow`` or by its first review
+queued for the pool) and keeps it, because its followers follow that channel. The pick is the channel that
+carried the fewest reviews in the past day (festivals running now), then the one carrying the fewest
+festivals, so festivals that run together land apart. A review goes to its festival's pool channel
+alone, so a server following every pool channel (``festival: all``) gets it once.
+
+Two processes assigning the same new festival at once agree: the first insert wins and both read it back.
+Write functions run inside a write transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bot.domain.models import FestivalRef, Subscription
+from bot.storage.connection import Connection
+
+#: How far back a channel's load is counted when a festival is given one.
+LOAD_WINDOW = dt.timedelta(days=1)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def festival_key(festival: FestivalRef | str | None) -> str:
+    """The assignment's key: the festival's name ('' for reviews without a festival)."""
+    if isinstance(festival, FestivalRef):
+        return festival.name
+    return festival or ""
+
+
+def sync(conn: Connection, pool: Sequence[int]) -> None:
+    """Record the configured pool (every process reads it when it queues a review); channels no longer in it
+    leave, and the festivals they carried are given a channel afresh when next needed."""
+    stamp = _now().isoformat(timespec="seconds")
+    conn.executemany(
+        "INSERT INTO home_pool(channel_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [(channel, stamp) for channel in pool],
+    )
+    for (channel,) in conn.execute("SELECT channel_id FROM home_pool").fetchall():
+        if int(channel) not in pool:
+            conn.execute("DELETE FROM home_pool WHERE channel_id = ?", (channel,))
+
+
+def channels(conn: Connection) -> list[int]:
+    return sorted(int(row[0]) for row in conn.execute("SELECT channel_id FROM home_pool").fetchall())
+
+
+def assign(conn: Connection, festival: str, pool: Sequence[int]) -> int:
+    """The pool channel carrying ``festival`` (a key from :func:`festival_key`), given one now if it has none
+    in the pool (or its channel left the pool)."""
+    current = _assigned(conn, festival)
+    if current is not None and current in pool:
+        return current
+    chosen = _least_loaded(conn, pool)
+    stamp = _now().isoformat(timespec="seconds")
+    if current is None:
+        conn.execute(
+            "INSERT INTO home_assignments(festival, channel_id, assigned_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            (festival, chosen, stamp),
+        )
+    else:  # only if nobody moved it meanwhile
+        conn.execute(
+            "UPDATE home_assignments SET channel_id = ?, assigned_at = ? WHERE festival = ? AND channel_id = ?",
+            (chosen, stamp, festival, current),
+        )
+    winner = _assigned(conn, festival)
+    assert winner is not None  # inserted above, by this transaction or a concurrent one
+    return winner
+
+
+def narrow(conn: Connection, festival: FestivalRef | None, matched: list[Subscription]) -> list[Subscription]:
+    """Of the subscriptions a review matched, the pool's channels but the one carrying its festival leave."""
+    if not matched:
+        return matched
+    pool = channels(conn)
+    if not any(s.channel_id in pool for s in matched):
+        return matched
+    home = assign(conn, festival_key(festival), pool)
+    return [s for s in matched if s.channel_id not in pool or s.channel_id == home]
+
+
+def _assigned(conn: Connection, festival: str) -> int | None:
+    row = conn.execute("SELECT channel_id FROM home_assignments WHERE festival = ?", (festival,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def _least_loaded(conn: Connection, pool: Sequence[int]) -> int:
+    since = (_now() - LOAD_WINDOW).isoformat(timespec="seconds")
+    recent: dict[int, int] = {}
+    carried = dict.fromkeys(pool, 0)
+    for channel in pool:
+        row = conn.execute(
+            "SELECT count(*) FROM deliveries WHERE channel_id = ? AND created_at >= ?", (channel, since)
+        ).fetchone()
+        recent[channel] = int(row[0]) if row else 0
+    for channel, count in conn.execute(
+        "SELECT channel_id, count(*) FROM home_assignments GROUP BY channel_id"
+    ).fetchall():
+        if int(channel) in carried:
+            carried[int(channel)] = int(count)
+    return min(pool, key=lambda channel: (recent[channel], carried[channel], pool.index(channel)))
