@@ -3,7 +3,8 @@ publishing it in a home channel, and saying how it went in the workers' terms.
 
 Follow mode: a home channel (``FESTBOT_HOME_CHANNELS``) is an announcement channel of the bot's own server
 that other servers follow (``/announce follow``); a review posted there is published (crossposted) at once,
-and Discord copies it into every following channel, outside the bot's rate limit. Publishing is limited to
+and Discord copies it into every following channel, outside the bot's rate limit. It is delivered once
+published: a failed publish is retried like a failed post. Publishing is limited to
 10 an hour per channel (:mod:`bot.announce.publishing`): a review that would exceed it waits, unposted.
 """
 
@@ -107,8 +108,9 @@ class DiscordSender:
     async def publish(self, channel_id: int, message_id: int) -> None:
         """Publish a post in a home channel, so Discord copies it to every following channel.
 
-        Its failure does not undo the post: the home channel has the review (and the delivery is recorded),
-        only the followers miss it; logged for the operator. Already published (40033) is a resend's success.
+        Raises discord.py's exceptions: a post its followers never got is not delivered, so the delivery is
+        retried, and the resend (the same nonce) finds the post made and publishes it. Already published
+        (40033) is a resend's success.
         """
         await self.publishing.spend(channel_id)
         self._forget_publish_window(channel_id)
@@ -117,9 +119,7 @@ class DiscordSender:
             await message.publish()
         except discord.HTTPException as exc:
             if exc.code != ALREADY_PUBLISHED:
-                log.warning("could not publish message %s in home channel %s: %s", message_id, channel_id, exc)
-        except discord.RateLimited as exc:
-            log.warning("home channel %s: publishing is limited for %.0f s more", channel_id, exc.retry_after)
+                raise
 
     def _forget_publish_window(self, channel_id: int) -> None:
         """discord.py refuses, before sending, any request whose bucket resets more than ``max_ratelimit_timeout``
@@ -149,7 +149,15 @@ class DiscordSender:
                 return SendOutcome(kind="wait", retry_after=wait, reason="the home channel's 10 publishes an hour")
             message_id, thread_id = await self.post(stored, job.subscription, job.nonce)
             if home:
-                await self.publish(job.subscription.channel_id, message_id)
+                try:
+                    await self.publish(job.subscription.channel_id, message_id)
+                except discord.RateLimited as exc:  # spent by something else: wait, uncounted, for the hour
+                    log.warning(
+                        "home channel %s: publishing is limited for %.0f s more",
+                        job.subscription.channel_id,
+                        exc.retry_after,
+                    )
+                    return SendOutcome(kind="wait", retry_after=exc.retry_after, reason="Discord limits publishing")
             return SendOutcome.sent(message_id, thread_id)
         except Exception as exc:
             return outcome_of(exc)

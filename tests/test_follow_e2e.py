@@ -81,6 +81,22 @@ async def test_followers_get_discords_copy_and_others_direct_posts(
     assert [r for r in fake.requests if r.status == 429] == []
 
 
+async def test_a_failed_publish_is_retried_and_followers_get_the_review_once(
+    bot: FestivalBot, fake: FakeDiscord, home: int
+) -> None:
+    """Posted, then Discord fails the publish: not delivered; the resend's nonce finds the post and publishes it."""
+    club = fake.add_guild("Cinema Club", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
+    followed = fake.add_channel(club.id, "reviews").id
+    await command(fake, club.id, "follow", {"channel": followed, "festival": "Berlinale"})
+    fake.inject(f"POST /channels/{home}/messages/*/crosspost", 503)  # discord.py gives up on a 503 at once
+    await publish(bot, new_review("The Salt Road"))
+    await until(lambda: bool(fake.channel_messages(followed)), timeout=20, what="the follower's copy")
+    await asyncio.sleep(0.5)
+    assert len(fake.channel_messages(home)) == 1 and len(fake.channel_messages(followed)) == 1
+    publishes = fake.requests_matching("POST /channels/{channel_id}/messages/{message_id}/crosspost")
+    assert [r.status for r in publishes] == [503, 200] and len(fake.injected) == 1
+
+
 async def test_the_publish_limit_queues_reviews_instead_of_drawing_429s(
     fake: FakeDiscord, home: int, tmp_path: Path, database: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
