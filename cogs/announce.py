@@ -23,9 +23,9 @@ from bot.domain.schedule import zones_matching
 from bot.health import supervise
 from bot.leadership import lead
 from bot.storage.leases import Lease
+from cogs import following
 from cogs._shared import Name, Title, choices, named, require_manage_guild
 from cogs.delivery import DiscordSender, missing_permissions
-from cogs.following import FollowRefused, follow_homes
 
 #: A filter option: comma-separated values, each bounded by the criteria model.
 Filter = app_commands.Range[str, 1, 1000]
@@ -92,6 +92,10 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         # An event-driven worker rather than tasks.loop: it wakes on new deliveries and sleeps until
         # the next retry is due, instead of polling on a fixed beat.
         await self.bot.wait_until_ready()
+        try:  # the delivery worker's process alone: a pool channel added since is followed before it is used
+            await following.extend_follows(self.services, self.bot)
+        except Exception:
+            log.exception("could not extend follows to new home channels; retried at the next start")
         await self.announcer.run()
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
@@ -210,38 +214,19 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
         if error:
             await send_reply(interaction, Reply.notice(error))
             return
-        guild = interaction.guild
-        assert guild is not None  # interaction_check
-        homes = self.services.settings.home_channels
-        own = homes.own_channel(name)
-        if own is None and not homes.pool:
-            text = f"This bot has no announcement channel to follow for {name or 'every festival'}."
-            await send_reply(interaction, Reply.notice(text + " Use /announce subscribe to get direct posts."))
+        await send_reply(interaction, await following.follow(self.services, interaction, channel, name))
+
+    @app_commands.command(name="unfollow")
+    @app_commands.describe(channel="The channel following the bot's announcements", festival="Festival name, or 'all'")
+    async def unfollow(
+        self, interaction: discord.Interaction[Any], channel: discord.TextChannel, festival: Name | None = None
+    ) -> None:
+        """Stop following the bot's announcement channel for a festival (or every festival)."""
+        name, error = self._festival(festival)
+        if error:
+            await send_reply(interaction, Reply.notice(error))
             return
-        if guild.me is None or not channel.permissions_for(guild.me).manage_webhooks:
-            text = f"I need Manage Webhooks in <#{channel.id}> to set up the follow (Discord delivers through one)."
-            await send_reply(interaction, Reply.notice(text))
-            return
-        # A festival's own channel; else the pool channel carrying it, or every pool channel for all festivals.
-        targets = [own] if own is not None else await self.ledger.pool_homes(name, homes.pool)
-        try:
-            home_guild = await follow_homes(self.bot, targets, channel, f"/announce follow by {interaction.user.id}")
-        except FollowRefused:
-            text = "Discord did not set up the follow; the bot's operator must check its home channel setting."
-            await send_reply(interaction, Reply.notice(text))
-            return
-        # The home channels get the festival's reviews (once: subscribing again is a no-op), and a direct
-        # subscription of this channel to the same festival would now bring each review twice: it goes.
-        for home_id in targets:
-            await self.ledger.subscribe(guild_id=home_guild, channel_id=home_id, festival=name)
-        removed = await self.ledger.unsubscribe(guild.id, channel.id, name)
-        log.info("follow: guild=%s channel=%s follows home %s (festival=%s)", guild.id, channel.id, targets, name)
-        text = (
-            f"<#{channel.id}> now follows the bot's announcement channel{'s' if len(targets) > 1 else ''} for"
-            f" {name or 'every festival'}: each new review is posted there once and Discord copies it here."
-            + (" Its direct subscription for the same festival was removed, so nothing comes twice." if removed else "")
-        )
-        await send_reply(interaction, Reply.notice(text))
+        await send_reply(interaction, await following.unfollow(self.services, interaction, channel, name))
 
     @app_commands.command(name="unsubscribe")
     @app_commands.describe(channel="The channel", festival="Only this festival's subscription (default: all of them)")

@@ -93,6 +93,23 @@ async def test_follow_modes_pool_gives_each_festival_one_home_channel_and_keeps_
     assert moved in smaller
 
 
+async def test_a_pool_channel_not_followed_by_every_follower_of_all_is_given_no_festival(
+    store: Store, festivals: FestivalTable
+) -> None:
+    ledger = Ledger(store)
+    await ledger.pool_homes(None, (900,))
+    await ledger.subscribe(guild_id=9, channel_id=900, festival=None)
+    await ledger.record_follow(5, 50, None, [900])  # a server following every festival, through 900 alone
+    await ingest(store, festivals, review_text("Film A", festival="Cannes"), "a")
+    assert await ledger.following_all((900, 901)) == {(5, 50): [900]}  # 901 joins the pool, unfollowed yet
+    await ledger.subscribe(guild_id=9, channel_id=901, festival=None)
+    await ingest(store, festivals, review_text("Film B", festival="Venice"), "b")  # 901 is idler, yet unfollowed
+    assert [j.subscription.channel_id for j in await ledger.claim_due(100)] == [900, 900]
+    await ledger.record_follow(5, 50, None, [901])  # now it follows both
+    assert await ledger.pool_homes("Berlinale", (900, 901)) == [901]
+    assert await ledger.forget_follow(50, None) == ([900, 901], [])
+
+
 async def test_a_channel_subscribed_twice_over_gets_one_delivery_with_the_most_specific_settings(
     store: Store, festivals: FestivalTable
 ) -> None:

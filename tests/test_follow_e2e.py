@@ -161,6 +161,39 @@ async def test_a_pool_of_home_channels_spreads_festivals_and_followers_of_all_ge
     assert [r for r in fake.requests if r.status == 429] == []
 
 
+async def test_a_pool_channel_added_later_is_followed_for_every_follower_of_all_before_it_carries_a_festival(
+    fake: FakeDiscord, tmp_path: Path, database: Path | str
+) -> None:
+    guild = fake.default_guild.id
+    first, second = (fake.add_channel(guild, name, type=ChannelType.ANNOUNCEMENT).id for name in ("news-1", "news-2"))
+    club = fake.add_guild("Cinema Club", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
+    everything = fake.add_channel(club.id, "all-reviews").id
+    gone = fake.add_guild("Gone Quiet", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
+    undone = fake.add_channel(gone.id, "reviews").id
+    write_corpus(tmp_path / "corpus")
+    env = database_env(database)
+    async with running_bot(settings_for(fake, tmp_path, FESTBOT_HOME_CHANNELS=f"{first}", **env)):
+        for server, channel in ((club.id, everything), (gone.id, undone)):
+            assert "now follows" in await command(fake, server, "follow", {"channel": channel, "festival": "all"})
+    del fake.followers[first][undone]  # that server undid its follow in Discord's own settings
+    async with running_bot(settings_for(fake, tmp_path, FESTBOT_HOME_CHANNELS=f"{first},{second}", **env)) as bot:
+        await until(lambda: everything in fake.followers.get(second, {}), what="the follow extended to the new channel")
+        assert undone not in fake.followers[second]  # forgotten, not followed again
+        await publish(bot, new_review("Morning Tide", festival="Berlinale"))
+        await until(lambda: len(fake.channel_messages(everything)) == 1, what="the first review")
+        await publish(bot, new_review("Winter Garden", festival="Cannes"))
+        await until(lambda: len(fake.channel_messages(everything)) == 2, what="the second review")
+        await asyncio.sleep(0.5)
+        assert len(fake.channel_messages(first)) == len(fake.channel_messages(second)) == 1  # spread over both
+
+        left = await command(fake, club.id, "unfollow", {"channel": everything})
+        assert "no longer follows" in left and "2 follows removed" in left
+        assert everything not in fake.followers[first] and everything not in fake.followers[second]
+        again = await command(fake, club.id, "unfollow", {"channel": everything})
+        assert "does not follow" in again
+    assert [r for r in fake.requests if r.status == 429] == []
+
+
 def test_home_channels_are_read_from_one_setting() -> None:
     homes = Settings(FESTBOT_HOME_CHANNELS="Berlinale=111, 222, *=333").home_channels
     assert homes.own_channel("berlinale") == 111

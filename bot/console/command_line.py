@@ -49,6 +49,7 @@ NEEDS_DISCORD: tuple[str, ...] = (
     "announce test",
     "announce backfill",
     "announce follow",
+    "announce unfollow",
     "announce alerts",
     "feeds add",
     "feeds remove",

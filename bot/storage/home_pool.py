@@ -9,6 +9,10 @@ festivals, so festivals that run together land apart. A review goes to its festi
 alone, so a server following every pool channel (``festival: all``) gets it once.
 
 Two processes assigning the same new festival at once agree: the first insert wins and both read it back.
+
+The follows the bot set up are recorded (:func:`record_follow`): a festival is only given a pool channel
+that every server following all festivals follows, so a channel added to the pool later carries nothing
+until those follows reach it (``cogs/following.py`` extends them), and no review is lost meanwhile.
 Write functions run inside a write transaction.
 """
 
@@ -58,7 +62,7 @@ def assign(conn: Connection, festival: str, pool: Sequence[int]) -> int:
     current = _assigned(conn, festival)
     if current is not None and current in pool:
         return current
-    chosen = _least_loaded(conn, pool)
+    chosen = _least_loaded(conn, _followed_by_all(conn, pool))
     stamp = _now().isoformat(timespec="seconds")
     if current is None:
         conn.execute(
@@ -106,3 +110,47 @@ def _least_loaded(conn: Connection, pool: Sequence[int]) -> int:
         if int(channel) in carried:
             carried[int(channel)] = int(count)
     return min(pool, key=lambda channel: (recent[channel], carried[channel], pool.index(channel)))
+
+
+def _followed_by_all(conn: Connection, pool: Sequence[int]) -> list[int]:
+    """The pool channels every server following all festivals follows (the whole pool when none does)."""
+    homes: dict[int, set[int]] = {}
+    for channel, home in conn.execute(
+        "SELECT channel_id, home_channel_id FROM home_follows WHERE festival = ''"
+    ).fetchall():
+        homes.setdefault(int(channel), set()).add(int(home))
+    return [c for c in pool if all(c in followed for followed in homes.values())] or list(pool)
+
+
+def record_follow(conn: Connection, guild_id: int, channel_id: int, festival: str | None, homes: Sequence[int]) -> None:
+    stamp = _now().isoformat(timespec="seconds")
+    conn.executemany(
+        "INSERT INTO home_follows(channel_id, home_channel_id, guild_id, festival, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(channel_id, home, guild_id, festival_key(festival), stamp) for home in homes],
+    )
+
+
+def forget_follow(conn: Connection, channel_id: int, festival: str | None) -> tuple[list[int], list[int]]:
+    """Forget a channel's follows for ``festival`` (None: all it has); returns the home channels it followed
+    for them and those it still follows for others (whose follows must stay)."""
+    key = None if festival is None else festival_key(festival)
+    rows = conn.execute("SELECT home_channel_id, festival FROM home_follows WHERE channel_id = ?", (channel_id,))
+    leaving: set[int] = set()
+    staying: set[int] = set()
+    for home, followed in rows.fetchall():
+        (leaving if key is None or followed == key else staying).add(int(home))
+    conn.execute(
+        "DELETE FROM home_follows WHERE channel_id = ? AND (? IS NULL OR festival = ?)", (channel_id, key, key)
+    )
+    return sorted(leaving), sorted(staying)
+
+
+def following_all(conn: Connection) -> dict[tuple[int, int], list[int]]:
+    """(guild, channel) of each server channel following every festival, and the home channels it follows."""
+    found: dict[tuple[int, int], list[int]] = {}
+    for guild, channel, home in conn.execute(
+        "SELECT guild_id, channel_id, home_channel_id FROM home_follows WHERE festival = '' ORDER BY home_channel_id"
+    ).fetchall():
+        found.setdefault((int(guild), int(channel)), []).append(int(home))
+    return found

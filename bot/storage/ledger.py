@@ -110,6 +110,22 @@ class Ledger:
 
         return await self.store.write(write)
 
+    async def record_follow(self, guild_id: int, channel_id: int, festival: str | None, homes: Sequence[int]) -> None:
+        await self.store.write(lambda conn: home_pool.record_follow(conn, guild_id, channel_id, festival, homes))
+
+    async def forget_follow(self, channel_id: int, festival: str | None) -> tuple[list[int], list[int]]:
+        """The home channels a channel stops following for ``festival``, and those it keeps for others."""
+        return await self.store.write(lambda conn: home_pool.forget_follow(conn, channel_id, festival))
+
+    async def following_all(self, pool: Sequence[int]) -> dict[tuple[int, int], list[int]]:
+        """Records the pool, and returns each server channel following every festival with what it follows."""
+
+        def write(conn: Connection) -> dict[tuple[int, int], list[int]]:
+            home_pool.sync(conn, pool)
+            return home_pool.following_all(conn)
+
+        return await self.store.write(write)
+
     async def subscription(self, subscription_id: int) -> Subscription | None:
         return await subscriptions.get(self.store.reads, subscription_id)
 

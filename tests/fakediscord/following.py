@@ -5,7 +5,8 @@ A server follows an announcement channel (type 5) into one of its text channels 
 webhook it makes there); a message published in the announcement channel (``POST .../crosspost``) is
 then copied by Discord into every following channel, outside the bot's rate limits. Publishing is
 limited to 10 messages per channel per hour (the ``ratelimit`` rule for the route); a message is
-published once.
+published once. A follow is a webhook of type 2 in the following channel: listed by ``GET
+/channels/{id}/webhooks`` and undone by deleting it, both needing Manage Webhooks there.
 """
 
 from __future__ import annotations
@@ -40,7 +41,45 @@ class FollowRoutes:
         return [
             Route("POST", "/channels/{channel_id}/followers", self.follow, "bot"),
             Route("POST", "/channels/{channel_id}/messages/{message_id}/crosspost", self.crosspost, "bot"),
+            Route("GET", "/channels/{channel_id}/webhooks", self.webhooks, "bot"),
+            Route("DELETE", "/webhooks/{webhook_id}", self.delete_webhook, "bot"),
         ]
+
+    def webhooks(self, ctx: Ctx) -> Answer:
+        """The channel's webhooks: here only the follows into it (type 2, ChannelFollowerWebhookResponse)."""
+        target = self.channels._channel(ctx)
+        self.channels._require(target, P.MANAGE_WEBHOOKS)
+        listed = []
+        for source_id, targets in self.core.followers.items():
+            source = self.core.channels.get(source_id)
+            if target.id not in targets or source is None:
+                continue
+            guild = self.core.guilds[source.guild_id]
+            listed.append(
+                {
+                    "id": str(targets[target.id]),
+                    "type": 2,
+                    "name": source.name,
+                    "avatar": None,
+                    "application_id": None,
+                    "channel_id": str(target.id),
+                    "guild_id": str(target.guild_id),
+                    "source_guild": {"id": str(guild.id), "name": guild.name, "icon": None},
+                    "source_channel": {"id": str(source.id), "name": source.name},
+                }
+            )
+        return 200, listed
+
+    def delete_webhook(self, ctx: Ctx) -> Answer:
+        """Deleting a follow's webhook undoes the follow (Discord's own UI does the same)."""
+        wanted = ctx.params["webhook_id"]
+        for targets in self.core.followers.values():
+            for target_id, webhook_id in list(targets.items()):
+                if str(webhook_id) == wanted:
+                    self.channels._require(self.core.channels[target_id], P.MANAGE_WEBHOOKS)
+                    del targets[target_id]
+                    return 204, None
+        raise unknown("webhook")
 
     def follow(self, ctx: Ctx) -> Answer:
         source = self.channels._channel(ctx)
