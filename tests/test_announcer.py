@@ -13,6 +13,7 @@ import pytest
 
 from bot.announce import worker as announcer_module
 from bot.announce.worker import Announcer, Pacer, SendOutcome, SlidingWindow
+from bot.domain.criteria import Criteria
 from bot.domain.festivals import FestivalTable
 from bot.domain.models import DeliveryJob
 from bot.health import TaskState
@@ -225,6 +226,25 @@ async def test_unsubscribe_hands_deliveries_to_what_the_channel_keeps(store: Sto
     # Nothing else of channel 11's matches: unsent deliveries are dropped, and the history (ON DELETE CASCADE).
     assert await delivery_states(store) == {kept.id: ["sent", "retrying", "queued"]}
     assert {j.subscription.id for j in await ledger.claim_due(100, now=time.time() + 3600)} == {kept.id}
+
+
+async def test_an_unsent_delivery_is_handed_only_to_a_subscription_whose_filters_let_it_through(
+    store: Store, festivals: FestivalTable
+) -> None:
+    ledger = Ledger(store)
+    gone, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival="Berlinale")
+    kept, _ = await ledger.subscribe(guild_id=1, channel_id=10, festival=None, filters=Criteria(words=("harvest",)))
+    await ingest(store, festivals, review_text("Sent Before"), "a")
+    for job in await ledger.claim_due(100):
+        await ledger.record_sent(job.id, message_id=5000 + job.id)
+    await ingest(store, festivals, review_text("Late Harvest"), "b")
+    await ingest(store, festivals, review_text("Winter Garden"), "c")
+    assert await delivery_states(store) == {gone.id: ["sent", "queued", "queued"]}
+    assert await ledger.unsubscribe(1, 10, "Berlinale") == 1
+    # The history stays; of what was due, only what the kept subscription's words let through.
+    assert await delivery_states(store) == {kept.id: ["sent", "queued"]}
+    (job,) = await ledger.claim_due(100)
+    assert (await store.get(job.review_id)).review.title == "Late Harvest"  # type: ignore[union-attr]
 
 
 async def test_unchanged_and_not_announced(store: Store, festivals: FestivalTable) -> None:

@@ -37,7 +37,7 @@ _NEWEST_OF = compose(
     "SELECT r.id FROM reviews r WHERE r.id IN (SELECT value FROM {ids} j){newest}", ids=JSON_IDS, newest=_NEWEST_FIRST
 )
 _HELD_BY = compose(
-    "SELECT d.id, r.festival, r.section FROM deliveries d JOIN reviews r ON r.id = d.review_id"
+    "SELECT d.id, r.festival, r.section, r.id, d.state FROM deliveries d JOIN reviews r ON r.id = d.review_id"
     " WHERE d.subscription_id IN (SELECT value FROM {ids} j)",
     ids=JSON_IDS,
 )
@@ -172,7 +172,9 @@ def _filters_json(filters: Criteria) -> str:
 def hand_over(conn: Connection, guild_id: int, channel_id: int, festival: str | None) -> None:
     """Before :func:`delete`: the deliveries of the subscriptions it removes move to the subscription the
     channel keeps that :func:`one_per_channel` would pick for each review, so the channel keeps its history
-    (nothing sent is sent again) and what it is still due. The rest go with their subscriptions.
+    (nothing sent is sent again) and what it is still due. An unsent one moves only to a subscription whose
+    filters let its review through (what the channel keeps would not have queued it otherwise); the rest
+    go with their subscriptions.
     """
     rows = conn.execute(SELECT_SUBSCRIPTIONS + " WHERE s.guild_id = ? AND s.channel_id = ?", (guild_id, channel_id))
     channel = [subscription_from_row(row) for row in rows.fetchall()]
@@ -182,10 +184,13 @@ def hand_over(conn: Connection, guild_id: int, channel_id: int, festival: str | 
         return
     held = conn.execute(_HELD_BY, (json.dumps(leaving),)).fetchall()
     moves = []
-    for delivery_id, review_festival, section in held:
+    for delivery_id, review_festival, section, review_id, state in held:
         where = FestivalRef(name=review_festival, section=section) if review_festival else None
-        heirs = one_per_channel(s for s in staying if s.matches(where))
-        if heirs:
+        heirs = [s for s in staying if s.matches(where)]
+        if state != "sent" and any(not s.filters.empty for s in heirs):
+            stored = review_reads.get_in(conn, int(review_id))
+            heirs = [s for s in heirs if s.filters.empty or (stored and match(stored.review, s.filters).matched)]
+        if heirs := one_per_channel(heirs):
             moves.append((heirs[0].id, delivery_id, heirs[0].id))
     conn.executemany(_HAND_OVER, moves)
 
