@@ -74,6 +74,10 @@ async def test_festbot_web_serves_a_replica_and_never_writes_it(cli_env: dict[st
         before = digest(replica)  # what the primary wrote, checkpointed or not, is the primary's
         status, html = await status_of(base + "/films/1")
         assert status == 200 and "Ana Ruiz" in html
+        status, health = await status_of(base + "/healthz")  # for its service manager: reads, never writes
+        assert status == 200 and '"database_readable": true' in health and "writable" not in health
+        status, exposition = await status_of(base + "/metrics")
+        assert status == 200 and "festbot_outbox_depth" in exposition
     with sqlite3.connect(replica) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == latest_version()
     assert digest(replica) == before

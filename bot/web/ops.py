@@ -1,8 +1,9 @@
 """``/healthz`` and ``/metrics`` for whoever runs the bot: a service manager, a container's HEALTHCHECK, Prometheus.
 
-Mounted on the web pages' server (one listener, ``FESTBOT_HTTP_PORT``) by ``festbot run``. The health
-check answers 200 when the bot can do its job (the gateway connected, the database taking writes, the
-delivery worker running) and 503 otherwise, with each check in the JSON body; the last feed poll's age
+Mounted on the web pages' server (one listener, ``FESTBOT_HTTP_PORT``) by ``festbot run``, and by
+``festbot web`` on its read-only replica. The health check answers 200 when the process can do its job
+(the gateway connected, the database taking writes, the delivery worker running; for a replica, the
+database answering reads) and 503 otherwise, with each check in the JSON body; the last feed poll's age
 is reported, not judged (a bot with no feeds never polls).
 """
 
@@ -27,15 +28,21 @@ DELIVERY_WORKER = "delivery worker"
 PROBE_TIMEOUT = 3.0
 
 
-def ops_routes(services: Services, *, gateway: Callable[[], bool] | None) -> list[web.RouteDef]:
-    """The two routes over ``services``; ``gateway`` tells whether Discord's gateway is connected (None: no bot)."""
+def ops_routes(
+    services: Services, *, gateway: Callable[[], bool] | None, read_only: bool = False
+) -> list[web.RouteDef]:
+    """The two routes over ``services``; ``gateway`` tells whether Discord's gateway is connected (None: no bot);
+    ``read_only``: a replica, whose database is checked by a read, never a write."""
 
     async def healthz(request: web.Request) -> web.Response:
         checks: dict[str, object] = {}
         if gateway is not None:
             checks["gateway_connected"] = gateway()
             metrics.GATEWAY_CONNECTED.set(1 if checks["gateway_connected"] else 0)
-        checks["database_writable"] = await _writable(services)
+        if read_only:
+            checks["database_readable"] = await _readable(services)
+        else:
+            checks["database_writable"] = await _writable(services)
         worker = services.health.get(DELIVERY_WORKER)
         if gateway is not None:
             checks["delivery_worker_alive"] = worker is not None and worker.healthy
@@ -72,5 +79,15 @@ async def _writable(services: Services) -> bool:
             await services.ledger.probe_write()
     except Exception as exc:
         log.warning("health check: the database does not take writes (%s)", exc)
+        return False
+    return True
+
+
+async def _readable(services: Services) -> bool:
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT):
+            await services.ledger.outbox()
+    except Exception as exc:
+        log.warning("health check: the database does not answer reads (%s)", exc)
         return False
     return True

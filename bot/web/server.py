@@ -15,6 +15,7 @@ from aiohttp.typedefs import Middleware
 from bot.config import Settings, SettingsError
 from bot.services import Services, open_services
 from bot.web.app import make_app
+from bot.web.ops import ops_routes
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ async def serve_replica(settings: Settings, host: str, port: int, started: async
     """``festbot web``: the pages alone, over the database opened read-only, until cancelled."""
     async with open_services(settings, read_only=True) as services:
         await ready_to_serve(services)
-        async with serve_pages(services, host, port) as address:
+        ops = ops_routes(services, gateway=None, read_only=True)  # /healthz and /metrics for its service manager
+        async with serve_pages(services, host, port, routes=ops) as address:
             print(f"serving the web pages of {settings.db_path} (read-only) at {address}/", flush=True)
             if started is not None and not started.done():
                 started.set_result(address)
