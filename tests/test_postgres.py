@@ -17,6 +17,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.festivals import FestivalTable
 from bot.parsing.parser import parse_review_text
+from bot.sources import ingest
 from bot.storage import postgres, search_reads
 from bot.storage.connection import StoreError
 from bot.storage.dialect import postgres_text, variant
@@ -273,3 +274,21 @@ async def test_a_names_credits_are_read_off_its_index_and_statistics_follow_a_bu
         )
         text = "\n".join(row[0] for row in plan)
         assert "SubPlan" not in text and "credits_person" in text, text
+
+
+@postgres_only
+async def test_a_bulk_load_gathers_statistics_as_the_tables_double(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned for empty tables, a growing load slows to a crawl (a film's refresh reads every credit) when the
+    server never analyses them itself: the load analyses at 2, 4, 8... batches, and once at its end."""
+    monkeypatch.setattr(ingest, "BATCH", 2)
+    for n in range(18):
+        (tmp_path / f"critic-{n:02}.txt").write_text(_critic(n), encoding="utf-8")
+    async with open_store(database) as store:
+        outcomes = await ingest.ingest_paths(store, [tmp_path], workers=0)
+        assert [o.status for o in outcomes] == ["added"] * 18
+        row = await store.reads.fetchone(
+            "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = 'reviews'::regclass"
+        )
+    assert row is not None and row[0] == 4  # at 4, 8 and 16 of the 18 files stored, and at the end
