@@ -42,6 +42,15 @@ async def bot(fake: FakeDiscord, home: int, tmp_path: Path, database: Path | str
         yield running
 
 
+def pool_and_follower(fake: FakeDiscord, tmp_path: Path) -> tuple[int, int, int]:
+    """Two announcement channels in the bot's server, and a server's channel the bot may make webhooks in."""
+    guild = fake.default_guild.id
+    first, second = (fake.add_channel(guild, name, type=ChannelType.ANNOUNCEMENT).id for name in ("news-1", "news-2"))
+    club = fake.add_guild("Cinema Club", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
+    write_corpus(tmp_path / "corpus")
+    return first, second, fake.add_channel(club.id, "all-reviews").id
+
+
 async def command(fake: FakeDiscord, guild_id: int, sub: str, options: dict[str, Any]) -> str:
     res = await fake.slash_command(f"announce {sub}", options, guild_id=guild_id, member_permissions=P.ALL)
     content: str = (await res.response())["data"]["content"]
@@ -126,22 +135,19 @@ async def test_a_pool_of_home_channels_spreads_festivals_and_followers_of_all_ge
     fake: FakeDiscord, tmp_path: Path, database: Path | str
 ) -> None:
     """Two pool channels: each festival keeps one, so each channel's 10 publishes an hour carry half the load."""
-    guild = fake.default_guild.id
-    first, second = (fake.add_channel(guild, name, type=ChannelType.ANNOUNCEMENT).id for name in ("news-1", "news-2"))
-    club = fake.add_guild("Cinema Club", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
-    everything = fake.add_channel(club.id, "all-reviews").id
+    first, second, everything = pool_and_follower(fake, tmp_path)
+    club = fake.channels[everything].guild_id
     fans = fake.add_guild("Croisette Fans", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
     cannes_only = fake.add_channel(fans.id, "cannes").id
-    write_corpus(tmp_path / "corpus")
     settings = settings_for(fake, tmp_path, FESTBOT_HOME_CHANNELS=f"{first},*={second}", **database_env(database))
     async with running_bot(settings) as running:
-        done = await command(fake, club.id, "follow", {"channel": everything, "festival": "all"})
+        done = await command(fake, club, "follow", {"channel": everything, "festival": "all"})
         assert "announcement channels for every festival" in done
         assert await command(fake, fans.id, "follow", {"channel": cannes_only, "festival": "Cannes"})
         assert set(fake.followers) == {first, second}
         assert set(fake.followers[first]) == {everything, cannes_only}  # Cannes was given the first channel
         assert set(fake.followers[second]) == {everything}
-        refused = await command(fake, guild, "backfill", {"channel": first})
+        refused = await command(fake, fake.default_guild.id, "backfill", {"channel": first})
         assert "home channel of follow mode" in refused
 
         await publish(running, new_review("Morning Tide", festival="Cannes"))
@@ -164,16 +170,13 @@ async def test_a_pool_of_home_channels_spreads_festivals_and_followers_of_all_ge
 async def test_a_pool_channel_added_later_is_followed_for_every_follower_of_all_before_it_carries_a_festival(
     fake: FakeDiscord, tmp_path: Path, database: Path | str
 ) -> None:
-    guild = fake.default_guild.id
-    first, second = (fake.add_channel(guild, name, type=ChannelType.ANNOUNCEMENT).id for name in ("news-1", "news-2"))
-    club = fake.add_guild("Cinema Club", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
-    everything = fake.add_channel(club.id, "all-reviews").id
+    first, second, everything = pool_and_follower(fake, tmp_path)
+    club = fake.channels[everything].guild_id
     gone = fake.add_guild("Gone Quiet", bot_permissions=P.BOT_DEFAULT | P.MANAGE_WEBHOOKS)
     undone = fake.add_channel(gone.id, "reviews").id
-    write_corpus(tmp_path / "corpus")
     env = database_env(database)
     async with running_bot(settings_for(fake, tmp_path, FESTBOT_HOME_CHANNELS=f"{first}", **env)):
-        for server, channel in ((club.id, everything), (gone.id, undone)):
+        for server, channel in ((club, everything), (gone.id, undone)):
             assert "now follows" in await command(fake, server, "follow", {"channel": channel, "festival": "all"})
     del fake.followers[first][undone]  # that server undid its follow in Discord's own settings
     async with running_bot(settings_for(fake, tmp_path, FESTBOT_HOME_CHANNELS=f"{first},{second}", **env)) as bot:
@@ -186,10 +189,10 @@ async def test_a_pool_channel_added_later_is_followed_for_every_follower_of_all_
         await asyncio.sleep(0.5)
         assert len(fake.channel_messages(first)) == len(fake.channel_messages(second)) == 1  # spread over both
 
-        left = await command(fake, club.id, "unfollow", {"channel": everything})
+        left = await command(fake, club, "unfollow", {"channel": everything})
         assert "no longer follows" in left and "2 follows removed" in left
         assert everything not in fake.followers[first] and everything not in fake.followers[second]
-        again = await command(fake, club.id, "unfollow", {"channel": everything})
+        again = await command(fake, club, "unfollow", {"channel": everything})
         assert "does not follow" in again
     assert [r for r in fake.requests if r.status == 429] == []
 

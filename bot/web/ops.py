@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -74,20 +74,19 @@ def ops_routes(
 
 
 async def _writable(services: Services) -> bool:
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT):
-            await services.ledger.probe_write()
-    except Exception as exc:
-        log.warning("health check: the database does not take writes (%s)", exc)
-        return False
-    return True
+    return await _probe(services.ledger.probe_write(), "take writes")
 
 
 async def _readable(services: Services) -> bool:
+    return await _probe(services.ledger.outbox(), "answer reads")
+
+
+async def _probe(check: Awaitable[object], what: str) -> bool:
+    """Whether ``check`` completes within :data:`PROBE_TIMEOUT` (a hung database counts as a failure)."""
     try:
         async with asyncio.timeout(PROBE_TIMEOUT):
-            await services.ledger.outbox()
+            await check
     except Exception as exc:
-        log.warning("health check: the database does not answer reads (%s)", exc)
+        log.warning("health check: the database does not %s (%s)", what, exc)
         return False
     return True
