@@ -22,6 +22,7 @@ from bot.storage import postgres, search_reads
 from bot.storage.connection import StoreError
 from bot.storage.dialect import postgres_text, variant
 from bot.storage.migrations import ENGINES, latest_version, migrations
+from bot.storage.postgres_reads import READ_CONNECTIONS
 from bot.storage.store import open_store
 from tests.conftest import ROOT, SEED, postgres_only
 
@@ -292,3 +293,17 @@ async def test_a_bulk_load_gathers_statistics_as_the_tables_double(
             "SELECT analyze_count FROM pg_stat_user_tables WHERE relid = 'reviews'::regclass"
         )
     assert row is not None and row[0] == 4  # at 4, 8 and 16 of the 18 files stored, and at the end
+
+
+@postgres_only
+async def test_reads_in_flight_together_run_on_connections_of_their_own(database: str) -> None:
+    """One slow read (a festival's grid) holds up no other: each read in flight has its own connection, up to
+    ``READ_CONNECTIONS``, and a connection is kept for the next read rather than opened again."""
+    async with open_store(database) as store:
+        together = await asyncio.gather(
+            *(store.reads.fetchone("SELECT pg_backend_pid(), pg_sleep(0.2)") for _ in range(READ_CONNECTIONS + 2))
+        )
+        pids = [row[0] for row in together if row is not None]
+        assert len(set(pids)) == READ_CONNECTIONS  # the two beyond waited for a connection, not opened a fifth
+        again = await store.reads.fetchone("SELECT pg_backend_pid()")
+        assert again is not None and again[0] in pids

@@ -7,10 +7,10 @@ processes write at once, so each hand-over is a ``SERIALIZABLE`` transaction and
 that the writers taken one at a time would give, as on SQLite. A write function may therefore run more
 than once; they are plain functions of the database, and must stay so.
 
-Reads go through a psycopg async connection in autocommit: each statement is its own snapshot, so every
-read sees every commit made before it started. A connection the server dropped (a restart, a firewall's
-idle timeout) is replaced on its next use, where that can lose or repeat nothing: before a transaction
-begins, and for a read.
+Reads go through a few psycopg async connections in autocommit (:mod:`bot.storage.postgres_reads`): each
+statement is its own snapshot, so every read sees every commit made before it started. A connection the
+server dropped (a restart, a firewall's idle timeout) is replaced on its next use, where that can lose or
+repeat nothing: before a transaction begins, and for a read.
 
 Statements arrive in the storage modules' dialect (see :mod:`bot.storage.dialect`): the adapter takes a
 statement's PostgreSQL variant when it has one, turns ``?`` into ``%s`` and doubles a literal ``%``.
@@ -33,11 +33,12 @@ from typing import Any, Concatenate
 import psycopg
 import psycopg.sql
 from psycopg import errors
-from psycopg.conninfo import conninfo_to_dict
 
 from bot.storage.connection import Connection, Cursor, I, P, Row, StoreError, T, on_thread
-from bot.storage.dialect import postgres_text
 from bot.storage.migrations import latest_version, migrations
+from bot.storage.postgres_reads import PostgresReads, shown, translate
+
+__all__ = ["PostgresDatabase", "PostgresReads", "shown", "translate"]
 
 log = logging.getLogger(__name__)
 
@@ -46,37 +47,6 @@ _ATTEMPTS = 20
 _RACES = (errors.SerializationFailure, errors.DeadlockDetected)
 #: One key for the migrations of one schema: two processes starting at once migrate one after the other.
 _MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('festbot migrations ' || current_schema()))"
-
-#: What the adapter rewrites: ``?`` outside quoted text and identifiers, and every ``%`` (psycopg reads
-#: them everywhere, inside quotes too).
-_SPELLING = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|%")
-
-
-def _respell(match: re.Match[str]) -> str:
-    text = match[0]
-    return "%s" if text == "?" else text.replace("%", "%%")
-
-
-@functools.lru_cache(maxsize=512)
-def _psycopg(sql: str) -> str:
-    return _SPELLING.sub(_respell, sql)
-
-
-def translate(sql: str) -> str:
-    """The text psycopg runs for a statement written for :mod:`bot.storage.dialect`."""
-    return _psycopg(postgres_text(sql))
-
-
-def shown(url: str) -> str:
-    """The URL as it may appear in a message or log: without its password."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "FESTBOT_DATABASE_URL (not a valid PostgreSQL URL)"
-    user = f"{parts['user']}@" if parts.get("user") else ""
-    port = f":{parts['port']}" if parts.get("port") else ""
-    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
-
 
 #: An ``INSERT`` of one row of parameters that may as well insert many: no ``RETURNING``, and on a conflict
 #: nothing or an error (``DO UPDATE`` may not touch one row twice in a statement, so it is left alone).
@@ -150,48 +120,6 @@ class PostgresConnection:
                 )
                 changed += max(cursor.rowcount, 0)
         return _Changed(changed)
-
-
-class PostgresReads:
-    """Reads on the async connection, each statement its own snapshot (autocommit).
-
-    A server restart, or a connection dropped by the network, costs no read: one that finds its connection
-    gone connects again and runs once more (a read changes nothing, so running it twice is safe).
-    """
-
-    def __init__(self, url: str, conn: psycopg.AsyncConnection[Any]) -> None:
-        self._url = url
-        self._conn = conn
-        self._reconnecting = asyncio.Lock()
-
-    async def fetchall(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
-        conn = self._conn
-        try:
-            return await self._run(conn, sql, parameters)
-        except psycopg.OperationalError:
-            if not (conn.broken or conn.closed):
-                raise
-        return await self._run(await self._reconnect(conn), sql, parameters)
-
-    @staticmethod
-    async def _run(conn: psycopg.AsyncConnection[Any], sql: str, parameters: Sequence[object]) -> list[Row]:
-        async with psycopg.AsyncClientCursor(conn) as cursor:
-            await cursor.execute(translate(sql), parameters)
-            return await cursor.fetchall()
-
-    async def _reconnect(self, lost: psycopg.AsyncConnection[Any]) -> psycopg.AsyncConnection[Any]:
-        async with self._reconnecting:
-            if self._conn is lost:  # not already replaced by a read that failed alongside this one
-                log.warning("the read connection to %s was lost; connecting again", shown(self._url))
-                self._conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
-        return self._conn
-
-    async def close(self) -> None:
-        await self._conn.close()
-
-    async def fetchone(self, sql: str, parameters: Sequence[object] = ()) -> Row | None:
-        rows = await self.fetchall(sql, parameters)
-        return rows[0] if rows else None
 
 
 class PostgresDatabase:

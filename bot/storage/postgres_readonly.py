@@ -15,7 +15,7 @@ import psycopg
 
 from bot.storage.connection import StoreError
 from bot.storage.migrations import require_current
-from bot.storage.postgres import PostgresReads, shown
+from bot.storage.postgres_reads import PostgresReads, shown
 
 
 def read_only_url(url: str) -> str:
