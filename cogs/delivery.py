@@ -128,8 +128,9 @@ class DiscordSender:
         from the database, so the bucket's end is forgotten before each; a real 429 still raises RateLimited.
         (Private attributes of discord.py's HTTP client: ``test_follow_e2e`` publishes twice in one channel.)"""
         http = self.bot.http
-        bucket_hash = http._bucket_hashes.get(PUBLISH_ROUTE)
-        bucket = http._buckets.get(f"{bucket_hash}:{channel_id}") if bucket_hash else None
+        # getattr: should a discord.py release rename them, publishing goes on as before this fix, never fails.
+        bucket_hash = getattr(http, "_bucket_hashes", {}).get(PUBLISH_ROUTE)
+        bucket = getattr(http, "_buckets", {}).get(f"{bucket_hash}:{channel_id}") if bucket_hash else None
         if bucket is not None and bucket.remaining > 0:
             bucket.expires = None
 
