@@ -111,7 +111,7 @@ async def unfollow(
     if problem := _can_follow(interaction, channel):
         return Reply.notice(problem)
     homes = services.settings.home_channels
-    leaving, staying = await services.ledger.forget_follow(channel.id, name)
+    leaving, staying = await services.ledger.follows_of(channel.id, name)
     own = homes.own_channel(name)
     wanted = set(homes.ids()) if name is None else {*leaving, *([own] if own is not None else [])}
     removed = 0
@@ -119,6 +119,7 @@ async def unfollow(
         await hook.delete(reason=f"/announce unfollow by {interaction.user.id}")
         log.info("unfollow: channel=%s no longer follows home %s", channel.id, home_id)
         removed += 1
+    await services.ledger.forget_follow(channel.id, name)  # once the follows are gone, not before
     if not removed:
         return Reply.notice(f"<#{channel.id}> does not follow the bot's announcements for {name or 'any festival'}.")
     return Reply.notice(

@@ -108,7 +108,11 @@ async def test_a_pool_channel_not_followed_by_every_follower_of_all_is_given_no_
     assert [j.subscription.channel_id for j in await ledger.claim_due(100)] == [900, 900]
     await ledger.record_follow(5, 50, None, [901])  # now it follows both
     assert await ledger.pool_homes("Berlinale", (900, 901)) == [901]
-    assert await ledger.forget_follow(50, None) == ([900, 901], [])
+    await ledger.record_follow(5, 50, "Cannes", [900])
+    assert await ledger.follows_of(50, "Cannes") == ([900], [900, 901])  # 900 stays followed: "all" needs it
+    assert await ledger.follows_of(50, None) == ([900, 901], [])
+    await ledger.forget_follow(50, None)
+    assert await ledger.follows_of(50, None) == ([], [])
 
 
 async def test_a_channel_subscribed_twice_over_gets_one_delivery_with_the_most_specific_settings(

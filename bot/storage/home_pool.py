@@ -22,7 +22,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot.domain.models import FestivalRef, Subscription
-from bot.storage.connection import Connection
+from bot.storage.connection import Connection, Reads
 
 #: How far back a channel's load is counted when a festival is given one.
 LOAD_WINDOW = dt.timedelta(days=1)
@@ -131,19 +131,26 @@ def record_follow(conn: Connection, guild_id: int, channel_id: int, festival: st
     )
 
 
-def forget_follow(conn: Connection, channel_id: int, festival: str | None) -> tuple[list[int], list[int]]:
-    """Forget a channel's follows for ``festival`` (None: all it has); returns the home channels it followed
-    for them and those it still follows for others (whose follows must stay)."""
+async def follows_of(reads: Reads, channel_id: int, festival: str | None) -> tuple[list[int], list[int]]:
+    """The home channels a channel follows for ``festival`` (None: for anything), and those it follows for
+    other festivals (whose follows must stay when it stops following this one)."""
     key = None if festival is None else festival_key(festival)
-    rows = conn.execute("SELECT home_channel_id, festival FROM home_follows WHERE channel_id = ?", (channel_id,))
+    rows = await reads.fetchall(
+        "SELECT home_channel_id, festival FROM home_follows WHERE channel_id = ?", (channel_id,)
+    )
     leaving: set[int] = set()
     staying: set[int] = set()
-    for home, followed in rows.fetchall():
+    for home, followed in rows:
         (leaving if key is None or followed == key else staying).add(int(home))
+    return sorted(leaving), sorted(staying)
+
+
+def forget_follow(conn: Connection, channel_id: int, festival: str | None) -> None:
+    """Forget a channel's follows for ``festival`` (None: all it has)."""
+    key = None if festival is None else festival_key(festival)
     conn.execute(
         "DELETE FROM home_follows WHERE channel_id = ? AND (? IS NULL OR festival = ?)", (channel_id, key, key)
     )
-    return sorted(leaving), sorted(staying)
 
 
 def following_all(conn: Connection) -> dict[tuple[int, int], list[int]]:

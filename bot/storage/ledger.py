@@ -113,9 +113,12 @@ class Ledger:
     async def record_follow(self, guild_id: int, channel_id: int, festival: str | None, homes: Sequence[int]) -> None:
         await self.store.write(lambda conn: home_pool.record_follow(conn, guild_id, channel_id, festival, homes))
 
-    async def forget_follow(self, channel_id: int, festival: str | None) -> tuple[list[int], list[int]]:
-        """The home channels a channel stops following for ``festival``, and those it keeps for others."""
-        return await self.store.write(lambda conn: home_pool.forget_follow(conn, channel_id, festival))
+    async def follows_of(self, channel_id: int, festival: str | None) -> tuple[list[int], list[int]]:
+        """The home channels a channel follows for ``festival`` (None: any), and those it keeps for others."""
+        return await home_pool.follows_of(self.store.reads, channel_id, festival)
+
+    async def forget_follow(self, channel_id: int, festival: str | None) -> None:
+        await self.store.write(home_pool.forget_follow, channel_id, festival)
 
     async def following_all(self, pool: Sequence[int]) -> dict[tuple[int, int], list[int]]:
         """Records the pool, and returns each server channel following every festival with what it follows."""
