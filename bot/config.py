@@ -160,8 +160,6 @@ class Settings(BaseSettings):
     #: Discord starts one session per rate-limit bucket every 5 s; processes sharing the database take turns.
     #: Only tests (whose fake Discord enforces a shorter window) set anything else.
     identify_window: float = Field(default=5.0, gt=0, le=60, validation_alias="FESTBOT_IDENTIFY_WINDOW")
-    #: The delivery worker, feed poller and inbox watcher run in one process at a time, under a lease of this
-    #: many seconds renewed a third of the way through: a process that dies is replaced within about that long.
     #: Follow mode's home channels: announcement channels of the bot's own server where each review is posted
     #: once and published, for servers that follow them (``/announce follow``). ``Berlinale=111,Cannes=222,333,444``:
     #: a festival's own channel, and (no name, or ``*``) the pool every other festival is spread over, each
@@ -172,6 +170,8 @@ class Settings(BaseSettings):
     #: Requests per second the delivery worker may spend of the bot's 50 (Discord's one limit for all of a bot's
     #: processes; the worker alone sends announcements). Lower leaves room for other tools on the same token.
     send_rate: int = Field(default=49, ge=1, le=49, validation_alias="FESTBOT_SEND_RATE")
+    #: The delivery worker, feed poller and inbox watcher run in one process at a time, under a lease of this
+    #: many seconds renewed a third of the way through: a process that dies is replaced within about that long.
     lease_seconds: float = Field(default=6.0, ge=1, le=300, validation_alias="FESTBOT_LEASE_SECONDS")
     #: The web pages (bot/web/) are served only when a port is set; on loopback unless the host says otherwise,
     #: so a bot started on a shared host does not publish its pages until the operator means it to.
