@@ -263,9 +263,6 @@ class Settings(BaseSettings):
     def _home_channels(cls, value: object) -> object:
         return parse_home_channels(value) if isinstance(value, str) else value
 
-    def home_channel_ids(self) -> frozenset[int]:
-        return self.home_channels.ids()
-
     @field_validator("shards", mode="before")
     @classmethod
     def _shard_ids(cls, value: object) -> object:

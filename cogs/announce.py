@@ -316,7 +316,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Post
     ) -> None:
         """Post the newest matching reviews that this channel has not had yet."""
         assert interaction.guild is not None
-        if channel.id in self.services.settings.home_channel_ids():  # its followers would get old reviews
+        if channel.id in self.services.settings.home_channels.ids():  # its followers would get old reviews
             text = f"<#{channel.id}> is a home channel of follow mode: it only gets reviews as they are published."
             await send_reply(interaction, Reply.notice(text))
             return

@@ -55,7 +55,7 @@ class DiscordSender:
         self.bot = bot
         self.services = bot.services
         self.pacer: Pacer | None = None  # the workers' pace, for the requests a delivery makes beyond its post
-        self.home_channels = bot.services.settings.home_channel_ids()
+        self.home_channels = bot.services.settings.home_channels.ids()
         self.publishing = PublishBudget(bot.services.ledger)
 
     def _kwargs(self, stored: StoredReview, subscription: Subscription) -> dict[str, Any]:

@@ -47,9 +47,8 @@ def sync(conn: Connection, pool: Sequence[int]) -> None:
         "INSERT INTO home_pool(channel_id, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(channel, stamp) for channel in pool],
     )
-    for (channel,) in conn.execute("SELECT channel_id FROM home_pool").fetchall():
-        if int(channel) not in pool:
-            conn.execute("DELETE FROM home_pool WHERE channel_id = ?", (channel,))
+    gone = [(channel,) for channel in channels(conn) if channel not in pool]
+    conn.executemany("DELETE FROM home_pool WHERE channel_id = ?", gone)
 
 
 def channels(conn: Connection) -> list[int]:
@@ -109,7 +108,7 @@ def _least_loaded(conn: Connection, pool: Sequence[int]) -> int:
     ).fetchall():
         if int(channel) in carried:
             carried[int(channel)] = int(count)
-    return min(pool, key=lambda channel: (recent[channel], carried[channel], pool.index(channel)))
+    return min(pool, key=lambda channel: (recent[channel], carried[channel]))  # min keeps the first of equals
 
 
 def _followed_by_all(conn: Connection, pool: Sequence[int]) -> list[int]:
